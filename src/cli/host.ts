@@ -1,0 +1,4 @@
+import type { Command } from 'commander';
+
+/** `toa-doctor host` — placeholder until its issue lands. */
+export function register(_program: Command): void {}
