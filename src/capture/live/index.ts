@@ -1,0 +1,53 @@
+/**
+ * Live capture: engine selection (`--engine auto|cap|tcpdump`) and the pieces the live command
+ * uses. auto prefers cap (in-process libpcap) and falls back to tcpdump, and says why.
+ */
+import type { CaptureError } from '../types.js';
+import { CapEngine, loadCap } from './cap-engine.js';
+import type { EngineChoice, EngineSelection, LiveCaptureOptions } from './engine.js';
+import { noEngine } from './errors.js';
+import { findTcpdump, TcpdumpEngine } from './tcpdump-engine.js';
+
+export type {
+  EngineChoice,
+  EngineName,
+  EngineResult,
+  EngineSelection,
+  EngineStats,
+  LiveCaptureOptions,
+  LiveEngine,
+} from './engine.js';
+export { buildFilter, filterCaveat } from './filter.js';
+export { type CaptureDevice, interfaceExists, listInterfaces } from './interfaces.js';
+export { CapEngine, findTcpdump, loadCap, TcpdumpEngine };
+
+export const ENGINE_CHOICES: EngineChoice[] = ['auto', 'cap', 'tcpdump'];
+
+/** Pick an engine; throws the CaptureError that says what to install when none can run. */
+export async function selectEngine(choice: EngineChoice, opts: LiveCaptureOptions): Promise<EngineSelection> {
+  if (choice === 'cap') {
+    await loadCap();
+    return { engine: new CapEngine(opts), reason: 'requested with --engine cap' };
+  }
+  if (choice === 'tcpdump') {
+    const bin = findTcpdump();
+    const engine = new TcpdumpEngine(opts, bin);
+    return { engine, reason: `requested with --engine tcpdump${bin ? ` (${bin})` : ''}` };
+  }
+  let capReason: string;
+  try {
+    await loadCap();
+    return { engine: new CapEngine(opts), reason: 'auto: the cap module (libpcap) loaded' };
+  } catch (err) {
+    capReason = (err as CaptureError).message.replace(
+      /^the cap engine (is not available|cannot load libpcap) /,
+      '',
+    );
+  }
+  const bin = findTcpdump();
+  if (!bin) throw noEngine(capReason);
+  return {
+    engine: new TcpdumpEngine(opts, bin),
+    reason: `auto: cap unavailable ${capReason}; using ${bin}`,
+  };
+}

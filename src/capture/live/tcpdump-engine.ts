@@ -1,0 +1,292 @@
+/**
+ * The `tcpdump` engine: `tcpdump -i IFACE -U -s 262144 -w - FILTER` with stdout fed into the
+ * streaming pcap reader (kernel timestamps, tcpdump's own large ring buffer with -B). Kernel drops
+ * come from tcpdump's statistics: asked for with SIGUSR1 while running, and printed at exit
+ * ("N packets dropped by kernel"). Stopping sends SIGINT and reads stdout to EOF, so every packet
+ * tcpdump captured is delivered (never lose the tail).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { StreamParser } from '../reader.js';
+import {
+  CaptureError,
+  type CaptureSummary,
+  type CaptureWarning,
+  type Frame,
+  type FrameSink,
+} from '../types.js';
+import type { EngineResult, EngineStats, LiveCaptureOptions, LiveEngine } from './engine.js';
+import { classifyCaptureFailure, noSuchInterface, tcpdumpMissing } from './errors.js';
+import { interfaceExists } from './interfaces.js';
+
+/** tcpdump's path (PATH plus the sbin directories sudo's secure_path may hide), or null. */
+export function findTcpdump(env: NodeJS.ProcessEnv = process.env): string | null {
+  if (env.TOA_DOCTOR_TCPDUMP) return env.TOA_DOCTOR_TCPDUMP;
+  const dirs = [...(env.PATH ?? '').split(delimiter), '/usr/sbin', '/sbin', '/usr/local/sbin', '/usr/bin'];
+  for (const d of dirs) {
+    if (!d) continue;
+    const p = join(d, 'tcpdump');
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      // next
+    }
+  }
+  return null;
+}
+
+export interface TcpdumpStatsLine {
+  captured: number | null;
+  received: number | null;
+  kernelDrops: number | null;
+  ifDrops: number | null;
+}
+
+/** Parse tcpdump's statistics (the exit block, or the one-line SIGUSR1 form). */
+export function parseTcpdumpStats(text: string): TcpdumpStatsLine {
+  const last = (re: RegExp): number | null => {
+    let v: number | null = null;
+    for (const m of text.matchAll(re)) v = Number(m[1]);
+    return v;
+  };
+  return {
+    captured: last(/(\d+) packets? captured/g),
+    received: last(/(\d+) packets? received by filter/g),
+    kernelDrops: last(/(\d+) packets? dropped by kernel/g),
+    ifDrops: last(/(\d+) packets? dropped by interface/g),
+  };
+}
+
+export function tcpdumpArgs(o: LiveCaptureOptions): string[] {
+  const bufKiB = Math.max(1024, Math.round((o.bufferSize ?? 64 * 1024 * 1024) / 1024));
+  return [
+    '-i',
+    o.iface,
+    '-U',
+    '-s',
+    String(o.snaplen ?? 262144),
+    '-B',
+    String(bufKiB),
+    ...(o.promisc ? [] : ['-p']),
+    '-w',
+    '-',
+    o.filter,
+  ];
+}
+
+export class TcpdumpEngine implements LiveEngine {
+  readonly name = 'tcpdump' as const;
+  private child: ChildProcess | null = null;
+  private parser: StreamParser;
+  private stderrText = '';
+  private ready = false;
+  private exited = false;
+  private stdoutDone: Promise<void> = Promise.resolve();
+  private exitDone: Promise<number | null> = Promise.resolve(null);
+  private packets = 0;
+  private bytes = 0;
+  private linkType: number | null = null;
+  private kernelDrops: number | null = null;
+  private ifDrops: number | null = null;
+  private captured: number | null = null;
+  private endedCb: ((err: Error | null) => void) | null = null;
+  private failure: Error | null = null;
+  private stopping = false;
+  private sink: FrameSink = () => undefined;
+  private readonly countingSink: FrameSink = (f: Frame) => {
+    this.packets++;
+    this.bytes += f.capturedLength;
+    this.linkType = f.linkType;
+    this.sink(f);
+  };
+
+  constructor(
+    private readonly opts: LiveCaptureOptions,
+    private readonly bin: string | null = findTcpdump(),
+  ) {
+    this.parser = new StreamParser(`live:${opts.iface}`);
+  }
+
+  start(sink: FrameSink): Promise<void> {
+    return this.startAsync(sink);
+  }
+
+  private async startAsync(sink: FrameSink): Promise<void> {
+    if (!this.bin) throw tcpdumpMissing();
+    const { iface } = this.opts;
+    if (!interfaceExists(iface)) throw await noSuchInterface(iface);
+    this.sink = sink;
+    const child = spawn(this.bin, tcpdumpArgs(this.opts), { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    this.stdoutDone = new Promise((resolve) => {
+      child.stdout!.on('data', (chunk: Buffer) => {
+        if (this.failure) return;
+        try {
+          this.parser.push(chunk, this.countingSink);
+        } catch (err) {
+          this.fail(err as Error);
+        }
+      });
+      child.stdout!.on('end', () => resolve());
+      child.stdout!.on('error', () => resolve());
+    });
+    this.exitDone = new Promise((resolve) => {
+      child.on('close', (code) => {
+        this.exited = true;
+        resolve(code);
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(
+            new CaptureError(
+              'ENGINE_TIMEOUT',
+              `tcpdump did not start capturing on ${iface} within 10 s`,
+              'run `tcpdump -i IFACE` by hand to see why, or try --engine cap',
+            ),
+          ),
+        10_000,
+      );
+      child.on('error', (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(err.code === 'ENOENT' ? tcpdumpMissing() : err);
+      });
+      child.stderr!.on('data', (d: Buffer) => {
+        this.stderrText += d.toString();
+        if (this.stderrText.length > 65536) this.stderrText = this.stderrText.slice(-16384);
+        if (!this.ready && /listening on /.test(this.stderrText)) {
+          this.ready = true;
+          clearTimeout(timer);
+          resolve();
+        }
+        if (this.ready) this.absorbStats();
+      });
+      child.on('close', async (code) => {
+        clearTimeout(timer);
+        if (!this.ready) {
+          reject(await this.startFailure(code));
+          return;
+        }
+        if (!this.stopping) {
+          this.absorbStats();
+          await this.stdoutDone;
+          this.endedCb?.(
+            this.failure ??
+              new CaptureError(
+                'ENGINE_EXITED',
+                `tcpdump stopped unexpectedly (exit ${code}): ${this.lastErrorLine() || 'no message'}`,
+                'check the interface still exists and is up',
+              ),
+          );
+        }
+      });
+    });
+  }
+
+  private async startFailure(code: number | null): Promise<Error> {
+    const text = this.stderrText.trim();
+    const { iface, filter } = this.opts;
+    const known = classifyCaptureFailure(text, iface, filter);
+    if (known === 'no-such-interface') return noSuchInterface(iface);
+    if (known) return known;
+    return new CaptureError(
+      'ENGINE_FAILED',
+      `tcpdump failed on ${iface} (exit ${code}): ${this.lastErrorLine() || 'no message'}`,
+      'run the same tcpdump command by hand to see why, or try --engine cap',
+    );
+  }
+
+  private lastErrorLine(): string {
+    const lines = this.stderrText
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !/listening on|packets? (captured|received|dropped)/.test(l));
+    return (lines[lines.length - 1] ?? '').replace(/^tcpdump:\s*/, '');
+  }
+
+  private absorbStats(): void {
+    const s = parseTcpdumpStats(this.stderrText);
+    if (s.kernelDrops !== null) this.kernelDrops = s.kernelDrops;
+    if (s.ifDrops !== null) this.ifDrops = s.ifDrops;
+    if (s.captured !== null) this.captured = s.captured;
+  }
+
+  private fail(err: Error): void {
+    if (this.failure) return;
+    this.failure = err;
+    this.child?.kill('SIGTERM');
+  }
+
+  /** Ask tcpdump for its counters now (SIGUSR1 on Linux); they arrive on stderr shortly. */
+  requestStats(): void {
+    if (this.child && this.ready && !this.exited && !this.stopping && process.platform === 'linux')
+      this.child.kill('SIGUSR1');
+  }
+
+  stats(): EngineStats {
+    return {
+      packets: this.packets,
+      bytes: this.bytes,
+      kernelDrops: this.kernelDrops,
+      ifDrops: this.ifDrops,
+      linkType: this.linkType,
+    };
+  }
+
+  onEnded(cb: (err: Error | null) => void): void {
+    this.endedCb = cb;
+  }
+
+  async stop(): Promise<EngineResult> {
+    this.stopping = true;
+    const child = this.child;
+    if (child && !this.exited) {
+      child.kill('SIGINT');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await this.exitDone;
+      clearTimeout(killer);
+    }
+    await this.stdoutDone;
+    this.absorbStats();
+    if (this.failure) throw this.failure;
+    let summary: CaptureSummary;
+    try {
+      summary = this.parser.end();
+    } catch (err) {
+      if (err instanceof CaptureError && this.packets === 0) summary = emptySummary(this.opts.iface);
+      else throw err;
+    }
+    summary = { ...summary, source: `live:${this.opts.iface}`, format: 'live' };
+    const warnings: CaptureWarning[] = [...summary.warnings];
+    if (this.kernelDrops)
+      warnings.push({
+        code: 'KERNEL_DROPS',
+        message: `the kernel dropped ${this.kernelDrops} packets (capture could not keep up); verdict counts are a sample`,
+      });
+    if (this.ifDrops)
+      warnings.push({ code: 'INTERFACE_DROPS', message: `the interface dropped ${this.ifDrops} packets` });
+    if (this.captured !== null && this.captured > this.packets)
+      warnings.push({
+        code: 'LIVE_LOST_TAIL',
+        message: `tcpdump captured ${this.captured} packets but ${this.packets} were read`,
+      });
+    return { ...this.stats(), summary: { ...summary, warnings }, warnings };
+  }
+}
+
+function emptySummary(iface: string): CaptureSummary {
+  return {
+    source: `live:${iface}`,
+    format: 'live',
+    gzip: false,
+    packets: 0,
+    bytes: 0,
+    linkTypes: {},
+    firstTs: null,
+    lastTs: null,
+    warnings: [],
+  };
+}
