@@ -1,0 +1,125 @@
+/**
+ * TCP checksum over the IPv4/IPv6 pseudo-header, and in-place recomputation of the IPv4 header
+ * and TCP checksums (for the bundle anonymizer, after it rewrites address bytes).
+ */
+import type { Frame } from '../capture/types.js';
+import type { DecodedPacketExt } from './ext-types.js';
+import { createDecodedPacket, decodePacket } from './packet.js';
+import { finishChecksum, fold16, sumBytes } from './sum.js';
+import { ChecksumStatus, type DecodedPacket, DecodeStatus } from './types.js';
+
+function pseudoSum(buf: Uint8Array, pkt: DecodedPacket, segLen: number): number {
+  const alen = pkt.ipVersion === 6 ? 16 : 4;
+  let s = sumBytes(buf, pkt.srcAddrOffset, pkt.srcAddrOffset + alen, 0);
+  s = sumBytes(buf, pkt.dstAddrOffset, pkt.dstAddrOffset + alen, s);
+  // IPv4: zero, proto, 16-bit length; IPv6: 32-bit length, zeros, next header — same word sum
+  return s + 6 + (segLen >>> 16) + (segLen & 0xffff);
+}
+
+/**
+ * OK / BAD for a complete segment; UNVERIFIABLE when the capture cut the segment or the packet is
+ * a fragment (or its length had to be guessed); NOT_CHECKED when there is no decoded TCP header.
+ * A BAD checksum on packets sent by the capturing host is normal with checksum offload.
+ */
+export function tcpChecksum(frame: Frame, pkt: DecodedPacket): ChecksumStatus {
+  if (pkt.status !== DecodeStatus.OK || pkt.tcpOffset < 0) return ChecksumStatus.NOT_CHECKED;
+  if (pkt.ipFragment) return ChecksumStatus.UNVERIFIABLE;
+  const l4End = pkt.ipOffset + pkt.ipTotalLength;
+  if (l4End > pkt.capturedEnd || l4End > frame.buf.length) return ChecksumStatus.UNVERIFIABLE;
+  const segLen = l4End - pkt.tcpOffset;
+  const s = sumBytes(frame.buf, pkt.tcpOffset, l4End, pseudoSum(frame.buf, pkt, segLen));
+  return fold16(s) === 0xffff ? ChecksumStatus.OK : ChecksumStatus.BAD;
+}
+
+export interface ChecksumStatuses {
+  ip: ChecksumStatus;
+  tcp: ChecksumStatus;
+}
+
+export interface RecomputeResult {
+  /** the IPv4 header checksum was rewritten */
+  ip: boolean;
+  /** the TCP checksum was rewritten */
+  tcp: boolean;
+}
+
+const scratch = createDecodedPacket();
+const scratchFrame: Frame = {
+  tsSec: 0,
+  tsNsec: 0,
+  linkType: 0,
+  capturedLength: 0,
+  originalLength: 0,
+  buf: Buffer.alloc(0),
+  offset: 0,
+  interfaceId: 0,
+};
+
+function frameOf(buf: Buffer, offset: number, capturedLength: number, linkType: number): Frame {
+  scratchFrame.buf = buf;
+  scratchFrame.offset = offset;
+  scratchFrame.capturedLength = capturedLength;
+  scratchFrame.originalLength = capturedLength;
+  scratchFrame.linkType = linkType;
+  return scratchFrame;
+}
+
+/** IPv4 header and TCP checksum status of a packet (call BEFORE rewriting, to keep bad ones bad). */
+export function verifyChecksums(
+  buf: Buffer,
+  offset: number,
+  capturedLength: number,
+  linkType: number,
+): ChecksumStatuses {
+  const f = frameOf(buf, offset, capturedLength, linkType);
+  decodePacket(f, scratch);
+  return { ip: scratch.ipChecksum, tcp: tcpChecksum(f, scratch) };
+}
+
+/** a value that does NOT verify (0x0000 and 0xffff are the same in one's complement, so +-1) */
+function offByOne(ck: number): number {
+  return ck === 0xffff ? 0xfffe : ck + 1;
+}
+
+/**
+ * Recompute, in place, the IPv4 header checksum and the TCP checksum of the packet at
+ * buf[offset, offset+capturedLength). The TCP checksum is only rewritten when the whole segment
+ * was captured and the packet is not a fragment. Pass `keepBad` (from verifyChecksums before the
+ * rewrite) to keep a checksum that was wrong still wrong (the value is then the correct one +- 1),
+ * so evidence such as offloaded checksums survives anonymization.
+ */
+export function recomputeChecksums(
+  buf: Buffer,
+  offset: number,
+  capturedLength: number,
+  linkType: number,
+  keepBad?: ChecksumStatuses,
+): RecomputeResult {
+  const res: RecomputeResult = { ip: false, tcp: false };
+  const f = frameOf(buf, offset, capturedLength, linkType);
+  const p = decodePacket(f, scratch) as DecodedPacketExt;
+  if (p.ipVersion === 4 && p.ipHeaderLength >= 20 && p.ipOffset + p.ipHeaderLength <= p.capturedEnd) {
+    const o = p.ipOffset;
+    buf[o + 10] = 0;
+    buf[o + 11] = 0;
+    let ck = finishChecksum(sumBytes(buf, o, o + p.ipHeaderLength, 0));
+    if (keepBad?.ip === ChecksumStatus.BAD) ck = offByOne(ck);
+    buf[o + 10] = ck >> 8;
+    buf[o + 11] = ck & 0xff;
+    res.ip = true;
+  }
+  if (p.status === DecodeStatus.OK && !p.ipFragment) {
+    const l4End = p.ipOffset + p.ipTotalLength;
+    if (l4End <= p.capturedEnd) {
+      const t = p.tcpOffset;
+      buf[t + 16] = 0;
+      buf[t + 17] = 0;
+      let ck = finishChecksum(sumBytes(buf, t, l4End, pseudoSum(buf, p, l4End - t)));
+      if (keepBad?.tcp === ChecksumStatus.BAD) ck = offByOne(ck);
+      buf[t + 16] = ck >> 8;
+      buf[t + 17] = ck & 0xff;
+      res.tcp = true;
+    }
+  }
+  return res;
+}

@@ -1,0 +1,41 @@
+/** Decode-layer API (names fixed in docs/TEAM.md). */
+
+export type { ParsedAddress } from './addr.js';
+export {
+  addressToString,
+  bytesEqual,
+  ipv4ToString,
+  ipv6ToString,
+  parseAddress,
+  parseIPv4,
+  parseIPv6,
+} from './addr.js';
+export type { ChecksumStatuses, RecomputeResult } from './checksum.js';
+export { recomputeChecksums, tcpChecksum, verifyChecksums } from './checksum.js';
+export type { DecodedPacketExt, OptionSummaryExt } from './ext-types.js';
+export { ipv4HeaderChecksumOk } from './ip.js';
+export type { LinkResult } from './link.js';
+export { decodeLink, LINKTYPE_NAMES, linkTypeName } from './link.js';
+export type { OptionSpec } from './options.js';
+export {
+  decodeOneOption,
+  decodeOptions,
+  hexOf,
+  MPTCP_SUBTYPES,
+  OPTION_TABLE,
+  optionName,
+  optionText,
+} from './options.js';
+export { createDecodedPacket, decodePacket } from './packet.js';
+export { summarizeOptions } from './tcp.js';
+export type { ToaExtraField, ToaLayout, ToaVariantRow } from './toa.js';
+export {
+  decodeToa,
+  findToaVariant,
+  formatEndpoint,
+  formatToa,
+  TFO_EXID,
+  TOA_VARIANTS,
+  toaVariantAt,
+} from './toa.js';
+export * from './types.js';
