@@ -41,6 +41,13 @@ function osAddresses(): Map<string, string[]> {
   return out;
 }
 
+/** operstate, with 'unknown' (loopback, tun) resolved from IFF_UP in the flags */
+function operState(oper: string | null, flags: string | null): string {
+  if (oper && oper !== 'unknown') return oper;
+  if (flags) return (Number.parseInt(flags, 16) & 1) !== 0 ? 'up' : 'down';
+  return oper ?? 'unknown';
+}
+
 /** Names from /sys/class/net, or null when /sys is not there (not Linux). */
 export function sysInterfaceNames(sysRoot = '/sys/class/net'): string[] | null {
   try {
@@ -59,6 +66,15 @@ export function interfaceExists(name: string, sysRoot = '/sys/class/net'): boole
 
 /** Every capture device with addresses, sorted: up before down, then by ifindex. */
 export async function listInterfaces(sysRoot = '/sys/class/net'): Promise<CaptureDevice[]> {
+  if (sysInterfaceNames(sysRoot) === null) {
+    const fromCap = await capDevices();
+    if (fromCap) return sortDevices(fromCap);
+  }
+  return listInterfacesSync(sysRoot);
+}
+
+/** Synchronous listing from /sys/class/net + os.networkInterfaces() (no cap fallback). */
+export function listInterfacesSync(sysRoot = '/sys/class/net'): CaptureDevice[] {
   const addrs = osAddresses();
   const names = sysInterfaceNames(sysRoot);
   const devices: CaptureDevice[] = [];
@@ -70,7 +86,7 @@ export async function listInterfaces(sysRoot = '/sys/class/net'): Promise<Captur
       const mac = readSys(`${dir}/address`);
       devices.push({
         name,
-        state: readSys(`${dir}/operstate`) ?? 'unknown',
+        state: operState(readSys(`${dir}/operstate`), readSys(`${dir}/flags`)),
         addresses: addrs.get(name) ?? [],
         mac: mac && mac !== '00:00:00:00:00:00' ? mac : null,
         loopback: type === '772' || name === 'lo',
@@ -87,19 +103,20 @@ export async function listInterfaces(sysRoot = '/sys/class/net'): Promise<Captur
       description: 'all interfaces (Linux cooked capture)',
     });
   } else {
-    const fromCap = await capDevices();
-    if (fromCap) devices.push(...fromCap);
-    else
-      for (const [name, list] of addrs)
-        devices.push({
-          name,
-          state: 'unknown',
-          addresses: list,
-          mac: null,
-          loopback: list.some((a) => a.startsWith('127.') || a.startsWith('::1/')),
-          index: null,
-        });
+    for (const [name, list] of addrs)
+      devices.push({
+        name,
+        state: 'unknown',
+        addresses: list,
+        mac: null,
+        loopback: list.some((a) => a.startsWith('127.') || a.startsWith('::1/')),
+        index: null,
+      });
   }
+  return sortDevices(devices);
+}
+
+function sortDevices(devices: CaptureDevice[]): CaptureDevice[] {
   const rank = (d: CaptureDevice) =>
     d.name === 'any' ? 1 : d.state === 'up' || d.state === 'unknown' ? 0 : 2;
   return devices.sort((a, b) => rank(a) - rank(b) || (a.index ?? 1e9) - (b.index ?? 1e9));
