@@ -123,11 +123,12 @@ export function describeBytes(b: Buffer): { what: string; hint: string } {
     if ((c >= 0x20 && c < 0x7f) || c === 9 || c === 10 || c === 13 || c >= 0x80) printable++;
   }
   if (printable === n) {
-    const text = b
-      .toString('utf8', 0, Math.min(b.length, 40))
+    const all = b
+      .toString('utf8', 0, Math.min(b.length, 64))
       .replace(/[\r\n\t]+/g, ' ')
       .replace(/\uFFFD/g, '')
       .trimEnd();
+    const text = all.length > 40 ? `${all.slice(0, 40)}...` : all;
     if (/^\d\d:\d\d:\d\d\.\d+ /.test(text) || /^tcpdump: /.test(text) || /^\d+\.\d+ IP6? /.test(text))
       return {
         what: `looks like tcpdump's text output ("${text}")`,

@@ -1,7 +1,7 @@
 // Quick throughput check for the capture reader (not a unit test).
 // Usage: npx tsc -p tsconfig.build.json && node test/capture/perf-reader.mjs [packets] [file]
 import { existsSync, statSync, writeFileSync } from 'node:fs';
-import { readCaptureFile, readCaptureBuffer } from '../../dist/capture/reader.js';
+import { readCaptureBuffer, readCaptureFile } from '../../dist/capture/reader.js';
 
 const n = Number(process.argv[2] ?? 10_000_000);
 const file = process.argv[3] ?? `/tmp/toa-perf-${n}.pcap`;
@@ -37,11 +37,12 @@ const sink = (f) => {
 };
 for (let run = 0; run < 5; run++) {
   count = 0;
+  bytes = 0;
   const t0 = process.hrtime.bigint();
   const s = await readCaptureFile(file, sink);
   const dt = Number(process.hrtime.bigint() - t0) / 1e9;
   console.log(
-    `readCaptureFile: ${count} packets (${s.packets}) ${(size / 1e6).toFixed(0)} MB in ${dt.toFixed(3)} s = ${(count / dt / 1e6).toFixed(2)} M packets/s, ${(size / dt / 1e9).toFixed(2)} GB/s`,
+    `readCaptureFile: ${count} packets (${s.packets}) ${(size / 1e6).toFixed(0)} MB in ${dt.toFixed(3)} s = ${(count / dt / 1e6).toFixed(2)} M packets/s, ${(size / dt / 1e9).toFixed(2)} GB/s, ${bytes} captured bytes seen`,
   );
 }
 const { readFileSync } = await import('node:fs');
