@@ -1,0 +1,276 @@
+/**
+ * Aggregates over every judged flow (kept or evicted): what the diagnosis needs, in bounded memory.
+ */
+import { TOA_VARIANTS } from '../decode/index.js';
+import type { CidrSet } from './cidr.js';
+import { matchingProfiles } from './profiles.js';
+import { endpointAddress, clientSide, type MaterializeContext, materialize } from './record.js';
+import type { CaptureStats, ServerPortStat, VerdictExamples } from './result.js';
+import {
+  BREAKS,
+  F_ACK_INFERRED,
+  F_DUP_TOA,
+  F_HAS_ACK,
+  F_HAS_SYN,
+  F_HAS_SYNACK,
+  F_SERVER_FIRST,
+  F_TFO,
+  F_TOA_TO_CLIENT,
+  F_V6,
+  type FlowTable,
+  R_TOA_AFTER_EOL,
+  ROLE_ACK,
+  ROLE_SYN,
+} from './table.js';
+import { type ClientRule, type FlowRecord, VERDICTS, type Verdict } from './types.js';
+import {
+  type Scratch,
+  V_KIND_MISMATCH,
+  V_LATE,
+  V_MALFORMED,
+  V_MISSING,
+  V_NAT64,
+  V_SYN_ONLY,
+} from './verdict.js';
+
+export const EXAMPLES_PER_VERDICT = 5;
+const MAX_PORT_KEYS = 10_000;
+const MAX_SOURCE_KEYS = 10_000;
+
+export function emptyVerdictCounts(): Record<Verdict, number> {
+  const o = {} as Record<Verdict, number>;
+  for (const v of VERDICTS) o[v] = 0;
+  return o;
+}
+
+export class Aggregator {
+  flows = 0;
+  ipv4 = 0;
+  ipv6 = 0;
+  verdicts = new Float64Array(VERDICTS.length);
+  examples: VerdictExamples;
+  withSyn = 0;
+  withSynAck = 0;
+  handshakes = 0;
+  inferredAcks = 0;
+  oneDirection = 0;
+  rules: Record<ClientRule, number> = { syn: 0, 'toa-sender': 0, 'higher-port': 0 };
+  tfo = 0;
+  serverFirst = 0;
+  readToa = 0;
+  readNoToa = 0;
+  variantFlows = new Float64Array(TOA_VARIANTS.length);
+  variantOnRead = new Float64Array(TOA_VARIANTS.length);
+  mismatch = new Float64Array(TOA_VARIANTS.length);
+  nat64 = new Float64Array(TOA_VARIANTS.length);
+  synOnly = new Float64Array(TOA_VARIANTS.length);
+  missingNoRoom = 0;
+  lateTfo = 0;
+  lateServerFirst = 0;
+  malformed = new Map<string, number>();
+  outsideLb = 0;
+  outsideSources = new Map<string, number>();
+  duplicateToa = 0;
+  toaToClient = 0;
+  ports = new Map<number, ServerPortStat>();
+  /** variants seen in this flow (scratch) */
+  private seen = new Uint8Array(TOA_VARIANTS.length);
+
+  constructor(
+    private readonly ctx: MaterializeContext,
+    private readonly lb: CidrSet | null,
+  ) {
+    this.examples = {} as VerdictExamples;
+    for (const v of VERDICTS) this.examples[v] = [];
+  }
+
+  /**
+   * Count one judged flow (s = the scratch judge() filled for this slot). `rec` is the materialised
+   * record when the caller already has one.
+   */
+  add(t: FlowTable, slot: number, s: Scratch, v: number, rec?: FlowRecord): FlowRecord | undefined {
+    this.flows++;
+    const bits = t.bits[slot]!;
+    const v6 = (bits & F_V6) !== 0;
+    if (v6) this.ipv6++;
+    else this.ipv4++;
+    this.verdicts[v]!++;
+    const name = VERDICTS[v]!;
+    if (this.examples[name].length < EXAMPLES_PER_VERDICT) {
+      rec ??= materialize(t, slot, this.ctx);
+      this.examples[name].push(rec);
+    }
+    if (bits & F_HAS_SYN) this.withSyn++;
+    if (bits & F_HAS_SYNACK) this.withSynAck++;
+    const hasRead = (bits & (F_HAS_SYN << s.readRole)) !== 0;
+    if (hasRead) this.handshakes++;
+    if (bits & F_ACK_INFERRED && bits & F_HAS_ACK) this.inferredAcks++;
+    if (t.pktAB[slot] === 0 || t.pktBA[slot] === 0) this.oneDirection++;
+    const cs = clientSide(t, slot);
+    this.rules[cs.rule]++;
+    if (bits & F_TFO) this.tfo++;
+    if (bits & F_SERVER_FIRST) this.serverFirst++;
+    if (hasRead) {
+      if (s.readHasToa) this.readToa++;
+      else this.readNoToa++;
+    }
+    if (bits & F_DUP_TOA) this.duplicateToa++;
+    if (bits & F_TOA_TO_CLIENT) this.toaToClient++;
+
+    // variants seen in the flow (client packets), and on the read packet
+    const seen = this.seen;
+    seen.fill(0);
+    let anyClientToa = false;
+    for (let i = 0; i < s.n; i++) {
+      const vi = s.variant[i]!;
+      if (TOA_VARIANTS[vi]!.carriesClient) anyClientToa = true;
+      if (!(seen[vi]! & 1)) {
+        seen[vi] = seen[vi]! | 1;
+        this.variantFlows[vi]!++;
+      }
+      const r = s.role[i]!;
+      if ((r === s.readRole || (r === ROLE_SYN && TOA_VARIANTS[vi]!.synOnly)) && !(seen[vi]! & 2)) {
+        seen[vi] = seen[vi]! | 2;
+        this.variantOnRead[vi]!++;
+      }
+    }
+    const pv = s.primary >= 0 ? s.variant[s.primary]! : -1;
+    switch (v) {
+      case V_KIND_MISMATCH:
+        if (pv >= 0) this.mismatch[pv]!++;
+        break;
+      case V_NAT64:
+        if (pv >= 0) this.nat64[pv]!++;
+        break;
+      case V_SYN_ONLY:
+        if (pv >= 0) this.synOnly[pv]!++;
+        if (bits & F_SERVER_FIRST) this.lateServerFirst++;
+        break;
+      case V_LATE:
+        if (bits & F_TFO) this.lateTfo++;
+        if (bits & F_SERVER_FIRST) this.lateServerFirst++;
+        break;
+      case V_MISSING:
+        if (bits & F_HAS_ACK && 40 - t.rOptLen[slot * 4 + ROLE_ACK]! < 8) this.missingNoRoom++;
+        break;
+      case V_MALFORMED: {
+        const i = slot * 4 + s.readRole;
+        const key = t.rBits[i]! & R_TOA_AFTER_EOL ? 'after-eol' : BREAKS[t.rBreak[i]!]!;
+        this.malformed.set(key, (this.malformed.get(key) ?? 0) + 1);
+        break;
+      }
+    }
+
+    // TOA from a source outside the LB list: the IP source of the client's packets
+    if (this.lb && anyClientToa) {
+      const side = cs.client;
+      let inside: boolean;
+      if (v6) inside = this.lb.hasV6(t.v6!, slot * 32 + side * 16);
+      else inside = this.lb.hasV4(side === 0 ? t.addrA[slot]! : t.addrB[slot]!);
+      if (!inside) {
+        this.outsideLb++;
+        const a = endpointAddress(t, slot, side);
+        const n = this.outsideSources.get(a);
+        if (n !== undefined) this.outsideSources.set(a, n + 1);
+        else if (this.outsideSources.size < MAX_SOURCE_KEYS) this.outsideSources.set(a, 1);
+      }
+    }
+
+    // server ports
+    const srv = cs.client === 0 ? 1 : 0;
+    const port = srv === 0 ? t.ports[slot]! >>> 16 : t.ports[slot]! & 0xffff;
+    const key = port * 2 + (v6 ? 1 : 0);
+    let ps = this.ports.get(key);
+    if (!ps && this.ports.size < MAX_PORT_KEYS) {
+      ps = { port, family: v6 ? 'ipv6' : 'ipv4', flows: 0, handshakes: 0, toaOnRead: 0 };
+      this.ports.set(key, ps);
+    }
+    if (ps) {
+      ps.flows++;
+      if (hasRead) ps.handshakes++;
+      if (hasRead && s.readHasToa) ps.toaOnRead++;
+    }
+    return rec;
+  }
+
+  stats(base: {
+    profile: CaptureStats['profile'];
+    packets: number;
+    tcpPackets: number;
+    firstTs: number | null;
+    lastTs: number | null;
+    evicted: number;
+    decode: CaptureStats['decode'];
+  }): CaptureStats {
+    const verdicts = {} as Record<Verdict, number>;
+    VERDICTS.forEach((name, i) => {
+      verdicts[name] = this.verdicts[i]!;
+    });
+    const rec = (arr: Float64Array): Record<string, number> => {
+      const o: Record<string, number> = {};
+      for (let i = 0; i < arr.length; i++) if (arr[i]) o[TOA_VARIANTS[i]!.id] = arr[i]!;
+      return o;
+    };
+    const variants = [];
+    const seenIds: string[] = [];
+    for (let i = 0; i < TOA_VARIANTS.length; i++) {
+      if (!this.variantFlows[i]) continue;
+      const tv = TOA_VARIANTS[i]!;
+      variants.push({
+        variant: tv.id,
+        kind: tv.kind,
+        length: tv.length,
+        flows: this.variantFlows[i]!,
+        onReadPacket: this.variantOnRead[i]!,
+      });
+      seenIds.push(tv.id);
+    }
+    variants.sort((a, b) => b.flows - a.flows);
+    const sources = [...this.outsideSources]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5)
+      .map(([address, flows]) => ({ address, flows }));
+    const ports = [...this.ports.values()].sort((a, b) => b.flows - a.flows || a.port - b.port).slice(0, 50);
+    const duration = base.firstTs !== null && base.lastTs !== null ? Math.max(0, base.lastTs - base.firstTs) : 0;
+    return {
+      profile: base.profile,
+      packets: base.packets,
+      tcpPackets: base.tcpPackets,
+      firstTs: base.firstTs,
+      lastTs: base.lastTs,
+      durationSec: duration,
+      flows: this.flows,
+      evicted: base.evicted,
+      ipv4Flows: this.ipv4,
+      ipv6Flows: this.ipv6,
+      verdicts,
+      withSyn: this.withSyn,
+      withSynAck: this.withSynAck,
+      handshakes: this.handshakes,
+      inferredAcks: this.inferredAcks,
+      oneDirection: this.oneDirection,
+      clientRules: { ...this.rules },
+      tfoFlows: this.tfo,
+      serverSpeaksFirst: this.serverFirst,
+      readPacketToa: this.readToa,
+      readPacketNoToa: this.readNoToa,
+      variants,
+      matchingProfiles: matchingProfiles(seenIds),
+      mismatchVariants: rec(this.mismatch),
+      missingNoRoom: this.missingNoRoom,
+      lateTfo: this.lateTfo,
+      lateServerFirst: this.lateServerFirst,
+      nat64Variants: rec(this.nat64),
+      synOnlyVariants: rec(this.synOnly),
+      malformedReasons: Object.fromEntries(this.malformed),
+      outsideLb: this.outsideLb,
+      outsideLbSources: sources,
+      duplicateToa: this.duplicateToa,
+      toaToClient: this.toaToClient,
+      serverPorts: ports,
+      decode: base.decode,
+    };
+  }
+}
+
+

@@ -1,0 +1,235 @@
+/**
+ * Analyzer: frames in (one reused DecodedPacket), flows with verdicts out.
+ *
+ *   const a = new Analyzer({ profile: 'auto' });
+ *   readCaptureFile(path, (f) => a.push(f));
+ *   const result = a.finish();
+ */
+import type { Frame } from '../capture/types.js';
+import { createDecodedPacket, type DecodedPacketExt, decodePacket } from '../decode/index.js';
+import { DecodeStatus } from '../decode/types.js';
+import { Aggregator, emptyVerdictCounts } from './aggregate.js';
+import { type Cidr, CidrSet, parseCidr } from './cidr.js';
+import { acceptMask } from './profiles.js';
+import { type MaterializeContext, materialize } from './record.js';
+import {
+  type AnalysisResult,
+  type AnalyzerOptions,
+  type AnalyzerSnapshot,
+  type DecodeCounters,
+  DECODE_STATUS_KEYS,
+  type FlowList,
+} from './result.js';
+import { type DoneReason, FlowTable } from './table.js';
+import { type FlowRecord, type ProfileName, VERDICTS, type Verdict } from './types.js';
+import { judge, Scratch, V_OK } from './verdict.js';
+
+export const DEFAULT_MAX_FLOWS = 1_000_000;
+const RECENT_PROBLEMS = 50;
+const SNAPSHOT_JUDGE_LIMIT = 50_000;
+
+export class Analyzer {
+  readonly profile: ProfileName;
+  readonly maxFlows: number;
+  readonly lb: string[];
+  private readonly table: FlowTable;
+  private readonly pkt: DecodedPacketExt = createDecodedPacket();
+  private readonly scratch = new Scratch();
+  private readonly ctx: MaterializeContext;
+  private readonly agg: Aggregator;
+  private readonly onFlowDone?: (f: FlowRecord) => void;
+  private readonly status = new Float64Array(8);
+  private readonly unknownLinkTypes = new Map<number, number>();
+  private readonly linkTypes = new Map<number, number>();
+  private curLink = -1;
+  private curLinkCount = 0;
+  packets = 0;
+  private firstTs = Number.POSITIVE_INFINITY;
+  private lastTs = Number.NEGATIVE_INFINITY;
+  private result: AnalysisResult | null = null;
+  private recentProblems: FlowRecord[] = [];
+  private keepRecent = false;
+
+  constructor(opts: AnalyzerOptions = {}) {
+    this.profile = opts.profile ?? 'auto';
+    this.maxFlows = opts.maxFlows ?? DEFAULT_MAX_FLOWS;
+    this.lb = opts.lb ?? [];
+    const cidrs: Cidr[] = [];
+    for (const c of this.lb) {
+      const p = parseCidr(c);
+      if (!p) throw new RangeError(`not a CIDR: ${c}`);
+      cidrs.push(p);
+    }
+    this.ctx = { accept: acceptMask(this.profile), profile: this.profile };
+    this.agg = new Aggregator(this.ctx, cidrs.length ? new CidrSet(cidrs) : null);
+    this.onFlowDone = opts.onFlowDone;
+    this.table = new FlowTable(this.maxFlows, (slot, why) => this.done(slot, why));
+  }
+
+  /** Decode one frame and account it. Never throws on packet content. */
+  push(frame: Frame): void {
+    this.packets++;
+    const lt = frame.linkType;
+    if (lt === this.curLink) this.curLinkCount++;
+    else this.switchLink(lt);
+    const pkt = this.pkt;
+    decodePacket(frame, pkt);
+    const st = pkt.status;
+    this.status[st]!++;
+    if (st !== DecodeStatus.OK) {
+      if (st === DecodeStatus.UNKNOWN_LINKTYPE)
+        this.unknownLinkTypes.set(lt, (this.unknownLinkTypes.get(lt) ?? 0) + 1);
+      return;
+    }
+    const ts = frame.tsSec + frame.tsNsec * 1e-9;
+    if (ts < this.firstTs) this.firstTs = ts;
+    if (ts > this.lastTs) this.lastTs = ts;
+    this.table.packet(frame, pkt, ts);
+  }
+
+  private switchLink(lt: number): void {
+    if (this.curLink >= 0) this.linkTypes.set(this.curLink, (this.linkTypes.get(this.curLink) ?? 0) + this.curLinkCount);
+    this.curLink = lt;
+    this.curLinkCount = 1;
+  }
+
+  private linkTypeCounts(): Record<number, number> {
+    const o: Record<number, number> = {};
+    for (const [k, v] of this.linkTypes) o[k] = v;
+    if (this.curLink >= 0) o[this.curLink] = (o[this.curLink] ?? 0) + this.curLinkCount;
+    return o;
+  }
+
+  /** a flow leaves the table (evicted, or its 5-tuple reused by a new connection) */
+  private done(slot: number, _why: DoneReason): void {
+    const v = judge(this.table, slot, this.scratch, this.ctx.accept);
+    this.table.verdict[slot] = v;
+    let rec: FlowRecord | undefined;
+    if (this.onFlowDone || (this.keepRecent && v !== V_OK)) rec = materialize(this.table, slot, this.ctx);
+    // judge again: materialize() reuses its own scratch, ours is still intact
+    this.agg.add(this.table, slot, this.scratch, v, rec);
+    if (rec) {
+      if (this.keepRecent && v !== V_OK) {
+        this.recentProblems.push(rec);
+        if (this.recentProblems.length > RECENT_PROBLEMS) this.recentProblems.shift();
+      }
+      this.onFlowDone?.(rec);
+    }
+  }
+
+  private decodeCounters(): DecodeCounters {
+    const d: DecodeCounters = {
+      ok: 0,
+      unknownLinkType: 0,
+      notIp: 0,
+      notTcp: 0,
+      ipFragment: 0,
+      truncated: 0,
+      badIp: 0,
+      badTcp: 0,
+      unknownLinkTypes: Object.fromEntries(this.unknownLinkTypes),
+      checksums: {
+        checked: this.table.ckChecked,
+        badToServer: this.table.ckBadToServer,
+        badToClient: this.table.ckBadToClient,
+        unverifiable: this.table.ckUnverifiable,
+      },
+    };
+    for (let i = 0; i < 8; i++) d[DECODE_STATUS_KEYS[i as DecodeStatus]] = this.status[i]!;
+    return d;
+  }
+
+  /** For the live dashboard: copies only; cheap enough for ~10 calls a second. */
+  snapshot(limit = 20): AnalyzerSnapshot {
+    this.keepRecent = true;
+    const t = this.table;
+    const verdicts = emptyVerdictCounts();
+    VERDICTS.forEach((name, i) => {
+      verdicts[name] = this.agg.verdicts[i]!;
+    });
+    const newest: FlowRecord[] = [];
+    const problems: FlowRecord[] = [];
+    let judged = 0;
+    for (const slot of t.recent()) {
+      if (judged++ >= SNAPSHOT_JUDGE_LIMIT) break;
+      const v = judge(t, slot, this.scratch, this.ctx.accept);
+      verdicts[VERDICTS[v]!]++;
+      if (newest.length < limit) newest.push(materialize(t, slot, this.ctx));
+      if (v !== V_OK && problems.length < limit) problems.push(materialize(t, slot, this.ctx));
+    }
+    for (let i = this.recentProblems.length - 1; i >= 0 && problems.length < limit; i--)
+      problems.push(this.recentProblems[i]!);
+    return {
+      packets: this.packets,
+      tcpPackets: this.status[DecodeStatus.OK]!,
+      decode: this.decodeCounters(),
+      activeFlows: t.count,
+      doneFlows: this.agg.flows,
+      evicted: t.evicted,
+      verdicts,
+      newest,
+      problems,
+      firstTs: Number.isFinite(this.firstTs) ? this.firstTs : null,
+      lastTs: Number.isFinite(this.lastTs) ? this.lastTs : null,
+    };
+  }
+
+  /** Judge every flow still in the table and return the result (idempotent). */
+  finish(): AnalysisResult {
+    if (this.result) return this.result;
+    const t = this.table;
+    for (const slot of t.slots()) {
+      const v = judge(t, slot, this.scratch, this.ctx.accept);
+      t.verdict[slot] = v;
+      const rec = this.onFlowDone ? materialize(t, slot, this.ctx) : undefined;
+      this.agg.add(t, slot, this.scratch, v, rec);
+      if (rec) this.onFlowDone?.(rec);
+    }
+    const firstTs = Number.isFinite(this.firstTs) ? this.firstTs : null;
+    const lastTs = Number.isFinite(this.lastTs) ? this.lastTs : null;
+    const stats = this.agg.stats({
+      profile: this.profile,
+      packets: this.packets,
+      tcpPackets: this.status[DecodeStatus.OK]!,
+      firstTs,
+      lastTs,
+      evicted: t.evicted,
+      decode: this.decodeCounters(),
+    });
+    this.result = {
+      stats,
+      flows: new TableFlowList(t, this.ctx),
+      examples: this.agg.examples,
+      linkTypes: this.linkTypeCounts(),
+      evicted: t.evicted,
+      maxFlows: this.maxFlows,
+      firstTs,
+      lastTs,
+      lb: [...this.lb],
+    };
+    return this.result;
+  }
+}
+
+class TableFlowList implements FlowList {
+  constructor(
+    private readonly t: FlowTable,
+    private readonly ctx: MaterializeContext,
+  ) {}
+
+  get size(): number {
+    return this.t.count;
+  }
+
+  *[Symbol.iterator](): Iterator<FlowRecord> {
+    for (const s of this.t.slots()) yield materialize(this.t, s, this.ctx);
+  }
+
+  *verdicts(): Iterable<Verdict> {
+    for (const s of this.t.slots()) yield VERDICTS[this.t.verdict[s]!]!;
+  }
+
+  *filter(pred: (v: Verdict) => boolean): Iterable<FlowRecord> {
+    for (const s of this.t.slots()) if (pred(VERDICTS[this.t.verdict[s]!]!)) yield materialize(this.t, s, this.ctx);
+  }
+}

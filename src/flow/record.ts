@@ -1,0 +1,263 @@
+/**
+ * Materialise a FlowRecord (the JSON-able contract object) from a table slot, with the human
+ * reason for its verdict. Only done for flows that are listed, used as examples, or handed to
+ * onFlowDone: the table itself never holds objects.
+ */
+import { addressToString, decodeToa, formatEndpoint, TOA_VARIANTS } from '../decode/index.js';
+import type { ChecksumStatus, OptionBreak } from '../decode/types.js';
+import { profileVariantIds, variantLabel } from './profiles.js';
+import {
+  BREAKS,
+  F_CLIENT_B,
+  F_CLIENT_KNOWN,
+  F_EXTRAS,
+  F_FIN,
+  F_HAS_SYN,
+  F_RST,
+  F_RULE_SYN,
+  F_RULE_TOA,
+  F_SERVER_FIRST,
+  F_TFO,
+  F_V6,
+  type FlowTable,
+  HIDDEN_UNKNOWN,
+  R_TFO,
+  R_TOA_AFTER_BREAK,
+  R_TOA_AFTER_EOL,
+  ROLE_ACK,
+  ROLE_DATA,
+  ROLE_LATER,
+  ROLE_SYN,
+  ROLE_SYNACK,
+} from './table.js';
+import type { ClientRule, FlowRecord, PacketFacts, PacketRole, ProfileName, ToaSighting } from './types.js';
+import {
+  judge,
+  Scratch,
+  V_BAD_CHECKSUM,
+  V_INCOMPLETE,
+  V_INCONSISTENT,
+  V_KIND_MISMATCH,
+  V_LATE,
+  V_MALFORMED,
+  V_MISSING,
+  V_NAT64,
+  V_OK,
+  V_SYN_ONLY,
+  verdictName,
+} from './verdict.js';
+
+function v4(n: number): string {
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+/** address text of endpoint A (0) or B (1) */
+export function endpointAddress(t: FlowTable, slot: number, which: 0 | 1): string {
+  if (t.bits[slot]! & F_V6) return addressToString(t.v6!, slot * 32 + which * 16, 6);
+  return v4(which === 0 ? t.addrA[slot]! : t.addrB[slot]!);
+}
+
+export function endpointPort(t: FlowTable, slot: number, which: 0 | 1): number {
+  const p = t.ports[slot]!;
+  return which === 0 ? p >>> 16 : p & 0xffff;
+}
+
+/** which endpoint is the client (0 = A, 1 = B) and why */
+export function clientSide(t: FlowTable, slot: number): { client: 0 | 1; rule: ClientRule } {
+  const bits = t.bits[slot]!;
+  if (bits & F_CLIENT_KNOWN) {
+    return {
+      client: bits & F_CLIENT_B ? 1 : 0,
+      rule: bits & F_RULE_SYN ? 'syn' : bits & F_RULE_TOA ? 'toa-sender' : 'syn',
+    };
+  }
+  const pa = endpointPort(t, slot, 0);
+  const pb = endpointPort(t, slot, 1);
+  return { client: pb > pa ? 1 : 0, rule: 'higher-port' };
+}
+
+function sighting(bytes: Buffer, variant: number): ToaSighting {
+  const d = decodeToa(bytes, 0, variant);
+  return {
+    variant: d.variant,
+    kind: d.kind,
+    length: d.length,
+    family: d.family,
+    address: d.address,
+    port: d.port,
+  };
+}
+
+function roleSightings(t: FlowTable, slot: number, role: number): ToaSighting[] {
+  const i = slot * 4 + role;
+  const v = t.rToaVar[i]!;
+  if (v < 0) return [];
+  const out = [sighting(t.roleToaBytes(slot, role), v)];
+  if (t.bits[slot]! & F_EXTRAS)
+    for (const e of t.extras.get(slot) ?? []) if (e.role === role && !e.primary) out.push(sighting(e.bytes, e.variant));
+  return out;
+}
+
+function facts(t: FlowTable, slot: number, role: number): PacketFacts | null {
+  if (!(t.bits[slot]! & (F_HAS_SYN << role))) return null;
+  const i = slot * 4 + role;
+  const rb = t.rBits[i]!;
+  return {
+    ts: t.rTs[i]!,
+    seq: t.rSeq[i]!,
+    ack: t.rAck[i]!,
+    flags: t.rFlags[i]!,
+    payloadLength: t.rPay[i]!,
+    toa: roleSightings(t, slot, role),
+    optionAreaLength: t.rOptLen[i]!,
+    optionBytesUsed: t.rOptUsed[i]!,
+    optionBytesFree: 40 - t.rOptLen[i]!,
+    breakReason: BREAKS[t.rBreak[i]!] as OptionBreak,
+    toaAfterEol: (rb & R_TOA_AFTER_EOL) !== 0,
+    toaAfterBreak: (rb & R_TOA_AFTER_BREAK) !== 0,
+    checksum: t.rCk[i]! as ChecksumStatus,
+    retransmissions: t.rRetx[i]!,
+    tfo: (rb & R_TFO) !== 0,
+  };
+}
+
+const ROLE_TO_PACKET: Record<number, PacketRole> = {
+  [ROLE_SYN]: 'syn',
+  [ROLE_ACK]: 'ack',
+  [ROLE_DATA]: 'data',
+  [ROLE_LATER]: 'data',
+};
+
+const scratch = new Scratch();
+
+export interface MaterializeContext {
+  accept: Uint8Array;
+  profile: ProfileName;
+}
+
+/** Build the FlowRecord of a slot (judging it again: cheap, and keeps one source of truth). */
+export function materialize(t: FlowTable, slot: number, ctx: MaterializeContext): FlowRecord {
+  const s = scratch;
+  const v = judge(t, slot, s, ctx.accept);
+  const bits = t.bits[slot]!;
+  const { client, rule } = clientSide(t, slot);
+  const server = client === 0 ? 1 : 0;
+  const toServer = client === 0 ? t.pktAB[slot]! : t.pktBA[slot]!;
+  const toClient = client === 0 ? t.pktBA[slot]! : t.pktAB[slot]!;
+  const rec: FlowRecord = {
+    id: t.id[slot]!,
+    family: bits & F_V6 ? 'ipv6' : 'ipv4',
+    client: { address: endpointAddress(t, slot, client), port: endpointPort(t, slot, client) },
+    server: { address: endpointAddress(t, slot, server), port: endpointPort(t, slot, server) },
+    clientRule: rule,
+    firstTs: t.firstTs[slot]!,
+    lastTs: t.lastTs[slot]!,
+    packets: { toServer, toClient },
+    syn: facts(t, slot, ROLE_SYN),
+    synAck: facts(t, slot, ROLE_SYNACK),
+    handshakeAck: facts(t, slot, ROLE_ACK),
+    firstData: facts(t, slot, ROLE_DATA),
+    laterToa: [],
+    fin: (bits & F_FIN) !== 0,
+    rst: (bits & F_RST) !== 0,
+    serverSpokeFirst: (bits & F_SERVER_FIRST) !== 0,
+    tfo: (bits & F_TFO) !== 0,
+    verdict: verdictName(v),
+    toa: null,
+    reason: '',
+  };
+  if (bits & F_EXTRAS)
+    for (const e of t.extras.get(slot) ?? []) if (e.role === ROLE_LATER) rec.laterToa.push(sighting(e.bytes, e.variant));
+  if (s.primary >= 0) {
+    const p = sighting(s.buf[s.primary]!, s.variant[s.primary]!);
+    const packets = new Set<PacketRole>();
+    for (let i = 0; i < s.n; i++) {
+      if (s.variant[i] !== s.variant[s.primary]) continue;
+      if (!s.sameClient(i, s.primary)) continue;
+      packets.add(ROLE_TO_PACKET[s.role[i]!]!);
+    }
+    const order: PacketRole[] = ['syn', 'ack', 'data'];
+    rec.toa = { ...p, packets: order.filter((r) => packets.has(r)) };
+  }
+  rec.reason = reasonText(rec, v, t, slot, ctx.profile);
+  return rec;
+}
+
+function toaText(x: ToaSighting): string {
+  const where = x.address === null ? '' : ` ${formatEndpoint(x.address, x.port)}`;
+  return `TOA ${x.kind}/${x.length}${where}`;
+}
+
+function readName(rec: FlowRecord): string {
+  return rec.tfo ? 'the SYN (TCP Fast Open: the SYN creates the socket)' : 'the handshake ACK';
+}
+
+function reasonText(rec: FlowRecord, v: number, t: FlowTable, slot: number, profile: ProfileName): string {
+  const toa = rec.toa;
+  const ack = rec.handshakeAck;
+  const readRole = rec.tfo ? ROLE_SYN : ROLE_ACK;
+  const hid = t.rHidVar[slot * 4 + readRole]!;
+  const hidText = hid >= 0 ? `TOA ${variantLabel(TOA_VARIANTS[hid]!.id)}` : 'a TOA-kind option';
+  switch (v) {
+    case V_OK:
+      if (toa && toa.packets[0] === 'syn' && !rec.tfo && TOA_VARIANTS.find((x) => x.id === toa.variant)?.synOnly)
+        return `${toaText(toa)} on the SYN (the kind-28 module reads the SYN)`;
+      return `${toa ? toaText(toa) : 'TOA'} on ${readName(rec)}`;
+    case V_MISSING: {
+      let s = 'no TOA on any packet of the flow';
+      if (ack && ack.optionBytesFree < 8)
+        s += `; the handshake ACK had only ${ack.optionBytesFree} option bytes free (an IPv4 TOA needs 8)`;
+      return s;
+    }
+    case V_SYN_ONLY:
+      return `${toa ? toaText(toa) : 'TOA'} rode on the SYN only; the handshake ACK (the packet the module reads) carried none`;
+    case V_LATE:
+      if (rec.tfo)
+        return `TCP Fast Open: the SYN creates the socket but ${toa ? toaText(toa) : 'TOA'} came only on later packets`;
+      return `the handshake ACK carried no TOA; ${toa ? toaText(toa) : 'TOA'} came on later data (read only with TCP_DEFER_ACCEPT)`;
+    case V_MALFORMED: {
+      const p = rec.tfo ? rec.syn : ack;
+      const rb = t.rBits[slot * 4 + readRole]!;
+      if (rb & R_TOA_AFTER_EOL) return `${hidText} sits after EOL on ${readName(rec)}: the module stops at EOL`;
+      const why = p?.breakReason && p.breakReason !== 'none' ? ` (${p.breakReason})` : '';
+      if (hid === HIDDEN_UNKNOWN)
+        return `the option list on ${readName(rec)} breaks at a TOA-kind option${why}: the module's parser gives up`;
+      return `the option list on ${readName(rec)} breaks${why} before ${hidText}: the module never reaches it`;
+    }
+    case V_KIND_MISMATCH:
+      return `${toa ? toaText(toa) : 'TOA'} seen, but the ${profile} module reads ${profileVariantIds(profile).map(variantLabel).join(', ')}`;
+    case V_INCONSISTENT: {
+      const addrs = new Map<string, string[]>();
+      const add = (x: ToaSighting, where: string) => {
+        if (x.address === null) return;
+        const k = formatEndpoint(x.address, x.port);
+        const l = addrs.get(k) ?? [];
+        if (!l.includes(where)) l.push(where);
+        addrs.set(k, l);
+      };
+      for (const x of rec.syn?.toa ?? []) add(x, 'syn');
+      for (const x of rec.handshakeAck?.toa ?? []) add(x, 'ack');
+      for (const x of rec.firstData?.toa ?? []) add(x, 'data');
+      for (const x of rec.laterToa) add(x, 'later');
+      return `different client addresses in one flow: ${[...addrs].map(([a, w]) => `${a} (${w.join(',')})`).join(' vs ')}`;
+    }
+    case V_NAT64:
+      return `IPv6 client ${toa?.address ? formatEndpoint(toa.address, toa.port) : ''} in ${toa ? `${toa.kind}/${toa.length}` : 'TOA'} on an IPv4 flow: getpeername() cannot return it; the app must call getsockopt(IPPROTO_IP, 4096)`;
+    case V_BAD_CHECKSUM:
+      return `${readName(rec)} carrying ${toa ? toaText(toa) : 'TOA'} has a bad TCP checksum: the kernel drops it`;
+    case V_INCOMPLETE: {
+      const missing: string[] = [];
+      if (!rec.syn) missing.push('SYN');
+      if (!rec.synAck) missing.push('SYN-ACK');
+      if (!ack) missing.push('handshake ACK');
+      let s = `handshake not captured (no ${missing.join(', ') || 'handshake ACK'})`;
+      const later = rec.firstData?.toa.find((x) => x.address !== null) ?? rec.laterToa.find((x) => x.address !== null);
+      if (!ack && rec.firstData) s += later ? `; later data carries ${toaText(later)}` : '; later data carries no TOA';
+      else if (!ack && later) s += `; later packets carry ${toaText(later)}`;
+      return s;
+    }
+    default:
+      return '';
+  }
+}
+

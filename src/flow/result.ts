@@ -1,0 +1,188 @@
+/**
+ * Analysis-result types (owned by the analysis area; the shared contracts live in types.ts).
+ * AnalysisResult is what Analyzer.finish() returns; CaptureStats is the aggregate other areas
+ * (host correlation, live, bundle) read without walking flows.
+ */
+import type { DecodeStatus } from '../decode/types.js';
+import type { ClientRule, FlowRecord, ProfileName, Verdict } from './types.js';
+
+export interface AnalyzerOptions {
+  /** which (kind, length) variants the backend module reads; default 'auto' */
+  profile?: ProfileName;
+  /** hard cap on flows kept in memory (default 1,000,000); oldest finished flows are evicted first */
+  maxFlows?: number;
+  /** the LB's addresses as CIDRs ('10.0.0.0/8', '2001:db8::/32'); TOA from other sources is flagged */
+  lb?: string[];
+  /** called once per flow when it gets its final verdict (evicted or at finish) */
+  onFlowDone?: (f: FlowRecord) => void;
+  /** flows idle this long (seconds of capture time) count as finished for eviction; default 120 */
+  idleTimeout?: number;
+}
+
+/** Decode counters over every packet pushed. */
+export interface DecodeCounters {
+  /** indexed by DecodeStatus name */
+  ok: number;
+  unknownLinkType: number;
+  notIp: number;
+  notTcp: number;
+  ipFragment: number;
+  truncated: number;
+  badIp: number;
+  badTcp: number;
+  /** link type number → packets that had it but could not be decoded */
+  unknownLinkTypes: Record<number, number>;
+  /** TCP checksum verified on the packets the analysis keeps facts about (SYN, SYN-ACK, ACK, first data) */
+  checksums: {
+    checked: number;
+    /** bad on client → server packets (received by the server) */
+    badToServer: number;
+    /** bad on server → client packets (sent by the server: often TX checksum offload) */
+    badToClient: number;
+    unverifiable: number;
+  };
+}
+
+export const DECODE_STATUS_KEYS: Record<DecodeStatus, keyof Omit<DecodeCounters, 'unknownLinkTypes' | 'checksums'>> = {
+  0: 'ok',
+  1: 'unknownLinkType',
+  2: 'notIp',
+  3: 'notTcp',
+  4: 'ipFragment',
+  5: 'truncated',
+  6: 'badIp',
+  7: 'badTcp',
+};
+
+export interface VariantCount {
+  /** ToaVariant.id, e.g. 'toa-200-8' */
+  variant: string;
+  kind: number;
+  length: number;
+  /** flows in which a client→server packet carried it */
+  flows: number;
+  /** flows whose packet-the-module-reads carried it */
+  onReadPacket: number;
+}
+
+export interface ServerPortStat {
+  port: number;
+  family: 'ipv4' | 'ipv6';
+  flows: number;
+  /** flows whose packet-the-module-reads was captured */
+  handshakes: number;
+  /** flows with a client TOA on the packet the module reads */
+  toaOnRead: number;
+}
+
+/** A few example flows per verdict (materialised records; at most EXAMPLES_PER_VERDICT each). */
+export type VerdictExamples = Record<Verdict, FlowRecord[]>;
+
+/**
+ * Everything the diagnosis needs, aggregated over ALL flows (including evicted ones), so it stays
+ * small whatever the capture size.
+ */
+export interface CaptureStats {
+  profile: ProfileName;
+  /** packets pushed */
+  packets: number;
+  /** packets decoded down to TCP */
+  tcpPackets: number;
+  firstTs: number | null;
+  lastTs: number | null;
+  durationSec: number;
+  /** flows analysed (kept + evicted) */
+  flows: number;
+  evicted: number;
+  ipv4Flows: number;
+  ipv6Flows: number;
+  verdicts: Record<Verdict, number>;
+  /** flows where a SYN / SYN-ACK / the packet the module reads was captured */
+  withSyn: number;
+  withSynAck: number;
+  /** flows whose packet-the-module-reads (handshake ACK, or SYN under TFO) was captured */
+  handshakes: number;
+  /** handshake ACK identified without a SYN-ACK (one-direction capture) */
+  inferredAcks: number;
+  /** flows with packets in only one direction */
+  oneDirection: number;
+  clientRules: Record<ClientRule, number>;
+  tfoFlows: number;
+  serverSpeaksFirst: number;
+  /** flows whose read packet carried a client TOA / carried none */
+  readPacketToa: number;
+  readPacketNoToa: number;
+  /** per TOA variant seen in the capture */
+  variants: VariantCount[];
+  /** profiles whose module reads every client TOA variant seen (auto mode's answer) */
+  matchingProfiles: ProfileName[];
+  /** TOA_KIND_MISMATCH flows by variant seen */
+  mismatchVariants: Record<string, number>;
+  /** TOA_MISSING flows whose handshake ACK had < 8 option bytes free */
+  missingNoRoom: number;
+  /** TOA_LATE flows that used TCP Fast Open (the SYN creates the socket) */
+  lateTfo: number;
+  /** TOA_LATE / TOA_SYN_ONLY flows where the server spoke first (SSH, SMTP, MySQL banners) */
+  lateServerFirst: number;
+  /** TOA_NAT64 flows by variant */
+  nat64Variants: Record<string, number>;
+  /** TOA_SYN_ONLY flows by variant */
+  synOnlyVariants: Record<string, number>;
+  /** TOA_MALFORMED flows by break reason ('after-eol' for a TOA behind EOL) */
+  malformedReasons: Record<string, number>;
+  /** flows with a client TOA whose IP source is outside the --lb list (0 when no list) */
+  outsideLb: number;
+  /** up to 5 IP sources outside the --lb list, with flow counts */
+  outsideLbSources: Array<{ address: string; flows: number }>;
+  /** flows whose TOA is a duplicate (a second TOA on the same packet) */
+  duplicateToa: number;
+  /** TOA options seen on server → client packets (unexpected: capture side or LB confusion) */
+  toaToClient: number;
+  /** top server ports (bounded list) */
+  serverPorts: ServerPortStat[];
+  decode: DecodeCounters;
+}
+
+export interface AnalysisResult {
+  stats: CaptureStats;
+  /** flows still in the table at the end (evicted flows are only counted), oldest first */
+  flows: FlowList;
+  /** example records per verdict (from all flows, evicted ones included) */
+  examples: VerdictExamples;
+  /** link type → packets */
+  linkTypes: Record<number, number>;
+  evicted: number;
+  maxFlows: number;
+  firstTs: number | null;
+  lastTs: number | null;
+  /** the --lb list as given */
+  lb: string[];
+}
+
+/** Lazily materialised flow records (materialising 1,000,000 objects at once would blow memory). */
+export interface FlowList extends Iterable<FlowRecord> {
+  readonly size: number;
+  /** verdicts only, in the same order, without materialising records */
+  verdicts(): Iterable<Verdict>;
+  /** records whose verdict passes the filter, materialised one at a time */
+  filter(pred: (v: Verdict) => boolean): Iterable<FlowRecord>;
+}
+
+/** What the live dashboard polls (≈10×/s): copies, never live references. */
+export interface AnalyzerSnapshot {
+  packets: number;
+  tcpPackets: number;
+  decode: DecodeCounters;
+  /** flows currently in the table / finished & judged so far / evicted */
+  activeFlows: number;
+  doneFlows: number;
+  evicted: number;
+  /** final verdicts of finished flows plus provisional verdicts of active ones */
+  verdicts: Record<Verdict, number>;
+  /** newest flows by last activity (provisional verdicts), newest first */
+  newest: FlowRecord[];
+  /** recent problem flows (verdict not TOA_OK), newest first */
+  problems: FlowRecord[];
+  firstTs: number | null;
+  lastTs: number | null;
+}

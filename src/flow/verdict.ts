@@ -1,0 +1,201 @@
+/**
+ * Per-flow verdict: exactly the codes of VERDICTS (src/flow/types.ts), decided from the TOA
+ * sightings of the client's packets and the facts of the packet the module reads (the
+ * handshake-completing ACK; the SYN under TCP Fast Open and for the SYN-only kind-28 variants).
+ *
+ * Order of the checks (first match wins):
+ *   INCOMPLETE       the packet the module reads was not captured (no SYN-only kind-28 TOA to judge either)
+ *   TOA_MALFORMED    no readable client TOA anywhere, but one hides behind EOL / a broken option on that packet
+ *   TOA_MISSING      no client TOA on any packet of the flow
+ *   TOA_KIND_MISMATCH client TOA present, but no variant the profile's module reads
+ *   TOA_INCONSISTENT different client addresses in different packets (or two TOAs on one packet)
+ *   -- an accepted TOA is on the packet the module reads:
+ *   TOA_BAD_CHECKSUM that packet has a bad TCP checksum (the kernel drops it)
+ *   TOA_NAT64        the client address is IPv6 and the flow is IPv4 (getsockopt 4096 needed)
+ *   TOA_OK
+ *   -- it is not:
+ *   TOA_MALFORMED    the option list on that packet breaks before the TOA / TOA after EOL
+ *   TOA_LATE         a later client data segment carries it (works only with TCP_DEFER_ACCEPT)
+ *   TOA_SYN_ONLY     only the SYN carried it
+ */
+import { decodeToa, TOA_VARIANTS } from '../decode/index.js';
+import { ChecksumStatus } from '../decode/types.js';
+import {
+  F_ACK_INFERRED,
+  F_EXTRAS,
+  F_HAS_ACK,
+  F_HAS_SYN,
+  F_TFO,
+  F_V6,
+  type FlowTable,
+  ROLE_ACK,
+  ROLE_DATA,
+  ROLE_LATER,
+  ROLE_SYN,
+} from './table.js';
+import { VERDICTS, type Verdict } from './types.js';
+
+export const V_OK = 0;
+export const V_MISSING = 1;
+export const V_SYN_ONLY = 2;
+export const V_LATE = 3;
+export const V_MALFORMED = 4;
+export const V_KIND_MISMATCH = 5;
+export const V_INCONSISTENT = 6;
+export const V_NAT64 = 7;
+export const V_BAD_CHECKSUM = 8;
+export const V_INCOMPLETE = 9;
+
+// keep the numeric codes in step with the contract's order
+if (VERDICTS[V_BAD_CHECKSUM] !== 'TOA_BAD_CHECKSUM' || VERDICTS[V_INCOMPLETE] !== 'INCOMPLETE')
+  throw new Error('verdict table out of step with VERDICTS');
+
+export function verdictName(v: number): Verdict {
+  return VERDICTS[v]!;
+}
+
+const MAX_SIGHTINGS = 32;
+const CLIENT_ROLES = [ROLE_SYN, ROLE_ACK, ROLE_DATA] as const;
+
+/**
+ * Reusable per-flow scratch: the client-side TOA sightings in packet order (syn, ack, data, later).
+ * Filled from the table without allocation (except for flows with extra sightings).
+ */
+export class Scratch {
+  n = 0;
+  role = new Uint8Array(MAX_SIGHTINGS);
+  variant = new Int16Array(MAX_SIGHTINGS);
+  buf: Buffer[] = new Array(MAX_SIGHTINGS);
+  off = new Int32Array(MAX_SIGHTINGS);
+  len = new Int32Array(MAX_SIGHTINGS);
+  // results of judge()
+  verdict = V_INCOMPLETE;
+  /** index of the sighting the verdict is about, -1 none */
+  primary = -1;
+  /** the role that is the packet the module reads for this flow (ROLE_ACK, or ROLE_SYN) */
+  readRole = ROLE_ACK;
+  /** the read packet carried any client TOA */
+  readHasToa = false;
+
+  fill(t: FlowTable, slot: number): void {
+    this.n = 0;
+    const base = slot * 4;
+    for (const r of CLIENT_ROLES) {
+      const v = t.rToaVar[base + r]!;
+      if (v < 0 || !(t.bits[slot]! & (F_HAS_SYN << r))) continue;
+      this.push(r, v, t.roleToaBytes(slot, r));
+      if (t.bits[slot]! & F_EXTRAS) {
+        for (const e of t.extras.get(slot) ?? []) if (e.role === r && !e.primary) this.push(r, e.variant, e.bytes);
+      }
+    }
+    if (t.bits[slot]! & F_EXTRAS) {
+      for (const e of t.extras.get(slot) ?? []) if (e.role === ROLE_LATER) this.push(ROLE_LATER, e.variant, e.bytes);
+    }
+  }
+
+  private push(role: number, variant: number, b: Buffer): void {
+    if (this.n >= MAX_SIGHTINGS) return;
+    const i = this.n++;
+    this.role[i] = role;
+    this.variant[i] = variant;
+    this.buf[i] = b;
+    this.off[i] = b.byteOffset;
+    this.len[i] = b.length;
+  }
+
+  /** same client address (and port, where both carry one) */
+  sameClient(i: number, j: number): boolean {
+    const a = this.buf[i]!;
+    const b = this.buf[j]!;
+    if (this.variant[i] === this.variant[j] && a.length === b.length && a.equals(b)) return true;
+    const da = decodeToa(a, 0, this.variant[i]!);
+    const db = decodeToa(b, 0, this.variant[j]!);
+    if (da.address === null || db.address === null) return true;
+    if (da.address !== db.address) return false;
+    if (da.port !== null && db.port !== null && da.port !== db.port) return false;
+    return true;
+  }
+}
+
+function clientCarrying(v: number): boolean {
+  return TOA_VARIANTS[v]!.carriesClient;
+}
+
+/**
+ * Judge one flow. `accept[v]` = 1 when the profile's module reads TOA_VARIANTS[v].
+ * Sets s.verdict / s.primary / s.readRole / s.readHasToa and returns the verdict index.
+ */
+export function judge(t: FlowTable, slot: number, s: Scratch, accept: Uint8Array): number {
+  s.fill(t, slot);
+  const bits = t.bits[slot]!;
+  const base = slot * 4;
+  const tfo = (bits & F_TFO) !== 0;
+  const readRole = tfo ? ROLE_SYN : ROLE_ACK;
+  s.readRole = readRole;
+  s.primary = -1;
+  const hasRead = (bits & (F_HAS_SYN << readRole)) !== 0;
+
+  // client-address sightings
+  let nClient = 0;
+  let firstClient = -1;
+  let firstAccepted = -1;
+  let onRead = -1; // first accepted sighting on the packet the module reads
+  let clientOnRead = -1;
+  let synOnlyOnSyn = -1;
+  let acceptedLater = -1;
+  let acceptedSyn = -1;
+  for (let i = 0; i < s.n; i++) {
+    const v = s.variant[i]!;
+    if (!clientCarrying(v)) continue;
+    nClient++;
+    if (firstClient < 0) firstClient = i;
+    const r = s.role[i]!;
+    if (r === readRole && clientOnRead < 0) clientOnRead = i;
+    if (!accept[v]) continue;
+    if (firstAccepted < 0) firstAccepted = i;
+    const synOnly = TOA_VARIANTS[v]!.synOnly;
+    if (r === ROLE_SYN && synOnly && synOnlyOnSyn < 0) synOnlyOnSyn = i;
+    if (onRead < 0 && (r === readRole || (r === ROLE_SYN && synOnly))) onRead = i;
+    if ((r === ROLE_DATA || r === ROLE_LATER) && acceptedLater < 0) acceptedLater = i;
+    if (r === ROLE_SYN && acceptedSyn < 0) acceptedSyn = i;
+  }
+  s.readHasToa = clientOnRead >= 0 || synOnlyOnSyn >= 0;
+
+  const done = (v: number, primary: number): number => {
+    s.verdict = v;
+    s.primary = primary;
+    return v;
+  };
+
+  if (!hasRead && synOnlyOnSyn < 0) return done(V_INCOMPLETE, firstAccepted >= 0 ? firstAccepted : firstClient);
+
+  const hidden = t.rHidVar[base + readRole]! !== -1;
+  if (nClient === 0) return done(hidden ? V_MALFORMED : V_MISSING, -1);
+  if (firstAccepted < 0) return done(V_KIND_MISMATCH, clientOnRead >= 0 ? clientOnRead : firstClient);
+
+  // different client addresses within the flow
+  for (let i = 0; i < s.n; i++) {
+    if (!clientCarrying(s.variant[i]!)) continue;
+    for (let j = i + 1; j < s.n; j++) {
+      if (!clientCarrying(s.variant[j]!)) continue;
+      if (!s.sameClient(i, j)) return done(V_INCONSISTENT, onRead >= 0 ? onRead : firstAccepted);
+    }
+  }
+
+  if (onRead >= 0) {
+    const pr = s.role[onRead]!;
+    if (t.rCk[base + pr] === ChecksumStatus.BAD) return done(V_BAD_CHECKSUM, onRead);
+    if (TOA_VARIANTS[s.variant[onRead]!]!.family === 'ipv6' && !(bits & F_V6)) return done(V_NAT64, onRead);
+    return done(V_OK, onRead);
+  }
+  if (hidden) return done(V_MALFORMED, firstAccepted);
+  if (acceptedLater >= 0) return done(V_LATE, acceptedLater);
+  if (acceptedSyn >= 0) return done(V_SYN_ONLY, acceptedSyn);
+  // accepted only somewhere we do not judge by (cannot happen with the roles above)
+  return done(V_MISSING, firstAccepted);
+}
+
+/** for reports: was the handshake ACK identified without a SYN-ACK */
+export function ackInferred(t: FlowTable, slot: number): boolean {
+  return (t.bits[slot]! & F_ACK_INFERRED) !== 0 && (t.bits[slot]! & F_HAS_ACK) !== 0;
+}
