@@ -131,7 +131,8 @@ export function decodeIPv6(
           return -1;
         }
         const fo = ((buf[p + 2] << 8) | buf[p + 3]) & 0xfff8;
-        out.ipFragment = true;
+        // an atomic fragment (offset 0, M clear) is a whole packet
+        out.ipFragment = fo !== 0 || (buf[p + 3] & 1) !== 0;
         out.ipFragOffset = fo;
         out.ipId = ((buf[p + 4] << 24) >>> 0) + ((buf[p + 5] << 16) | (buf[p + 6] << 8) | buf[p + 7]);
         nh = buf[p];
