@@ -15,6 +15,8 @@ export interface ImplementationInfo {
   ipv6Hooks: boolean | null;
   /** has a /proc stats file */
   statsFile: 'toa_stats' | 'vtoa_stats' | null;
+  /** the module it loads as (null: eBPF, no module) */
+  module: 'toa' | 'vtoa' | 'tcp_toa' | 'ip_vs_ca' | null;
 }
 
 /** ONE table (section 12). */
@@ -25,6 +27,7 @@ export const IMPLEMENTATIONS: ImplementationInfo[] = [
     accepts: ['toa-254-8'],
     ipv6Hooks: null,
     statsFile: 'toa_stats',
+    module: 'toa',
   },
   {
     id: 'alikernel',
@@ -32,6 +35,7 @@ export const IMPLEMENTATIONS: ImplementationInfo[] = [
     accepts: ['toa-254-8', 'toa-253-20'],
     ipv6Hooks: true,
     statsFile: 'toa_stats',
+    module: 'toa',
   },
   {
     id: 'vtoa',
@@ -39,6 +43,7 @@ export const IMPLEMENTATIONS: ImplementationInfo[] = [
     accepts: ['toa-254-8', 'toa-250-8', 'toa-252-20', 'toa-249-40', 'toa-254-20', 'toa-253-20'],
     ipv6Hooks: true,
     statsFile: 'vtoa_stats',
+    module: 'vtoa',
   },
   {
     id: 'tcp_toa',
@@ -46,6 +51,7 @@ export const IMPLEMENTATIONS: ImplementationInfo[] = [
     accepts: ['toa-28-7'],
     ipv6Hooks: false,
     statsFile: 'toa_stats',
+    module: 'tcp_toa',
   },
   {
     id: 'ebpf-cdn',
@@ -53,6 +59,7 @@ export const IMPLEMENTATIONS: ImplementationInfo[] = [
     accepts: ['toa-28-7', 'toa-28-19', 'toa-254-8', 'toa-254-20'],
     ipv6Hooks: true,
     statsFile: null,
+    module: null,
   },
   {
     id: 'dpvs',
@@ -60,6 +67,7 @@ export const IMPLEMENTATIONS: ImplementationInfo[] = [
     accepts: ['toa-254-8', 'toa-254-20'],
     ipv6Hooks: true,
     statsFile: 'toa_stats',
+    module: 'toa',
   },
   {
     id: 'huawei',
@@ -67,6 +75,7 @@ export const IMPLEMENTATIONS: ImplementationInfo[] = [
     accepts: ['toa-254-8'],
     ipv6Hooks: false,
     statsFile: 'toa_stats',
+    module: 'toa',
   },
   {
     id: 'huawei-elb',
@@ -74,6 +83,7 @@ export const IMPLEMENTATIONS: ImplementationInfo[] = [
     accepts: ['toa-254-8', 'toa-253-20', 'toa-254-20'],
     ipv6Hooks: true,
     statsFile: 'toa_stats',
+    module: 'toa',
   },
   {
     id: 'ucloud',
@@ -81,6 +91,7 @@ export const IMPLEMENTATIONS: ImplementationInfo[] = [
     accepts: ['toa-200-8', 'toa-254-8', 'toa-253-8'],
     ipv6Hooks: true,
     statsFile: 'toa_stats',
+    module: 'toa',
   },
   {
     id: 'tencentos',
@@ -88,6 +99,7 @@ export const IMPLEMENTATIONS: ImplementationInfo[] = [
     accepts: ['toa-200-8', 'toa-201-6', 'toa-202-8'],
     ipv6Hooks: true,
     statsFile: 'toa_stats',
+    module: 'toa',
   },
   {
     id: 'tgw_toa',
@@ -95,6 +107,7 @@ export const IMPLEMENTATIONS: ImplementationInfo[] = [
     accepts: ['toa-200-8', 'toa-253-20'],
     ipv6Hooks: null,
     statsFile: 'toa_stats',
+    module: 'toa',
   },
   {
     id: 'ttgw',
@@ -102,6 +115,7 @@ export const IMPLEMENTATIONS: ImplementationInfo[] = [
     accepts: ['toa-254-8', 'toa-254-16', 'toa-254-20'],
     ipv6Hooks: true,
     statsFile: 'toa_stats',
+    module: 'toa',
   },
   {
     id: 'ip_vs_ca',
@@ -109,6 +123,7 @@ export const IMPLEMENTATIONS: ImplementationInfo[] = [
     accepts: ['toa-254-8', 'toa-200-8'],
     ipv6Hooks: null,
     statsFile: null,
+    module: 'ip_vs_ca',
   },
 ];
 
@@ -127,8 +142,7 @@ function candidateSets(s: HostSnapshot, d: DmesgSummary): Implementation[][] {
   const params = Object.keys(toa?.parameters ?? {});
   if (params.some((p) => TTGW_PARAMS.includes(p))) sets.push(['ttgw']);
   if (params.some((p) => TENCENTOS_PARAMS.includes(p))) sets.push(['tencentos']);
-  const last = d.implementations[d.implementations.length - 1];
-  if (last) sets.push([last]);
+  if (d.implementations.length) sets.push([...d.implementations].reverse());
   const readers: Implementation[] = [];
   if (mod('vtoa')?.loaded || mod('vtoa')?.sysfs) readers.push('vtoa');
   if (mod('tcp_toa')?.loaded) readers.push('tcp_toa');
@@ -136,6 +150,8 @@ function candidateSets(s: HostSnapshot, d: DmesgSummary): Implementation[][] {
   if (s.ebpf.present) readers.push('ebpf-cdn');
   if (toa && (toa.loaded || toa.sysfs) && mod('hookers')?.loaded && !readers.includes('vtoa'))
     readers.push('alikernel');
+  else if (readers.length && toa && (toa.loaded || toa.builtin))
+    readers.push(...IMPLEMENTATIONS.filter((i) => i.module === 'toa').map((i) => i.id));
   if (readers.length) sets.push(readers);
   for (const f of s.stats) {
     if (f.layout === 'ttgw') sets.push(['ttgw']);
@@ -150,12 +166,30 @@ function candidateSets(s: HostSnapshot, d: DmesgSummary): Implementation[][] {
   return sets;
 }
 
+/** Drop candidates the host rules out (their module is absent, TencentOS built-in elsewhere). */
+function plausible(id: Implementation, s: HostSnapshot): boolean {
+  const info = implementationInfo(id);
+  if (!info) return true;
+  if (info.module === null) return s.ebpf.present;
+  const m = s.modules.find((x) => x.name === info.module);
+  const present = !!m && (m.loaded || m.sysfs);
+  const statsHint = s.stats.some((f) => info.statsFile !== null && f.path.endsWith(info.statsFile));
+  if (s.procModules !== null && !present && !(statsHint && info.module !== 'tcp_toa')) return false;
+  if (id === 'tencentos') {
+    const params = Object.keys(m?.parameters ?? {});
+    return s.kernel.flavor === 'tencentos' || params.some((p) => TENCENTOS_PARAMS.includes(p));
+  }
+  if (id === 'alikernel')
+    return !!s.modules.find((x) => x.name === 'hookers' && x.loaded) || s.hookers !== null;
+  return true;
+}
+
 /**
  * Candidates, best first: intersect the evidence sources in order of strength, skipping a
  * source that would leave nothing (conflicting evidence is reported by the rules, not here).
  */
 export function identifyImplementations(s: HostSnapshot, d: DmesgSummary): Implementation[] {
-  const sets = candidateSets(s, d);
+  const sets = candidateSets(s, d).map((set) => set.filter((i) => plausible(i, s)));
   if (sets.length === 0) return [];
   let current: Implementation[] = [...new Set(sets[0])];
   for (const set of sets.slice(1)) {
