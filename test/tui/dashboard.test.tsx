@@ -1,0 +1,177 @@
+import { render } from 'ink-testing-library';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Dashboard } from '../../src/tui/Dashboard.js';
+import { createStore } from '../../src/tui/store.js';
+import { flow, model } from './fixtures.js';
+
+const tick = () => new Promise((r) => setTimeout(r, 30));
+// ANSI-free frames
+const plain = (s: string | undefined) => (s ?? '').replace(/\x1b\[[0-9;]*m/g, '');
+
+let cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const c of cleanups) c();
+  cleanups = [];
+});
+
+function mount(m = model([])) {
+  const store = createStore(m);
+  const onQuit = vi.fn();
+  const r = render(<Dashboard store={store} onQuit={onQuit} rows={40} />);
+  cleanups.push(r.unmount);
+  return { ...r, store, onQuit, frame: () => plain(r.lastFrame()) };
+}
+
+describe('Dashboard', () => {
+  it('shows the header with interface, engine, filter, rate, flows and drops', () => {
+    const { frame } = mount(model([flow('TOA_OK')]));
+    expect(frame()).toContain('toad-s');
+    expect(frame()).toContain('engine tcpdump');
+    expect(frame()).toContain("filter 'tcp'");
+    expect(frame()).toContain('01:05');
+    expect(frame()).toContain('1.2k pkt/s');
+    expect(frame()).toContain('flows 1');
+    expect(frame()).toContain('drops 0');
+  });
+
+  it('shows verdict counts and the top finding with its remediation', () => {
+    const flows = [
+      flow('TOA_OK'),
+      flow('TOA_OK'),
+      flow('TOA_MISSING'),
+      flow('TOA_MISSING'),
+      flow('TOA_MISSING'),
+    ];
+    const { frame } = mount(model(flows));
+    expect(frame()).toContain('OK 2');
+    expect(frame()).toContain('MISSING 3');
+    expect(frame()).toMatch(/TOA_MISSING \(3 flows, 60%\)/);
+    expect(frame()).toContain('fix: enable client-IP passing');
+  });
+
+  it('lists flow rows: real client ← LB → server, where TOA rode, verdict; problems first', () => {
+    const ok = flow('TOA_OK', { cport: 41001, address: '203.0.113.9' });
+    const missing = flow('TOA_MISSING', { cport: 41002 });
+    const { frame } = mount(model([ok, missing]));
+    const lines = frame().split('\n');
+    const okLine = lines.find((l) => l.includes('198.18.0.100:41001'))!;
+    const missLine = lines.find((l) => l.includes('198.18.0.100:41002'))!;
+    expect(okLine).toMatch(
+      /203\.0\.113\.9:4242\s+←\s+198\.18\.0\.100:41001\s+→\s+198\.18\.0\.2:8080\s+ACK\+DATA\s+TOA_OK/,
+    );
+    expect(missLine).toMatch(/-\s+←\s+198\.18\.0\.100:41002.*TOA_MISSING/);
+    expect(lines.indexOf(missLine)).toBeLessThan(lines.indexOf(okLine));
+  });
+
+  it('updates from the store and shows the help screen on ?', async () => {
+    const r = mount(model([]));
+    expect(r.frame()).toContain('no flows yet');
+    r.store.set(model([flow('TOA_SYN_ONLY', { toaOn: ['syn'] })]));
+    await tick();
+    expect(r.frame()).toContain('SYN-ONLY 1');
+    r.stdin.write('?');
+    await tick();
+    expect(r.frame()).toContain('Keys');
+    expect(r.frame()).toContain('cycle the verdict filter');
+    r.stdin.write('?');
+    await tick();
+    expect(r.frame()).not.toContain('cycle the verdict filter');
+  });
+
+  it('filters by verdict with v, sorts with s, pauses with p, quits with q', async () => {
+    const r = mount(model([flow('TOA_OK', { cport: 42001 }), flow('TOA_MISSING', { cport: 42002 })]));
+    r.stdin.write('v'); // first verdict present: TOA_OK
+    await tick();
+    expect(r.frame()).toContain('42001');
+    expect(r.frame()).not.toContain('42002');
+    expect(r.frame()).toContain('v filter: OK');
+    r.stdin.write('v'); // TOA_MISSING
+    await tick();
+    expect(r.frame()).toContain('42002');
+    expect(r.frame()).not.toContain('42001');
+    r.stdin.write('v'); // all
+    await tick();
+    expect(r.frame()).toContain('v filter: all');
+    r.stdin.write('s');
+    await tick();
+    expect(r.frame()).toContain('s sort: newest');
+    r.stdin.write('p');
+    await tick();
+    expect(r.frame()).toContain('[PAUSED]');
+    r.store.set(model([flow('TOA_MALFORMED')]));
+    await tick();
+    expect(r.frame()).not.toContain('MALFORMED');
+    r.stdin.write('p');
+    await tick();
+    expect(r.frame()).toContain('MALFORMED');
+    r.stdin.write('q');
+    await tick();
+    expect(r.onQuit).toHaveBeenCalledTimes(1);
+  });
+
+  it('scrolls the flow table with j/k and arrow keys', async () => {
+    const flows = Array.from({ length: 60 }, (_, i) =>
+      flow('TOA_OK', { cport: 50000 + i, lastTs: 1000 - i }),
+    );
+    const r = mount(model(flows));
+    expect(r.frame()).toContain('50000');
+    expect(r.frame()).not.toContain('50059');
+    r.stdin.write('G');
+    await tick();
+    expect(r.frame()).toContain('50059');
+    expect(r.frame()).not.toMatch(/:50000\b/);
+    for (let i = 0; i < 60; i++) r.stdin.write('k');
+    await tick();
+    expect(r.frame()).toMatch(/›\S*\s*203\.0\.113\.7:4242\s+←\s+198\.18\.0\.100:50000/);
+    r.stdin.write('\u001B[B'); // down arrow
+    await tick();
+    expect(r.frame()).toMatch(/›\S*\s*203\.0\.113\.7:4242\s+←\s+198\.18\.0\.100:50001/);
+  });
+
+  it('shows the host panel: modules, counter deltas per second, dmesg lines', () => {
+    const m = model([flow('TOA_OK')], {
+      host: {
+        source: '/',
+        mode: 'poll',
+        modules: ['toa: Live'],
+        statsLabel: '/proc/net/toa_stats (classic)',
+        counters: [
+          { name: 'syn_recv_sock_toa', total: 1200, perSec: 12.5 },
+          { name: 'syn_recv_sock_no_toa', total: 3, perSec: 0 },
+        ],
+        dmesg: ['TOA: toa loaded'],
+        notes: [],
+        updatedAtMs: 0,
+      },
+    });
+    const { frame } = mount(m);
+    expect(frame()).toContain('toa: Live');
+    expect(frame()).toContain('syn_recv_sock_toa 1,200 (+12.5/s)');
+    expect(frame()).toContain('dmesg: TOA: toa loaded');
+  });
+});
+
+describe('Dashboard without a TTY stdin', () => {
+  it('renders without keys and says how to stop', async () => {
+    const { render: inkRender } = await import('ink');
+    const { PassThrough } = await import('node:stream');
+    const out = new PassThrough() as unknown as NodeJS.WriteStream;
+    let text = '';
+    (out as unknown as PassThrough).on('data', (d: Buffer) => {
+      text += d.toString();
+    });
+    const stdin = new PassThrough() as unknown as NodeJS.ReadStream; // no setRawMode, isTTY undefined
+    const store = createStore(model([flow('TOA_OK')]));
+    const inst = inkRender(<Dashboard store={store} onQuit={() => undefined} />, {
+      stdout: out,
+      stdin,
+      debug: true,
+      patchConsole: false,
+      exitOnCtrlC: false,
+    });
+    await tick();
+    inst.unmount();
+    expect(plain(text)).toContain('keys unavailable (stdin is not a terminal)');
+    expect(plain(text)).toContain('TOA_OK');
+  });
+});
