@@ -6,6 +6,7 @@
  * packet carrying a TOA-table option or a malformed option list, and FIN/RST. Everything else
  * (bulk data and its ACKs) is dropped. Flows first seen mid-stream keep their first few packets.
  */
+import type { DecodedPacketExt } from '../decode/ext-types.js';
 import { type DecodedPacket, DecodeStatus, TcpFlag } from '../decode/types.js';
 
 interface FlowState {
@@ -54,7 +55,14 @@ export class HandshakeReducer {
       dport = pkt.dstPort;
       seq = pkt.seq;
       payload = pkt.payloadLength;
-      if (pkt.opts.toaCount > 0 || pkt.opts.toaAfterEol || pkt.opts.breakReason !== 'none') {
+      const o = (pkt as DecodedPacketExt).opts;
+      if (
+        o.toaCount > 0 ||
+        o.toaAfterEol ||
+        o.breakReason !== 'none' ||
+        o.toaExtCount > 0 ||
+        o.toaAfterBreak
+      ) {
         this.track(buf, pkt, sport, dport, flags, seq, payload);
         return true;
       }
