@@ -30,11 +30,9 @@ export function HostPanel({ host }: { host: HostPanelModel | null }) {
           no /proc/net/toa_stats or vtoa_stats
         </Text>
       )}
-      {host.dmesg.map((l, i) => (
-        <Text key={`${i}-${l}`} wrap="truncate" dimColor>
-          {`dmesg: ${l}`}
-        </Text>
-      ))}
+      <Text wrap="truncate" dimColor>
+        {host.dmesg.map((l) => `dmesg: ${l}`).join('\n')}
+      </Text>
       {host.notes.slice(0, 1).map((n) => (
         <Text key={n} wrap="truncate" color="yellow">
           {`note: ${n}`}

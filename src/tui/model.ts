@@ -144,7 +144,7 @@ export function endpoint(address: string, port: number | null): string {
 /** The client address the TOA carries, or '-' */
 export function realClient(f: FlowRecord): string {
   const t = f.toa;
-  if (!t || !t.address) return '-';
+  if (!t?.address) return '-';
   return endpoint(t.address, t.port);
 }
 

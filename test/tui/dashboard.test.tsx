@@ -157,7 +157,7 @@ describe('Dashboard without a TTY stdin', () => {
     const { PassThrough } = await import('node:stream');
     const out = new PassThrough() as unknown as NodeJS.WriteStream;
     let text = '';
-    (out as unknown as PassThrough).on('data', (d: Buffer) => {
+    (out as unknown as InstanceType<typeof PassThrough>).on('data', (d: Buffer) => {
       text += d.toString();
     });
     const stdin = new PassThrough() as unknown as NodeJS.ReadStream; // no setRawMode, isTTY undefined
