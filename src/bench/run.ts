@@ -21,7 +21,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { GENERATOR_VERSION, type GenerateResult, generatePcap } from './generate.js';
@@ -97,6 +97,8 @@ export interface CaseResult {
   result: 'PASS' | 'MISS' | 'INFO' | 'ERROR' | 'N/A';
   note?: string;
   runs: number;
+  /** 1-minute load average when the case started (other work on the machine skews numbers) */
+  load1: number;
   profile?: { totalMs: number; spots: HotSpot[] };
 }
 
@@ -312,6 +314,7 @@ function ensureFile(spec: FileSpec, dir: string, log: (s: string) => void): File
       toaFlows: gen.toaFlows,
     }),
   );
+  spawnSync('sync', [], { timeout: 300_000 }); // let write-back finish so it does not skew the reads
   log(
     `  ${(gen.bytes / 1e6).toFixed(1)} MB in ${gen.seconds.toFixed(2)} s (${(gen.packets / gen.seconds / 1e6).toFixed(2)} M packets/s)`,
   );
@@ -406,6 +409,7 @@ async function runCase(
     target: c.target ?? null,
     result: 'ERROR',
     runs: 0,
+    load1: Math.round(loadavg()[0]! * 100) / 100,
   };
   log(`running ${c.label} on ${c.file.key} ...`);
   let best: { out: RunOutcome; inner: WorkerResult | null } | null = null;
@@ -482,7 +486,7 @@ async function runCase(
   return base;
 }
 
-async function profileCli(c: Case, o: BenchOptions): Promise<{ totalMs: number; spots: HotSpot[] } | null> {
+async function profileNode(c: Case, o: BenchOptions): Promise<{ totalMs: number; spots: HotSpot[] } | null> {
   const dir = join(o.dir, 'prof', c.id);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -567,6 +571,11 @@ export async function runBench(o: BenchOptions): Promise<void> {
   log(
     `machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memGB} GB, Node ${machine.node}; peak RSS via ${machine.rssMethod}`,
   );
+  const load = loadavg()[0]!;
+  if (load > 0.5 * machine.cpus)
+    log(
+      `WARNING: load average ${load.toFixed(2)} on ${machine.cpus} CPUs: other work is running, numbers will be low and noisy`,
+    );
 
   const mainSpec: FileSpec = o.quick
     ? { key: '100k', name: 'bench-100k.pcap', packets: 100_000, flows: 20_000, seed: 1 }
@@ -715,7 +724,7 @@ export async function runBench(o: BenchOptions): Promise<void> {
       (r.result === 'PASS' || r.result === 'MISS' || r.result === 'INFO')
     ) {
       log(`  profiling ${c.label} ...`);
-      const p = await profileCli(c, o);
+      const p = await profileNode(c, o);
       if (p) r.profile = p;
     }
     results.push(r);
