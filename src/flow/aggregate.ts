@@ -4,7 +4,7 @@
 import { TOA_VARIANTS } from '../decode/index.js';
 import type { CidrSet } from './cidr.js';
 import { matchingProfiles } from './profiles.js';
-import { endpointAddress, clientSide, type MaterializeContext, materialize } from './record.js';
+import { clientSide, endpointAddress, type MaterializeContext, materialize } from './record.js';
 import type { CaptureStats, ServerPortStat, VerdictExamples } from './result.js';
 import {
   BREAKS,
@@ -90,7 +90,7 @@ export class Aggregator {
    */
   add(t: FlowTable, slot: number, s: Scratch, v: number, rec?: FlowRecord): FlowRecord | undefined {
     this.flows++;
-    const bits = t.bits[slot]!;
+    const bits = t.bitsOf(slot);
     const v6 = (bits & F_V6) !== 0;
     if (v6) this.ipv6++;
     else this.ipv4++;
@@ -105,7 +105,7 @@ export class Aggregator {
     const hasRead = (bits & (F_HAS_SYN << s.readRole)) !== 0;
     if (hasRead) this.handshakes++;
     if (bits & F_ACK_INFERRED && bits & F_HAS_ACK) this.inferredAcks++;
-    if (t.pktAB[slot] === 0 || t.pktBA[slot] === 0) this.oneDirection++;
+    if (t.pktAB(slot) === 0 || t.pktBA(slot) === 0) this.oneDirection++;
     const cs = clientSide(t, slot);
     this.rules[cs.rule]++;
     if (bits & F_TFO) this.tfo++;
@@ -151,11 +151,11 @@ export class Aggregator {
         if (bits & F_SERVER_FIRST) this.lateServerFirst++;
         break;
       case V_MISSING:
-        if (bits & F_HAS_ACK && 40 - t.rOptLen[slot * 4 + ROLE_ACK]! < 8) this.missingNoRoom++;
+        if (bits & F_HAS_ACK && 40 - t.rOptLen(slot * 4 + ROLE_ACK) < 8) this.missingNoRoom++;
         break;
       case V_MALFORMED: {
         const i = slot * 4 + s.readRole;
-        const key = t.rBits[i]! & R_TOA_AFTER_EOL ? 'after-eol' : BREAKS[t.rBreak[i]!]!;
+        const key = t.rBits(i) & R_TOA_AFTER_EOL ? 'after-eol' : BREAKS[t.rBreak(i)]!;
         this.malformed.set(key, (this.malformed.get(key) ?? 0) + 1);
         break;
       }
@@ -166,7 +166,7 @@ export class Aggregator {
       const side = cs.client;
       let inside: boolean;
       if (v6) inside = this.lb.hasV6(t.v6!, slot * 32 + side * 16);
-      else inside = this.lb.hasV4(side === 0 ? t.addrA[slot]! : t.addrB[slot]!);
+      else inside = this.lb.hasV4(side === 0 ? t.addrA(slot) : t.addrB(slot));
       if (!inside) {
         this.outsideLb++;
         const a = endpointAddress(t, slot, side);
@@ -178,7 +178,7 @@ export class Aggregator {
 
     // server ports
     const srv = cs.client === 0 ? 1 : 0;
-    const port = srv === 0 ? t.ports[slot]! >>> 16 : t.ports[slot]! & 0xffff;
+    const port = srv === 0 ? t.portsOf(slot) >>> 16 : t.portsOf(slot) & 0xffff;
     const key = port * 2 + (v6 ? 1 : 0);
     let ps = this.ports.get(key);
     if (!ps && this.ports.size < MAX_PORT_KEYS) {
@@ -231,7 +231,8 @@ export class Aggregator {
       .slice(0, 5)
       .map(([address, flows]) => ({ address, flows }));
     const ports = [...this.ports.values()].sort((a, b) => b.flows - a.flows || a.port - b.port).slice(0, 50);
-    const duration = base.firstTs !== null && base.lastTs !== null ? Math.max(0, base.lastTs - base.firstTs) : 0;
+    const duration =
+      base.firstTs !== null && base.lastTs !== null ? Math.max(0, base.lastTs - base.firstTs) : 0;
     return {
       profile: base.profile,
       packets: base.packets,
@@ -272,5 +273,3 @@ export class Aggregator {
     };
   }
 }
-
-

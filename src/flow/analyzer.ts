@@ -16,8 +16,8 @@ import {
   type AnalysisResult,
   type AnalyzerOptions,
   type AnalyzerSnapshot,
-  type DecodeCounters,
   DECODE_STATUS_KEYS,
+  type DecodeCounters,
   type FlowList,
 } from './result.js';
 import { type DoneReason, FlowTable } from './table.js';
@@ -88,7 +88,8 @@ export class Analyzer {
   }
 
   private switchLink(lt: number): void {
-    if (this.curLink >= 0) this.linkTypes.set(this.curLink, (this.linkTypes.get(this.curLink) ?? 0) + this.curLinkCount);
+    if (this.curLink >= 0)
+      this.linkTypes.set(this.curLink, (this.linkTypes.get(this.curLink) ?? 0) + this.curLinkCount);
     this.curLink = lt;
     this.curLinkCount = 1;
   }
@@ -150,7 +151,7 @@ export class Analyzer {
     const newest: FlowRecord[] = [];
     const problems: FlowRecord[] = [];
     let judged = 0;
-    for (const slot of t.recent()) {
+    for (const slot of t.newestFirst()) {
       if (judged++ >= SNAPSHOT_JUDGE_LIMIT) break;
       const v = judge(t, slot, this.scratch, this.ctx.accept);
       verdicts[VERDICTS[v]!]++;
@@ -230,6 +231,7 @@ class TableFlowList implements FlowList {
   }
 
   *filter(pred: (v: Verdict) => boolean): Iterable<FlowRecord> {
-    for (const s of this.t.slots()) if (pred(VERDICTS[this.t.verdict[s]!]!)) yield materialize(this.t, s, this.ctx);
+    for (const s of this.t.slots())
+      if (pred(VERDICTS[this.t.verdict[s]!]!)) yield materialize(this.t, s, this.ctx);
   }
 }

@@ -41,7 +41,7 @@ export class CidrSet {
   }
 
   hasV4(a: number): boolean {
-    for (const c of this.v4) if (((a & c.mask) >>> 0) === c.net) return true;
+    for (const c of this.v4) if ((a & c.mask) >>> 0 === c.net) return true;
     return false;
   }
 

@@ -53,18 +53,18 @@ function v4(n: number): string {
 
 /** address text of endpoint A (0) or B (1) */
 export function endpointAddress(t: FlowTable, slot: number, which: 0 | 1): string {
-  if (t.bits[slot]! & F_V6) return addressToString(t.v6!, slot * 32 + which * 16, 6);
-  return v4(which === 0 ? t.addrA[slot]! : t.addrB[slot]!);
+  if (t.bitsOf(slot) & F_V6) return addressToString(t.v6!, slot * 32 + which * 16, 6);
+  return v4(which === 0 ? t.addrA(slot) : t.addrB(slot));
 }
 
 export function endpointPort(t: FlowTable, slot: number, which: 0 | 1): number {
-  const p = t.ports[slot]!;
+  const p = t.portsOf(slot);
   return which === 0 ? p >>> 16 : p & 0xffff;
 }
 
 /** which endpoint is the client (0 = A, 1 = B) and why */
 export function clientSide(t: FlowTable, slot: number): { client: 0 | 1; rule: ClientRule } {
-  const bits = t.bits[slot]!;
+  const bits = t.bitsOf(slot);
   if (bits & F_CLIENT_KNOWN) {
     return {
       client: bits & F_CLIENT_B ? 1 : 0,
@@ -90,33 +90,34 @@ function sighting(bytes: Buffer, variant: number): ToaSighting {
 
 function roleSightings(t: FlowTable, slot: number, role: number): ToaSighting[] {
   const i = slot * 4 + role;
-  const v = t.rToaVar[i]!;
+  const v = t.rToaVar(i);
   if (v < 0) return [];
   const out = [sighting(t.roleToaBytes(slot, role), v)];
-  if (t.bits[slot]! & F_EXTRAS)
-    for (const e of t.extras.get(slot) ?? []) if (e.role === role && !e.primary) out.push(sighting(e.bytes, e.variant));
+  if (t.bitsOf(slot) & F_EXTRAS)
+    for (const e of t.extras.get(slot) ?? [])
+      if (e.role === role && !e.primary) out.push(sighting(e.bytes, e.variant));
   return out;
 }
 
 function facts(t: FlowTable, slot: number, role: number): PacketFacts | null {
-  if (!(t.bits[slot]! & (F_HAS_SYN << role))) return null;
+  if (!(t.bitsOf(slot) & (F_HAS_SYN << role))) return null;
   const i = slot * 4 + role;
-  const rb = t.rBits[i]!;
+  const rb = t.rBits(i);
   return {
-    ts: t.rTs[i]!,
-    seq: t.rSeq[i]!,
-    ack: t.rAck[i]!,
-    flags: t.rFlags[i]!,
-    payloadLength: t.rPay[i]!,
+    ts: t.rTs(i),
+    seq: t.rSeq(i),
+    ack: t.rAck(i),
+    flags: t.rFlags(i),
+    payloadLength: t.rPay(i),
     toa: roleSightings(t, slot, role),
-    optionAreaLength: t.rOptLen[i]!,
-    optionBytesUsed: t.rOptUsed[i]!,
-    optionBytesFree: 40 - t.rOptLen[i]!,
-    breakReason: BREAKS[t.rBreak[i]!] as OptionBreak,
+    optionAreaLength: t.rOptLen(i),
+    optionBytesUsed: t.rOptUsed(i),
+    optionBytesFree: 40 - t.rOptLen(i),
+    breakReason: BREAKS[t.rBreak(i)] as OptionBreak,
     toaAfterEol: (rb & R_TOA_AFTER_EOL) !== 0,
     toaAfterBreak: (rb & R_TOA_AFTER_BREAK) !== 0,
-    checksum: t.rCk[i]! as ChecksumStatus,
-    retransmissions: t.rRetx[i]!,
+    checksum: t.rCk(i) as ChecksumStatus,
+    retransmissions: t.rRetx(i),
     tfo: (rb & R_TFO) !== 0,
   };
 }
@@ -139,19 +140,19 @@ export interface MaterializeContext {
 export function materialize(t: FlowTable, slot: number, ctx: MaterializeContext): FlowRecord {
   const s = scratch;
   const v = judge(t, slot, s, ctx.accept);
-  const bits = t.bits[slot]!;
+  const bits = t.bitsOf(slot);
   const { client, rule } = clientSide(t, slot);
   const server = client === 0 ? 1 : 0;
-  const toServer = client === 0 ? t.pktAB[slot]! : t.pktBA[slot]!;
-  const toClient = client === 0 ? t.pktBA[slot]! : t.pktAB[slot]!;
+  const toServer = client === 0 ? t.pktAB(slot) : t.pktBA(slot);
+  const toClient = client === 0 ? t.pktBA(slot) : t.pktAB(slot);
   const rec: FlowRecord = {
-    id: t.id[slot]!,
+    id: t.idOf(slot),
     family: bits & F_V6 ? 'ipv6' : 'ipv4',
     client: { address: endpointAddress(t, slot, client), port: endpointPort(t, slot, client) },
     server: { address: endpointAddress(t, slot, server), port: endpointPort(t, slot, server) },
     clientRule: rule,
-    firstTs: t.firstTs[slot]!,
-    lastTs: t.lastTs[slot]!,
+    firstTs: t.firstTs(slot),
+    lastTs: t.lastTs(slot),
     packets: { toServer, toClient },
     syn: facts(t, slot, ROLE_SYN),
     synAck: facts(t, slot, ROLE_SYNACK),
@@ -167,7 +168,8 @@ export function materialize(t: FlowTable, slot: number, ctx: MaterializeContext)
     reason: '',
   };
   if (bits & F_EXTRAS)
-    for (const e of t.extras.get(slot) ?? []) if (e.role === ROLE_LATER) rec.laterToa.push(sighting(e.bytes, e.variant));
+    for (const e of t.extras.get(slot) ?? [])
+      if (e.role === ROLE_LATER) rec.laterToa.push(sighting(e.bytes, e.variant));
   if (s.primary >= 0) {
     const p = sighting(s.buf[s.primary]!, s.variant[s.primary]!);
     const packets = new Set<PacketRole>();
@@ -196,11 +198,16 @@ function reasonText(rec: FlowRecord, v: number, t: FlowTable, slot: number, prof
   const toa = rec.toa;
   const ack = rec.handshakeAck;
   const readRole = rec.tfo ? ROLE_SYN : ROLE_ACK;
-  const hid = t.rHidVar[slot * 4 + readRole]!;
+  const hid = t.rHidVar(slot * 4 + readRole);
   const hidText = hid >= 0 ? `TOA ${variantLabel(TOA_VARIANTS[hid]!.id)}` : 'a TOA-kind option';
   switch (v) {
     case V_OK:
-      if (toa && toa.packets[0] === 'syn' && !rec.tfo && TOA_VARIANTS.find((x) => x.id === toa.variant)?.synOnly)
+      if (
+        toa &&
+        toa.packets[0] === 'syn' &&
+        !rec.tfo &&
+        TOA_VARIANTS.find((x) => x.id === toa.variant)?.synOnly
+      )
         return `${toaText(toa)} on the SYN (the kind-28 module reads the SYN)`;
       return `${toa ? toaText(toa) : 'TOA'} on ${readName(rec)}`;
     case V_MISSING: {
@@ -217,8 +224,9 @@ function reasonText(rec: FlowRecord, v: number, t: FlowTable, slot: number, prof
       return `the handshake ACK carried no TOA; ${toa ? toaText(toa) : 'TOA'} came on later data (read only with TCP_DEFER_ACCEPT)`;
     case V_MALFORMED: {
       const p = rec.tfo ? rec.syn : ack;
-      const rb = t.rBits[slot * 4 + readRole]!;
-      if (rb & R_TOA_AFTER_EOL) return `${hidText} sits after EOL on ${readName(rec)}: the module stops at EOL`;
+      const rb = t.rBits(slot * 4 + readRole);
+      if (rb & R_TOA_AFTER_EOL)
+        return `${hidText} sits after EOL on ${readName(rec)}: the module stops at EOL`;
       const why = p?.breakReason && p.breakReason !== 'none' ? ` (${p.breakReason})` : '';
       if (hid === HIDDEN_UNKNOWN)
         return `the option list on ${readName(rec)} breaks at a TOA-kind option${why}: the module's parser gives up`;
@@ -251,8 +259,10 @@ function reasonText(rec: FlowRecord, v: number, t: FlowTable, slot: number, prof
       if (!rec.synAck) missing.push('SYN-ACK');
       if (!ack) missing.push('handshake ACK');
       let s = `handshake not captured (no ${missing.join(', ') || 'handshake ACK'})`;
-      const later = rec.firstData?.toa.find((x) => x.address !== null) ?? rec.laterToa.find((x) => x.address !== null);
-      if (!ack && rec.firstData) s += later ? `; later data carries ${toaText(later)}` : '; later data carries no TOA';
+      const later =
+        rec.firstData?.toa.find((x) => x.address !== null) ?? rec.laterToa.find((x) => x.address !== null);
+      if (!ack && rec.firstData)
+        s += later ? `; later data carries ${toaText(later)}` : '; later data carries no TOA';
       else if (!ack && later) s += `; later packets carry ${toaText(later)}`;
       return s;
     }
@@ -260,4 +270,3 @@ function reasonText(rec: FlowRecord, v: number, t: FlowTable, slot: number, prof
       return '';
   }
 }
-

@@ -43,7 +43,10 @@ export interface DecodeCounters {
   };
 }
 
-export const DECODE_STATUS_KEYS: Record<DecodeStatus, keyof Omit<DecodeCounters, 'unknownLinkTypes' | 'checksums'>> = {
+export const DECODE_STATUS_KEYS: Record<
+  DecodeStatus,
+  keyof Omit<DecodeCounters, 'unknownLinkTypes' | 'checksums'>
+> = {
   0: 'ok',
   1: 'unknownLinkType',
   2: 'notIp',

@@ -10,10 +10,17 @@
  * server-speaks-first; extra TOA sightings (a second TOA on one packet, TOA on later packets) go to
  * a small side map, capped per flow.
  *
- * Eviction at the hard cap: the oldest FINISHED flow (FIN/RST seen) first, else the least recently
- * active flow (the most idle one). The owner gets `onDone(slot)` before a slot is reused, so the
- * verdict of an evicted flow is still counted.
+ * Layout: the per-packet hot fields of a flow sit together (array-of-structs in one Uint32Array,
+ * 32 bytes per flow; timestamps in a Float64Array), so a packet touches two or three cache lines,
+ * not one per field. Role facts: 32 bytes per role in one Int32Array.
+ *
+ * Eviction at the hard cap: the oldest FINISHED flow (FIN/RST seen; a FIFO of finished flows)
+ * first, else the least recently active of the oldest-created flows (a sample of EVICT_SAMPLE from
+ * the head of the creation order: idle flows go first). The owner gets `onDone(slot)` before a
+ * slot is reused, so the verdict of an evicted flow is still counted.
  */
+
+import type { Frame } from '../capture/types.js';
 import {
   type DecodedPacketExt,
   decodeOptions,
@@ -23,7 +30,6 @@ import {
   toaVariantAt,
 } from '../decode/index.js';
 import { ChecksumStatus, type DecodedPacket, TcpFlag } from '../decode/types.js';
-import type { Frame } from '../capture/types.js';
 
 export const ROLE_SYN = 0;
 export const ROLE_SYNACK = 1;
@@ -45,6 +51,7 @@ export const F_RST = 1 << 6;
 export const F_SERVER_FIRST = 1 << 7;
 export const F_ANY_DATA = 1 << 8;
 export const F_TFO = 1 << 9;
+/** queued in the finished FIFO */
 export const F_IN_FINISHED = 1 << 10;
 export const F_ACK_INFERRED = 1 << 11;
 /** role r present: F_HAS_SYN << r */
@@ -105,6 +112,30 @@ function rd32(b: Buffer, o: number): number {
 
 export type DoneReason = 'evicted' | 'reused';
 
+// flow struct (Uint32Array, FS words per flow)
+const FS = 8;
+const O_HASH = 0;
+const O_A = 1;
+const O_B = 2;
+const O_PORTS = 3;
+const O_BITS = 4;
+const O_PAB = 5;
+const O_PBA = 6;
+// role struct (Int32Array, RS words per role, 4 roles per flow)
+const RS = 8;
+const Q_SEQ = 0;
+const Q_ACK = 1;
+const Q_PAY = 2;
+const Q_RETX = 3;
+/** flags | optLen << 8 | optUsed << 16 | break << 24 */
+const Q_PACK = 4;
+/** role bits | checksum << 8 | toaCount << 16 */
+const Q_PACK2 = 5;
+const Q_TOAVAR = 6;
+const Q_HIDVAR = 7;
+
+const EVICT_SAMPLE = 32;
+
 export class FlowTable {
   /** slots allocated so far (arrays are this long) */
   capacity: number;
@@ -113,61 +144,33 @@ export class FlowTable {
   nextId = 1;
   evicted = 0;
 
-  // ---------------------------------------------------------------- flow-level columns
-  bits!: Uint32Array;
-  addrA!: Uint32Array;
-  addrB!: Uint32Array;
-  ports!: Uint32Array;
-  hashv!: Uint32Array;
-  id!: Float64Array;
-  firstTs!: Float64Array;
-  lastTs!: Float64Array;
-  pktAB!: Uint32Array;
-  pktBA!: Uint32Array;
+  private F!: Uint32Array;
+  private T!: Float64Array;
+  private R!: Int32Array;
+  private RT!: Float64Array;
+  private ids!: Float64Array;
   /** judged verdict index (VERDICTS), 255 = not judged yet */
   verdict!: Uint8Array;
-  lruPrev!: Int32Array;
-  lruNext!: Int32Array;
-  ordPrev!: Int32Array;
-  ordNext!: Int32Array;
+  private ordPrev!: Int32Array;
+  private ordNext!: Int32Array;
   /** IPv6 addresses: 32 bytes per slot (A then B), allocated when the first IPv6 flow appears */
   v6: Buffer | null = null;
-
-  // ---------------------------------------------------------------- role columns (slot*4 + role)
-  rTs!: Float64Array;
-  rSeq!: Uint32Array;
-  rAck!: Uint32Array;
-  rFlags!: Uint8Array;
-  rPay!: Uint32Array;
-  rOptLen!: Uint8Array;
-  rOptUsed!: Uint8Array;
-  rBreak!: Uint8Array;
-  rBits!: Uint8Array;
-  rCk!: Uint8Array;
-  rRetx!: Uint32Array;
-  rToaN!: Uint8Array;
-  rToaVar!: Int16Array;
-  rHidVar!: Int16Array;
-  rToaBytes!: Buffer;
+  private toaBytes!: Buffer;
 
   extras = new Map<number, ExtraSighting[]>();
 
-  // ---------------------------------------------------------------- hash index
   private index: Int32Array;
   private mask: number;
-
-  // ---------------------------------------------------------------- lists
-  /** active flows by last activity (head = least recent) */
-  lruHead = -1;
-  lruTail = -1;
-  /** finished flows (FIN/RST) by last activity */
-  finHead = -1;
-  finTail = -1;
   /** every flow in creation order */
   ordHead = -1;
   ordTail = -1;
   private freeList: Int32Array;
   private freeTop = 0;
+  /** FIFO of flows that saw FIN/RST: slot and flow id (stale entries are skipped) */
+  private finSlots: Int32Array;
+  private finIds: Float64Array;
+  private finHead = 0;
+  private finLen = 0;
 
   /** checksum counters for kept packets */
   ckChecked = 0;
@@ -178,7 +181,7 @@ export class FlowTable {
   constructor(
     maxFlows: number,
     private readonly onDone: (slot: number, why: DoneReason) => void,
-    initialCapacity = 4096,
+    initialCapacity = 65536,
   ) {
     this.maxFlows = Math.max(1, Math.floor(maxFlows));
     this.capacity = Math.min(this.maxFlows, initialCapacity);
@@ -189,76 +192,107 @@ export class FlowTable {
     this.freeList = new Int32Array(this.capacity);
     for (let i = 0; i < this.capacity; i++) this.freeList[i] = this.capacity - 1 - i;
     this.freeTop = this.capacity;
+    this.finSlots = new Int32Array(this.capacity);
+    this.finIds = new Float64Array(this.capacity);
+  }
+
+  // ---------------------------------------------------------------- accessors (for verdict/record/aggregate)
+  bitsOf(slot: number): number {
+    return this.F[slot * FS + O_BITS]!;
+  }
+  addrA(slot: number): number {
+    return this.F[slot * FS + O_A]!;
+  }
+  addrB(slot: number): number {
+    return this.F[slot * FS + O_B]!;
+  }
+  portsOf(slot: number): number {
+    return this.F[slot * FS + O_PORTS]!;
+  }
+  pktAB(slot: number): number {
+    return this.F[slot * FS + O_PAB]!;
+  }
+  pktBA(slot: number): number {
+    return this.F[slot * FS + O_PBA]!;
+  }
+  firstTs(slot: number): number {
+    return this.T[slot * 2]!;
+  }
+  lastTs(slot: number): number {
+    return this.T[slot * 2 + 1]!;
+  }
+  idOf(slot: number): number {
+    return this.ids[slot]!;
+  }
+  // role accessors: i = slot * 4 + role
+  rTs(i: number): number {
+    return this.RT[i]!;
+  }
+  rSeq(i: number): number {
+    return this.R[i * RS + Q_SEQ]! >>> 0;
+  }
+  rAck(i: number): number {
+    return this.R[i * RS + Q_ACK]! >>> 0;
+  }
+  rPay(i: number): number {
+    return this.R[i * RS + Q_PAY]!;
+  }
+  rRetx(i: number): number {
+    return this.R[i * RS + Q_RETX]!;
+  }
+  rFlags(i: number): number {
+    return this.R[i * RS + Q_PACK]! & 0xff;
+  }
+  rOptLen(i: number): number {
+    return (this.R[i * RS + Q_PACK]! >>> 8) & 0xff;
+  }
+  rOptUsed(i: number): number {
+    return (this.R[i * RS + Q_PACK]! >>> 16) & 0xff;
+  }
+  rBreak(i: number): number {
+    return (this.R[i * RS + Q_PACK]! >>> 24) & 0xff;
+  }
+  rBits(i: number): number {
+    return this.R[i * RS + Q_PACK2]! & 0xff;
+  }
+  rCk(i: number): number {
+    return (this.R[i * RS + Q_PACK2]! >>> 8) & 0xff;
+  }
+  rToaN(i: number): number {
+    return (this.R[i * RS + Q_PACK2]! >>> 16) & 0xff;
+  }
+  rToaVar(i: number): number {
+    return this.R[i * RS + Q_TOAVAR]!;
+  }
+  rHidVar(i: number): number {
+    return this.R[i * RS + Q_HIDVAR]!;
   }
 
   private alloc(cap: number, old: number): void {
-    const f64 = (a: Float64Array | undefined) => {
-      const n = new Float64Array(cap);
-      if (a && old) n.set(a.subarray(0, old));
+    const grow = <A extends Float64Array | Uint32Array | Int32Array | Uint8Array>(
+      a: A | undefined,
+      n: A,
+      mul: number,
+    ): A => {
+      if (a && old) n.set(a.subarray(0, old * mul) as never);
       return n;
     };
-    const u32 = (a: Uint32Array | undefined, mul = 1) => {
-      const n = new Uint32Array(cap * mul);
-      if (a && old) n.set(a.subarray(0, old * mul));
-      return n;
-    };
-    const i32 = (a: Int32Array | undefined) => {
-      const n = new Int32Array(cap);
-      if (a && old) n.set(a.subarray(0, old));
-      return n;
-    };
-    const u8 = (a: Uint8Array | undefined, mul = 1) => {
-      const n = new Uint8Array(cap * mul);
-      if (a && old) n.set(a.subarray(0, old * mul));
-      return n;
-    };
-    const i16 = (a: Int16Array | undefined, mul = 1) => {
-      const n = new Int16Array(cap * mul);
-      if (a && old) n.set(a.subarray(0, old * mul));
-      return n;
-    };
-    this.bits = u32(this.bits);
-    this.addrA = u32(this.addrA);
-    this.addrB = u32(this.addrB);
-    this.ports = u32(this.ports);
-    this.hashv = u32(this.hashv);
-    this.id = f64(this.id);
-    this.firstTs = f64(this.firstTs);
-    this.lastTs = f64(this.lastTs);
-    this.pktAB = u32(this.pktAB);
-    this.pktBA = u32(this.pktBA);
-    this.verdict = u8(this.verdict);
-    this.lruPrev = i32(this.lruPrev);
-    this.lruNext = i32(this.lruNext);
-    this.ordPrev = i32(this.ordPrev);
-    this.ordNext = i32(this.ordNext);
+    this.F = grow(this.F, new Uint32Array(cap * FS), FS);
+    this.T = grow(this.T, new Float64Array(cap * 2), 2);
+    this.R = grow(this.R, new Int32Array(cap * 4 * RS), 4 * RS);
+    this.RT = grow(this.RT, new Float64Array(cap * 4), 4);
+    this.ids = grow(this.ids, new Float64Array(cap), 1);
+    this.verdict = grow(this.verdict, new Uint8Array(cap), 1);
+    this.ordPrev = grow(this.ordPrev, new Int32Array(cap), 1);
+    this.ordNext = grow(this.ordNext, new Int32Array(cap), 1);
     if (this.v6) {
       const n = Buffer.alloc(cap * 32);
       this.v6.copy(n, 0, 0, old * 32);
       this.v6 = n;
     }
-    const r = (a: Float64Array | undefined) => {
-      const n = new Float64Array(cap * 4);
-      if (a && old) n.set(a.subarray(0, old * 4));
-      return n;
-    };
-    this.rTs = r(this.rTs);
-    this.rSeq = u32(this.rSeq, 4);
-    this.rAck = u32(this.rAck, 4);
-    this.rFlags = u8(this.rFlags, 4);
-    this.rPay = u32(this.rPay, 4);
-    this.rOptLen = u8(this.rOptLen, 4);
-    this.rOptUsed = u8(this.rOptUsed, 4);
-    this.rBreak = u8(this.rBreak, 4);
-    this.rBits = u8(this.rBits, 4);
-    this.rCk = u8(this.rCk, 4);
-    this.rRetx = u32(this.rRetx, 4);
-    this.rToaN = u8(this.rToaN, 4);
-    this.rToaVar = i16(this.rToaVar, 4);
-    this.rHidVar = i16(this.rHidVar, 4);
     const tb = Buffer.alloc(cap * 4 * INLINE_TOA);
-    if (this.rToaBytes && old) this.rToaBytes.copy(tb, 0, 0, old * 4 * INLINE_TOA);
-    this.rToaBytes = tb;
+    if (this.toaBytes && old) this.toaBytes.copy(tb, 0, 0, old * 4 * INLINE_TOA);
+    this.toaBytes = tb;
   }
 
   private grow(): void {
@@ -272,13 +306,24 @@ export class FlowTable {
     for (let i = cap - 1; i >= old; i--) fl[top++] = i;
     this.freeList = fl;
     this.freeTop = top;
+    // the finished FIFO, unrolled into the new arrays
+    const fs = new Int32Array(cap);
+    const fi = new Float64Array(cap);
+    for (let k = 0; k < this.finLen; k++) {
+      const j = (this.finHead + k) % this.finSlots.length;
+      fs[k] = this.finSlots[j]!;
+      fi[k] = this.finIds[j]!;
+    }
+    this.finSlots = fs;
+    this.finIds = fi;
+    this.finHead = 0;
     const isize = nextPow2(cap * 2);
     if (isize !== this.index.length) {
       this.index = new Int32Array(isize);
       this.mask = isize - 1;
       for (let s = 0; s < old; s++) {
-        if (!(this.bits[s]! & F_USED)) continue;
-        let i = this.hashv[s]! & this.mask;
+        if (!(this.F[s * FS + O_BITS]! & F_USED)) continue;
+        let i = this.F[s * FS + O_HASH]! & this.mask;
         while (this.index[i] !== 0) i = (i + 1) & this.mask;
         this.index[i] = s + 1;
       }
@@ -290,12 +335,11 @@ export class FlowTable {
   /** current packet's orientation: true when the packet's source is endpoint A */
   srcIsA = false;
 
-  /**
-   * Find or create the flow of a decoded TCP packet; sets `srcIsA`. Returns the slot.
-   */
+  /** Find or create the flow of a decoded TCP packet; sets `srcIsA`. Returns the slot. */
   lookup(buf: Buffer, pkt: DecodedPacket, ts: number): number {
     const sp = pkt.srcPort;
     const dp = pkt.dstPort;
+    const F = this.F;
     if (pkt.ipVersion === 4) {
       const s = rd32(buf, pkt.srcAddrOffset);
       const d = rd32(buf, pkt.dstAddrOffset);
@@ -311,21 +355,22 @@ export class FlowTable {
       for (;;) {
         const e = index[i]!;
         if (e === 0) break;
-        const slot = e - 1;
+        const o = (e - 1) * FS;
         if (
-          this.hashv[slot] === h &&
-          this.addrA[slot] === a &&
-          this.addrB[slot] === b &&
-          this.ports[slot] === ports &&
-          !(this.bits[slot]! & F_V6)
+          F[o + O_HASH] === h &&
+          F[o + O_A] === a &&
+          F[o + O_B] === b &&
+          F[o + O_PORTS] === ports &&
+          !(F[o + O_BITS]! & F_V6)
         )
-          return slot;
+          return e - 1;
         i = (i + 1) & mask;
       }
       const slot = this.insert(h, ts);
-      this.addrA[slot] = a;
-      this.addrB[slot] = b;
-      this.ports[slot] = ports;
+      const o = slot * FS;
+      this.F[o + O_A] = a;
+      this.F[o + O_B] = b;
+      this.F[o + O_PORTS] = ports;
       return slot;
     }
     // IPv6
@@ -357,7 +402,8 @@ export class FlowTable {
       const e = index[i]!;
       if (e === 0) break;
       const slot = e - 1;
-      if (this.hashv[slot] === h && this.ports[slot] === ports && this.bits[slot]! & F_V6) {
+      const o = slot * FS;
+      if (F[o + O_HASH] === h && F[o + O_PORTS] === ports && F[o + O_BITS]! & F_V6) {
         const v6 = this.v6!;
         const base = slot * 32;
         let same = true;
@@ -373,75 +419,97 @@ export class FlowTable {
     }
     const slot = this.insert(h, ts);
     if (!this.v6) this.v6 = Buffer.alloc(this.capacity * 32);
-    buf.copy(this.v6, slot * 32, ao, ao + 16);
-    buf.copy(this.v6, slot * 32 + 16, bo, bo + 16);
-    this.bits[slot] = this.bits[slot]! | F_V6;
-    this.ports[slot] = ports;
-    this.addrA[slot] = 0;
-    this.addrB[slot] = 0;
+    const v6 = this.v6;
+    const base = slot * 32;
+    for (let k = 0; k < 16; k++) {
+      v6[base + k] = buf[ao + k]!;
+      v6[base + 16 + k] = buf[bo + k]!;
+    }
+    const o = slot * FS;
+    this.F[o + O_BITS] = this.F[o + O_BITS]! | F_V6;
+    this.F[o + O_PORTS] = ports;
+    this.F[o + O_A] = 0;
+    this.F[o + O_B] = 0;
     return slot;
   }
 
   private insert(h: number, ts: number): number {
     if (this.freeTop === 0) {
       if (this.capacity < this.maxFlows) this.grow();
-      else this.evictOne();
+      else this.evictOne(ts);
     }
     const slot = this.freeList[--this.freeTop]!;
     this.count++;
-    this.hashv[slot] = h;
+    this.F[slot * FS + O_HASH] = h;
     this.initSlot(slot, ts);
     let i = h & this.mask;
     while (this.index[i] !== 0) i = (i + 1) & this.mask;
     this.index[i] = slot + 1;
-    // creation order
     this.ordPrev[slot] = this.ordTail;
     this.ordNext[slot] = -1;
     if (this.ordTail >= 0) this.ordNext[this.ordTail] = slot;
     else this.ordHead = slot;
     this.ordTail = slot;
-    // lru tail
-    this.lruPrev[slot] = this.lruTail;
-    this.lruNext[slot] = -1;
-    if (this.lruTail >= 0) this.lruNext[this.lruTail] = slot;
-    else this.lruHead = slot;
-    this.lruTail = slot;
     return slot;
   }
 
   /** reset a slot's per-connection state (keeps key, hash, list links) */
   private initSlot(slot: number, ts: number): void {
-    this.bits[slot] = F_USED;
-    this.id[slot] = this.nextId++;
-    this.firstTs[slot] = ts;
-    this.lastTs[slot] = ts;
-    this.pktAB[slot] = 0;
-    this.pktBA[slot] = 0;
+    const o = slot * FS;
+    this.F[o + O_BITS] = F_USED;
+    this.F[o + O_PAB] = 0;
+    this.F[o + O_PBA] = 0;
+    this.ids[slot] = this.nextId++;
+    this.T[slot * 2] = ts;
+    this.T[slot * 2 + 1] = ts;
     this.verdict[slot] = 255;
-    const r = slot * 4;
-    for (let k = r; k < r + 4; k++) {
-      this.rRetx[k] = 0;
-      this.rToaN[k] = 0;
-      this.rToaVar[k] = NO_TOA;
-      this.rHidVar[k] = NO_TOA;
-      this.rBits[k] = 0;
+    const R = this.R;
+    for (let k = slot * 4 * RS, e = k + 4 * RS; k < e; k += RS) {
+      R[k + Q_RETX] = 0;
+      R[k + Q_PACK2] = 0;
+      R[k + Q_TOAVAR] = NO_TOA;
+      R[k + Q_HIDVAR] = NO_TOA;
     }
-    this.extras.delete(slot);
+    if (this.extras.size) this.extras.delete(slot);
   }
 
-  private evictOne(): void {
-    const slot = this.finHead >= 0 ? this.finHead : this.lruHead;
+  private evictOne(now: number): void {
+    let victim = -1;
+    // 1. the oldest flow that saw FIN/RST
+    while (this.finLen > 0) {
+      const s = this.finSlots[this.finHead]!;
+      const id = this.finIds[this.finHead]!;
+      this.finHead = (this.finHead + 1) % this.finSlots.length;
+      this.finLen--;
+      if (this.ids[s] === id && this.F[s * FS + O_BITS]! & F_USED) {
+        victim = s;
+        break;
+      }
+    }
+    // 2. the least recently active among the oldest-created flows
+    if (victim < 0) {
+      let best = Number.POSITIVE_INFINITY;
+      let s = this.ordHead;
+      for (let k = 0; k < EVICT_SAMPLE && s >= 0; k++, s = this.ordNext[s]!) {
+        const last = this.T[s * 2 + 1]!;
+        if (last < best) {
+          best = last;
+          victim = s;
+        }
+      }
+    }
+    void now;
     this.evicted++;
-    this.onDone(slot, 'evicted');
-    this.remove(slot);
+    this.onDone(victim, 'evicted');
+    this.remove(victim);
   }
 
-  /** remove a flow: hash index, lists, free list */
+  /** remove a flow: hash index, creation list, free list */
   remove(slot: number): void {
-    // hash index: find, then backward-shift delete
     const mask = this.mask;
     const index = this.index;
-    let i = this.hashv[slot]! & mask;
+    const F = this.F;
+    let i = F[slot * FS + O_HASH]! & mask;
     while (index[i] !== slot + 1) i = (i + 1) & mask;
     index[i] = 0;
     let j = i;
@@ -449,7 +517,7 @@ export class FlowTable {
       j = (j + 1) & mask;
       const e = index[j]!;
       if (e === 0) break;
-      const k = this.hashv[e - 1]! & mask;
+      const k = F[(e - 1) * FS + O_HASH]! & mask;
       // move e back to i unless its home k lies cyclically in (i, j]
       const inRange = i <= j ? k > i && k <= j : k > i || k <= j;
       if (!inRange) {
@@ -458,71 +526,36 @@ export class FlowTable {
         i = j;
       }
     }
-    this.unlinkActivity(slot);
     const p = this.ordPrev[slot]!;
     const n = this.ordNext[slot]!;
     if (p >= 0) this.ordNext[p] = n;
     else this.ordHead = n;
     if (n >= 0) this.ordPrev[n] = p;
     else this.ordTail = p;
-    this.bits[slot] = 0;
-    this.extras.delete(slot);
+    F[slot * FS + O_BITS] = 0;
+    if (this.extras.size) this.extras.delete(slot);
     this.freeList[this.freeTop++] = slot;
     this.count--;
   }
 
-  private unlinkActivity(slot: number): void {
-    const p = this.lruPrev[slot]!;
-    const n = this.lruNext[slot]!;
-    if (this.bits[slot]! & F_IN_FINISHED) {
-      if (p >= 0) this.lruNext[p] = n;
-      else this.finHead = n;
-      if (n >= 0) this.lruPrev[n] = p;
-      else this.finTail = p;
-    } else {
-      if (p >= 0) this.lruNext[p] = n;
-      else this.lruHead = n;
-      if (n >= 0) this.lruPrev[n] = p;
-      else this.lruTail = p;
-    }
-  }
-
-  /** move to the tail of its activity list (finished or active) */
-  private touch(slot: number): void {
-    const fin = (this.bits[slot]! & F_IN_FINISHED) !== 0;
-    if (fin ? this.finTail === slot : this.lruTail === slot) return;
-    this.unlinkActivity(slot);
-    this.linkTail(slot, fin);
-  }
-
-  private linkTail(slot: number, fin: boolean): void {
-    if (fin) {
-      this.lruPrev[slot] = this.finTail;
-      this.lruNext[slot] = -1;
-      if (this.finTail >= 0) this.lruNext[this.finTail] = slot;
-      else this.finHead = slot;
-      this.finTail = slot;
-    } else {
-      this.lruPrev[slot] = this.lruTail;
-      this.lruNext[slot] = -1;
-      if (this.lruTail >= 0) this.lruNext[this.lruTail] = slot;
-      else this.lruHead = slot;
-      this.lruTail = slot;
-    }
-  }
-
   private markFinished(slot: number): void {
-    if (this.bits[slot]! & F_IN_FINISHED) return;
-    this.unlinkActivity(slot);
-    this.bits[slot] = this.bits[slot]! | F_IN_FINISHED;
-    this.linkTail(slot, true);
+    const o = slot * FS + O_BITS;
+    if (this.F[o]! & F_IN_FINISHED) return;
+    this.F[o] = this.F[o]! | F_IN_FINISHED;
+    if (this.finLen >= this.finSlots.length) {
+      // full of stale entries: drop the oldest
+      this.finHead = (this.finHead + 1) % this.finSlots.length;
+      this.finLen--;
+    }
+    const j = (this.finHead + this.finLen) % this.finSlots.length;
+    this.finSlots[j] = slot;
+    this.finIds[j] = this.ids[slot]!;
+    this.finLen++;
   }
 
   // ---------------------------------------------------------------- per-packet update
 
-  /**
-   * Account one decoded TCP packet (status OK) to its flow.
-   */
+  /** Account one decoded TCP packet (status OK) to its flow. */
   packet(frame: Frame, pkt: DecodedPacketExt, ts: number): void {
     const buf = frame.buf;
     const slot = this.lookup(buf, pkt, ts);
@@ -530,29 +563,35 @@ export class FlowTable {
     const flags = pkt.flags;
     const syn = (flags & TcpFlag.SYN) !== 0;
     const ackf = (flags & TcpFlag.ACK) !== 0;
-    let bits = this.bits[slot]!;
+    const F = this.F;
+    const R = this.R;
+    const fo = slot * FS;
+    let bits = F[fo + O_BITS]!;
+    const base = slot * 4;
+    const rb = base * RS;
 
     // A new connection on a reused 5-tuple: a pure SYN with another ISN, or a SYN after the
     // connection was established. The old one is judged first.
     if (syn && !ackf && (bits & (F_HAS_SYN | F_HAS_ACK | F_HAS_DATA | F_FIN | F_RST)) !== 0) {
       const clientIsA = (bits & F_CLIENT_B) === 0;
       const sameSyn =
-        (bits & F_HAS_SYN) !== 0 && this.rSeq[slot * 4]! === pkt.seq && (bits & F_CLIENT_KNOWN) !== 0 && clientIsA === fromA;
+        (bits & F_HAS_SYN) !== 0 &&
+        R[rb + Q_SEQ]! >>> 0 === pkt.seq &&
+        (bits & F_CLIENT_KNOWN) !== 0 &&
+        clientIsA === fromA;
       if (!sameSyn) {
         this.onDone(slot, 'reused');
-        this.unlinkActivity(slot);
         this.initSlot(slot, ts);
-        this.bits[slot] = this.bits[slot]! | (bits & F_V6);
-        this.linkTail(slot, false);
-        bits = this.bits[slot]!;
+        F[fo + O_BITS] = F[fo + O_BITS]! | (bits & F_V6);
+        bits = F[fo + O_BITS]!;
       }
     }
 
-    if (ts > this.lastTs[slot]!) this.lastTs[slot] = ts;
-    if (ts < this.firstTs[slot]!) this.firstTs[slot] = ts;
-    if (fromA) this.pktAB[slot] = this.pktAB[slot]! + 1;
-    else this.pktBA[slot] = this.pktBA[slot]! + 1;
-    this.touch(slot);
+    const T = this.T;
+    if (ts > T[slot * 2 + 1]!) T[slot * 2 + 1] = ts;
+    else if (ts < T[slot * 2]!) T[slot * 2] = ts;
+    if (fromA) F[fo + O_PAB] = F[fo + O_PAB]! + 1;
+    else F[fo + O_PBA] = F[fo + O_PBA]! + 1;
 
     const opts = pkt.opts;
     const pay = pkt.payloadLength;
@@ -569,36 +608,36 @@ export class FlowTable {
         if (pay > 0) bits |= F_ANY_DATA;
         if ((flags & TcpFlag.FIN) !== 0) bits |= F_FIN;
         if ((flags & TcpFlag.RST) !== 0) bits |= F_RST;
-        this.bits[slot] = bits;
+        F[fo + O_BITS] = bits;
         if ((flags & (TcpFlag.FIN | TcpFlag.RST)) !== 0) this.markFinished(slot);
         return;
       }
     }
     const fromClient = ((bits & F_CLIENT_B) === 0) === fromA;
-    const base = slot * 4;
 
     if (fromClient) {
       if (syn && !ackf) {
         if ((bits & F_HAS_SYN) === 0) {
           bits |= F_HAS_SYN;
           if (pay > 0 || opts.hasTfo) bits |= F_TFO;
-          this.bits[slot] = bits;
+          F[fo + O_BITS] = bits;
           this.record(slot, ROLE_SYN, frame, pkt, ts, true);
-          bits = this.bits[slot]!;
-        } else if (this.rSeq[base]! === pkt.seq) {
-          this.rRetx[base] = this.rRetx[base]! + 1;
+          bits = F[fo + O_BITS]!;
+        } else if (R[rb + Q_SEQ]! >>> 0 === pkt.seq) {
+          R[rb + Q_RETX] = R[rb + Q_RETX]! + 1;
         }
       } else if (!syn) {
         let isAck = false;
+        const ra = rb + ROLE_ACK * RS;
         if (ackf) {
           if ((bits & F_HAS_ACK) === 0) {
             if ((bits & F_HAS_SYNACK) !== 0) {
-              if (pkt.ack === ((this.rSeq[base + ROLE_SYNACK]! + 1) >>> 0)) isAck = true;
+              if (pkt.ack === (R[rb + ROLE_SYNACK * RS + Q_SEQ]! + 1) >>> 0) isAck = true;
               else if ((bits & F_HAS_DATA) === 0) bits |= F_ACK_MISSED;
             } else if (
               (bits & F_HAS_SYN) !== 0 &&
-              pkt.seq === ((this.rSeq[base]! + 1 + ((bits & F_TFO) !== 0 ? this.rPay[base]! : 0)) >>> 0) &&
-              (bits & (F_ACK_MISSED | F_HAS_DATA)) === 0
+              (bits & (F_ACK_MISSED | F_HAS_DATA)) === 0 &&
+              pkt.seq === (R[rb + Q_SEQ]! + 1 + ((bits & F_TFO) !== 0 ? R[rb + Q_PAY]! : 0)) >>> 0
             ) {
               // one-direction capture: the first client ACK right after the SYN
               isAck = true;
@@ -606,40 +645,46 @@ export class FlowTable {
             }
             if (isAck) {
               bits |= F_HAS_ACK;
-              this.bits[slot] = bits;
+              F[fo + O_BITS] = bits;
               this.record(slot, ROLE_ACK, frame, pkt, ts, true);
-              bits = this.bits[slot]!;
+              bits = F[fo + O_BITS]!;
             }
-          } else if (pay === 0 && pkt.seq === this.rSeq[base + ROLE_ACK] && pkt.ack === this.rAck[base + ROLE_ACK]) {
-            this.rRetx[base + ROLE_ACK] = this.rRetx[base + ROLE_ACK]! + 1;
+          } else if (pay === 0 && pkt.seq === R[ra + Q_SEQ]! >>> 0 && pkt.ack === R[ra + Q_ACK]! >>> 0) {
+            R[ra + Q_RETX] = R[ra + Q_RETX]! + 1;
             isAck = true; // a duplicate of the handshake ACK
           }
         }
         if (pay > 0) {
+          const rd = rb + ROLE_DATA * RS;
           if ((bits & F_HAS_DATA) === 0) {
             bits |= F_HAS_DATA | F_ANY_DATA;
-            this.bits[slot] = bits;
+            F[fo + O_BITS] = bits;
             this.record(slot, ROLE_DATA, frame, pkt, ts, true);
-            bits = this.bits[slot]!;
-          } else if (pkt.seq === this.rSeq[base + ROLE_DATA]) {
-            this.rRetx[base + ROLE_DATA] = this.rRetx[base + ROLE_DATA]! + 1;
+            bits = F[fo + O_BITS]!;
+          } else if (pkt.seq === R[rd + Q_SEQ]! >>> 0) {
+            R[rd + Q_RETX] = R[rd + Q_RETX]! + 1;
           } else if (opts.toaCount > 0) {
-            bits = this.laterToa(slot, bits, buf, pkt);
+            F[fo + O_BITS] = bits;
+            this.laterToa(slot, buf, pkt);
+            bits = F[fo + O_BITS]!;
           }
         } else if (!isAck && opts.toaCount > 0) {
-          bits = this.laterToa(slot, bits, buf, pkt);
+          F[fo + O_BITS] = bits;
+          this.laterToa(slot, buf, pkt);
+          bits = F[fo + O_BITS]!;
         }
       }
     } else {
       // server → client
       if (syn && ackf) {
+        const rs = rb + ROLE_SYNACK * RS;
         if ((bits & F_HAS_SYNACK) === 0) {
           bits |= F_HAS_SYNACK;
-          this.bits[slot] = bits;
+          F[fo + O_BITS] = bits;
           this.record(slot, ROLE_SYNACK, frame, pkt, ts, false);
-          bits = this.bits[slot]!;
-        } else if (this.rSeq[base + ROLE_SYNACK]! === pkt.seq) {
-          this.rRetx[base + ROLE_SYNACK] = this.rRetx[base + ROLE_SYNACK]! + 1;
+          bits = F[fo + O_BITS]!;
+        } else if (R[rs + Q_SEQ]! >>> 0 === pkt.seq) {
+          R[rs + Q_RETX] = R[rs + Q_RETX]! + 1;
         }
       }
       if (pay > 0 && !syn) {
@@ -650,43 +695,52 @@ export class FlowTable {
     }
     if ((flags & TcpFlag.FIN) !== 0) bits |= F_FIN;
     if ((flags & TcpFlag.RST) !== 0) bits |= F_RST;
-    this.bits[slot] = bits;
+    F[fo + O_BITS] = bits;
     if ((flags & (TcpFlag.FIN | TcpFlag.RST)) !== 0) this.markFinished(slot);
   }
 
   /** keep the facts of one role packet */
-  private record(slot: number, role: number, frame: Frame, pkt: DecodedPacketExt, ts: number, toServer: boolean): void {
+  private record(
+    slot: number,
+    role: number,
+    frame: Frame,
+    pkt: DecodedPacketExt,
+    ts: number,
+    toServer: boolean,
+  ): void {
     const i = slot * 4 + role;
+    const q = i * RS;
+    const R = this.R;
     const o = pkt.opts;
     const buf = frame.buf;
-    this.rTs[i] = ts;
-    this.rSeq[i] = pkt.seq;
-    this.rAck[i] = pkt.ack;
-    this.rFlags[i] = pkt.flags;
-    this.rPay[i] = pkt.payloadLength;
-    this.rOptLen[i] = o.optionAreaLength;
-    this.rOptUsed[i] = o.optionBytesUsed;
-    const br = BREAKS.indexOf(o.breakReason);
-    this.rBreak[i] = br < 0 ? 0 : br;
+    this.RT[i] = ts;
+    R[q + Q_SEQ] = pkt.seq | 0;
+    R[q + Q_ACK] = pkt.ack | 0;
+    R[q + Q_PAY] = pkt.payloadLength;
+    R[q + Q_RETX] = 0;
+    R[q + Q_PACK] =
+      (pkt.flags & 0xff) |
+      ((o.optionAreaLength & 0xff) << 8) |
+      ((o.optionBytesUsed & 0xff) << 16) |
+      (breakIndex(o.breakReason) << 24);
     let rb = 0;
     if (o.hasTfo || (role === ROLE_SYN && pkt.payloadLength > 0)) rb |= R_TFO;
     if (o.toaCount > 1) rb |= R_DUP;
     const ck = tcpChecksum(frame, pkt);
-    this.rCk[i] = ck;
     this.ckChecked++;
     if (ck === ChecksumStatus.BAD) {
       if (toServer) this.ckBadToServer++;
       else this.ckBadToClient++;
     } else if (ck === ChecksumStatus.UNVERIFIABLE) this.ckUnverifiable++;
-    this.rRetx[i] = 0;
-    this.rToaN[i] = o.toaCount;
     // first client TOA (or, when none, the first VIP/VPC extension)
-    this.rToaVar[i] = o.toaVariant;
-    this.rHidVar[i] = NO_TOA;
+    R[q + Q_TOAVAR] = o.toaVariant;
     if (o.toaVariant >= 0) {
       const len = TOA_VARIANTS[o.toaVariant]!.length;
       const end = Math.min(o.toaOffset + len, pkt.capturedEnd);
-      buf.copy(this.rToaBytes, i * INLINE_TOA, o.toaOffset, Math.min(end, o.toaOffset + INLINE_TOA));
+      const tb = this.toaBytes;
+      const dst = i * INLINE_TOA;
+      const n = Math.min(end, o.toaOffset + INLINE_TOA) - o.toaOffset;
+      for (let k = 0; k < n; k++) tb[dst + k] = buf[o.toaOffset + k]!;
       if (len > INLINE_TOA)
         this.addExtra(slot, {
           role,
@@ -695,7 +749,7 @@ export class FlowTable {
           primary: true,
         });
       if (o.toaCount + o.toaExtCount > 1) {
-        if (o.toaCount > 1) this.bits[slot] = this.bits[slot]! | F_DUP_TOA;
+        if (o.toaCount > 1) this.F[slot * FS + O_BITS] = this.F[slot * FS + O_BITS]! | F_DUP_TOA;
         this.moreToa(slot, role, buf, pkt, o.toaVariant);
       }
     }
@@ -705,15 +759,15 @@ export class FlowTable {
     if (o.toaAfterEol) {
       rb |= R_TOA_AFTER_EOL;
       hv = HIDDEN_UNKNOWN;
-      const q = o.toaAfterEolOffset;
-      if (q >= 0) {
-        const v = toaVariantAt(buf, q, buf[q]!, buf[q + 1]!);
+      const p = o.toaAfterEolOffset;
+      if (p >= 0) {
+        const v = toaVariantAt(buf, p, buf[p]!, buf[p + 1]!);
         if (v >= 0) hv = v;
       }
     } else if (o.toaAfterBreak && o.toaAfterBreakOffset >= 0) {
       rb |= R_TOA_AFTER_BREAK;
-      const q = o.toaAfterBreakOffset;
-      const v = toaVariantAt(buf, q, buf[q]!, buf[q + 1]!);
+      const p = o.toaAfterBreakOffset;
+      const v = toaVariantAt(buf, p, buf[p]!, buf[p + 1]!);
       hv = v >= 0 ? v : HIDDEN_UNKNOWN;
     } else if (o.breakReason !== 'none' && o.breakReason !== 'truncated' && o.breakOffset >= 0) {
       if (TOA_KINDS.has(buf[o.breakOffset]!)) {
@@ -725,8 +779,8 @@ export class FlowTable {
       hv = NO_TOA;
       rb &= ~(R_TOA_AFTER_EOL | R_TOA_AFTER_BREAK);
     }
-    this.rHidVar[i] = hv;
-    this.rBits[i] = rb;
+    R[q + Q_HIDVAR] = hv;
+    R[q + Q_PACK2] = rb | (ck << 8) | ((o.toaCount & 0xff) << 16);
   }
 
   /** option area [start, end) of the packet (captured part only) */
@@ -760,31 +814,43 @@ export class FlowTable {
     if (!list) {
       list = [];
       this.extras.set(slot, list);
-      this.bits[slot] = this.bits[slot]! | F_EXTRAS;
+      this.F[slot * FS + O_BITS] = this.F[slot * FS + O_BITS]! | F_EXTRAS;
     }
     if (list.length < MAX_EXTRAS || e.primary) list.push(e);
   }
 
   /** a TOA on a later client packet: keep it when it differs from what the roles already hold */
-  private laterToa(slot: number, bits: number, buf: Buffer, pkt: DecodedPacket): number {
+  private laterToa(slot: number, buf: Buffer, pkt: DecodedPacket): void {
     const o = pkt.opts;
-    if (o.toaVariant < 0) return bits;
+    if (o.toaVariant < 0) return;
     const len = TOA_VARIANTS[o.toaVariant]!.length;
     const end = Math.min(o.toaOffset + len, pkt.capturedEnd);
     const n = end - o.toaOffset;
+    const tb = this.toaBytes;
     // same as a role's first TOA?
     for (let r = 0; r < 4; r++) {
       const i = slot * 4 + r;
-      if (this.rToaVar[i] !== o.toaVariant || n > INLINE_TOA) continue;
-      if (buf.compare(this.rToaBytes, i * INLINE_TOA, i * INLINE_TOA + n, o.toaOffset, end) === 0) return bits;
+      if (this.R[i * RS + Q_TOAVAR] !== o.toaVariant || n > INLINE_TOA) continue;
+      let same = true;
+      for (let k = 0; k < n; k++) {
+        if (tb[i * INLINE_TOA + k] !== buf[o.toaOffset + k]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return;
     }
     const list = this.extras.get(slot);
     if (list) {
       for (const e of list) {
-        if (e.variant === o.toaVariant && e.bytes.length === n && buf.compare(e.bytes, 0, n, o.toaOffset, end) === 0)
-          return bits;
+        if (
+          e.variant === o.toaVariant &&
+          e.bytes.length === n &&
+          buf.compare(e.bytes, 0, n, o.toaOffset, end) === 0
+        )
+          return;
       }
-      if (list.length >= MAX_EXTRAS) return bits;
+      if (list.length >= MAX_EXTRAS) return;
     }
     this.addExtra(slot, {
       role: ROLE_LATER,
@@ -792,7 +858,6 @@ export class FlowTable {
       bytes: Buffer.from(buf.subarray(o.toaOffset, end)),
       primary: false,
     });
-    return this.bits[slot]!;
   }
 
   // ---------------------------------------------------------------- iteration helpers
@@ -802,31 +867,39 @@ export class FlowTable {
     for (let s = this.ordHead; s >= 0; s = this.ordNext[s]!) yield s;
   }
 
-  /** slots by last activity, newest first (active then finished interleaved is not kept: active first) */
-  *recent(): Generator<number> {
-    // merge the two activity lists by lastTs, newest first
-    let a = this.lruTail;
-    let f = this.finTail;
-    while (a >= 0 || f >= 0) {
-      if (f < 0 || (a >= 0 && this.lastTs[a]! >= this.lastTs[f]!)) {
-        yield a;
-        a = this.lruPrev[a]!;
-      } else {
-        yield f;
-        f = this.lruPrev[f]!;
-      }
-    }
+  /** slots newest-created first */
+  *newestFirst(): Generator<number> {
+    for (let s = this.ordTail; s >= 0; s = this.ordPrev[s]!) yield s;
   }
 
   /** the first TOA bytes of a role (a view; full bytes for the long variants) */
   roleToaBytes(slot: number, role: number): Buffer {
     const i = slot * 4 + role;
-    const v = this.rToaVar[i]!;
+    const v = this.R[i * RS + Q_TOAVAR]!;
     const len = v >= 0 ? TOA_VARIANTS[v]!.length : 0;
     if (len > INLINE_TOA) {
       const e = this.extras.get(slot)?.find((x) => x.primary && x.role === role);
       if (e) return e.bytes;
     }
-    return this.rToaBytes.subarray(i * INLINE_TOA, i * INLINE_TOA + Math.min(len, INLINE_TOA));
+    return this.toaBytes.subarray(i * INLINE_TOA, i * INLINE_TOA + Math.min(len, INLINE_TOA));
+  }
+}
+
+function breakIndex(b: string): number {
+  switch (b) {
+    case 'none':
+      return 0;
+    case 'zero-length':
+      return 1;
+    case 'length-one':
+      return 2;
+    case 'overrun':
+      return 3;
+    case 'no-length':
+      return 4;
+    case 'truncated':
+      return 5;
+    default:
+      return 0;
   }
 }

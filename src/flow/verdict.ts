@@ -81,15 +81,17 @@ export class Scratch {
     this.n = 0;
     const base = slot * 4;
     for (const r of CLIENT_ROLES) {
-      const v = t.rToaVar[base + r]!;
-      if (v < 0 || !(t.bits[slot]! & (F_HAS_SYN << r))) continue;
+      const v = t.rToaVar(base + r);
+      if (v < 0 || !(t.bitsOf(slot) & (F_HAS_SYN << r))) continue;
       this.push(r, v, t.roleToaBytes(slot, r));
-      if (t.bits[slot]! & F_EXTRAS) {
-        for (const e of t.extras.get(slot) ?? []) if (e.role === r && !e.primary) this.push(r, e.variant, e.bytes);
+      if (t.bitsOf(slot) & F_EXTRAS) {
+        for (const e of t.extras.get(slot) ?? [])
+          if (e.role === r && !e.primary) this.push(r, e.variant, e.bytes);
       }
     }
-    if (t.bits[slot]! & F_EXTRAS) {
-      for (const e of t.extras.get(slot) ?? []) if (e.role === ROLE_LATER) this.push(ROLE_LATER, e.variant, e.bytes);
+    if (t.bitsOf(slot) & F_EXTRAS) {
+      for (const e of t.extras.get(slot) ?? [])
+        if (e.role === ROLE_LATER) this.push(ROLE_LATER, e.variant, e.bytes);
     }
   }
 
@@ -127,7 +129,7 @@ function clientCarrying(v: number): boolean {
  */
 export function judge(t: FlowTable, slot: number, s: Scratch, accept: Uint8Array): number {
   s.fill(t, slot);
-  const bits = t.bits[slot]!;
+  const bits = t.bitsOf(slot);
   const base = slot * 4;
   const tfo = (bits & F_TFO) !== 0;
   const readRole = tfo ? ROLE_SYN : ROLE_ACK;
@@ -167,9 +169,10 @@ export function judge(t: FlowTable, slot: number, s: Scratch, accept: Uint8Array
     return v;
   };
 
-  if (!hasRead && synOnlyOnSyn < 0) return done(V_INCOMPLETE, firstAccepted >= 0 ? firstAccepted : firstClient);
+  if (!hasRead && synOnlyOnSyn < 0)
+    return done(V_INCOMPLETE, firstAccepted >= 0 ? firstAccepted : firstClient);
 
-  const hidden = t.rHidVar[base + readRole]! !== -1;
+  const hidden = t.rHidVar(base + readRole) !== -1;
   if (nClient === 0) return done(hidden ? V_MALFORMED : V_MISSING, -1);
   if (firstAccepted < 0) return done(V_KIND_MISMATCH, clientOnRead >= 0 ? clientOnRead : firstClient);
 
@@ -184,7 +187,7 @@ export function judge(t: FlowTable, slot: number, s: Scratch, accept: Uint8Array
 
   if (onRead >= 0) {
     const pr = s.role[onRead]!;
-    if (t.rCk[base + pr] === ChecksumStatus.BAD) return done(V_BAD_CHECKSUM, onRead);
+    if (t.rCk(base + pr) === ChecksumStatus.BAD) return done(V_BAD_CHECKSUM, onRead);
     if (TOA_VARIANTS[s.variant[onRead]!]!.family === 'ipv6' && !(bits & F_V6)) return done(V_NAT64, onRead);
     return done(V_OK, onRead);
   }
@@ -197,5 +200,5 @@ export function judge(t: FlowTable, slot: number, s: Scratch, accept: Uint8Array
 
 /** for reports: was the handshake ACK identified without a SYN-ACK */
 export function ackInferred(t: FlowTable, slot: number): boolean {
-  return (t.bits[slot]! & F_ACK_INFERRED) !== 0 && (t.bits[slot]! & F_HAS_ACK) !== 0;
+  return (t.bitsOf(slot) & F_ACK_INFERRED) !== 0 && (t.bitsOf(slot) & F_HAS_ACK) !== 0;
 }
