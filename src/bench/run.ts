@@ -720,7 +720,7 @@ export async function runBench(o: BenchOptions): Promise<void> {
     const r = await runCase(c, o, gnuTime, startupSec, log);
     if (
       o.profile &&
-      c.kind === 'cli' &&
+      c.argv[0] === process.execPath &&
       (r.result === 'PASS' || r.result === 'MISS' || r.result === 'INFO')
     ) {
       log(`  profiling ${c.label} ...`);
