@@ -24,7 +24,10 @@ export {
   MPTCP_SUBTYPES,
   OPTION_TABLE,
   optionName,
+  optionStep,
   optionText,
+  stopReason,
+  WalkStop,
 } from './options.js';
 export { createDecodedPacket, decodePacket } from './packet.js';
 export { summarizeOptions } from './tcp.js';
