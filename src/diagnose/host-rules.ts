@@ -290,14 +290,17 @@ function moduleRules(ev: HostEvidence, out: Finding[]): { active: boolean } {
     );
 
   if (!active) {
-    if (s.procModules === null && !s.container.inContainer) {
+    if (s.procModules === null) {
       out.push(
         finding(
           'HOST_MODULE_STATE_UNKNOWN',
           'warning',
           'Module state could not be read',
-          '/proc/modules could not be read and no TOA stats file or /sys/module entry was found, so toa-doctor cannot tell whether a TOA module is loaded.',
+          '/proc/modules could not be read (no loadable-module support, or not copied into the snapshot) and no TOA ' +
+            'stats file, /sys/module entry or eBPF pin was found, so toa-doctor cannot tell whether TOA is active.' +
+            (s.container.inContainer ? ' This is a container: the module, if any, lives on the host.' : ''),
           'Run `toa-doctor host` as root on the host itself (not in a container), or copy /proc/modules into the snapshot.',
+          [{ ref: '/proc/modules', detail: 'unreadable' }],
         ),
       );
     } else if (d.failures.length > 0 || d.dead.length > 0) {
@@ -595,20 +598,33 @@ function listenerRules(ev: HostEvidence, out: Finding[], active: boolean): void 
   if (ports.length === 0) return;
   const h = ipv6Hooks(ev);
   if (h.hooked === true) return;
+  /** ports where IPv4 clients (the usual LB traffic) take the IPv6 path */
+  const v4via6 = ports.filter((p) => p.ipv4ClientPath === 'ipv6');
   if (h.hooked === false) {
+    const main = v4via6.length ? v4via6 : ports;
+    const severity: Severity = v4via6.length
+      ? h.strong
+        ? 'error'
+        : 'warning'
+      : h.strong
+        ? 'warning'
+        : 'info';
     out.push(
       finding(
         'HOST_IPV6_LISTENER_IPV4_HOOKS',
-        h.strong ? 'error' : 'warning',
+        severity,
         'IPv6/dual-stack listener while the module hooks IPv4 only',
-        `${ports.length} port(s) are served by an IPv6 socket (\`::\`, the default of Go and Java), so IPv4 clients ` +
-          'are accepted through tcp_v6_syn_recv_sock and inet6_getname. ' +
+        (v4via6.length
+          ? `${v4via6.length} port(s) (${v4via6.map((p) => p.port).join(', ')}) are served only by an IPv6 socket (\`::\`, ` +
+            'the default of Go and Java), so IPv4 clients are accepted through tcp_v6_syn_recv_sock and inet6_getname. '
+          : `${ports.length} port(s) (${ports.map((p) => p.port).join(', ')}) also listen on IPv6; IPv6 clients use ` +
+            'tcp_v6_syn_recv_sock and inet6_getname (IPv4 clients use the IPv4 socket). ') +
           `${h.how}: the IPv6 paths are not hooked, so those connections keep the load balancer address and the ` +
           'syn_recv_sock_* counters do not move for them.',
         'Either listen on an IPv4 socket (0.0.0.0:port; Go: net.Listen("tcp4", ...); nginx: listen 80 without [::]), ' +
           'or use a module build that hooks IPv6 (Huawei: build with CONFIG_IP_VS_TOA_IPV6; UCloud >= f12336f; DPVS kmod/toa).',
-        [...portExamples(ports), { ref: 'hooks', detail: h.how }],
-        ports.length,
+        [...portExamples(main), { ref: 'hooks', detail: h.how }],
+        main.length,
       ),
     );
     return;
@@ -618,8 +634,10 @@ function listenerRules(ev: HostEvidence, out: Finding[], active: boolean): void 
       'HOST_IPV6_HOOKS_UNCONFIRMED',
       'info',
       'IPv6/dual-stack listener; IPv6 hooks could not be confirmed',
-      `${ports.length} port(s) are served by an IPv6 socket, so IPv4 clients take the IPv6 path. ${h.how}, so ` +
-        'toa-doctor cannot tell whether the module hooks that path (hook lines are rate-limited and some modules log nothing).',
+      `${ports.length} port(s) (${ports.map((p) => p.port).join(', ')}) are served by an IPv6 socket` +
+        (v4via6.length ? ', and IPv4 clients take the IPv6 path on some of them' : '') +
+        `. ${h.how}, so toa-doctor cannot tell whether the module hooks that path (hook lines are rate-limited and some ` +
+        'modules log nothing).',
       'Take two snapshots while traffic flows (`toa-doctor host --interval 10 --count 2`): if syn_recv_sock_* stay ' +
         'flat while connections arrive, the IPv6 path is not hooked.',
       portExamples(ports),

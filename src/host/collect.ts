@@ -26,6 +26,8 @@ export interface CollectOptions {
   now?: () => Date;
   /** byte order of /proc/net/tcp* addresses; default: meta.json's, else this machine's */
   endianness?: Endianness;
+  /** take the collection time from meta.json when present (default true; false for repeated samples) */
+  useMetaTime?: boolean;
 }
 
 export const SNAPSHOT_META = 'meta.json';
@@ -190,7 +192,7 @@ export async function collectHost(root = '/', opts: CollectOptions = {}): Promis
   const hostText = live ? null : await read('/proc/sys/kernel/hostname', 4096);
   const hostname = meta?.hostname ?? (live ? osHostname() : hostText?.trim() || null);
   const now = opts.now ? opts.now() : new Date();
-  const metaTime = meta?.time ? Date.parse(meta.time) : Number.NaN;
+  const metaTime = meta?.time && opts.useMetaTime !== false ? Date.parse(meta.time) : Number.NaN;
   const collectedAtMs = Number.isFinite(metaTime) ? metaTime : now.getTime();
 
   return {

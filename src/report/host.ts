@@ -31,6 +31,10 @@ export interface HostRenderOptions {
 
 const MAX_CPU_COLUMNS = 8;
 
+/** cli-table3 without separators between body rows. */
+const COMPACT = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
+const TABLE_STYLE = { head: [] as string[], border: [] as string[] };
+
 function chalkFor(opts: HostRenderOptions): ChalkInstance {
   if (opts.color === undefined) return new Chalk();
   return new Chalk({ level: opts.color ? 1 : 0 });
@@ -79,7 +83,7 @@ function statsTable(ev: HostEvidence, f: StatsFile, c: ChalkInstance): string {
   if (ev.deltas) head.push(`Δ ${ev.deltas.seconds.toFixed(0)}s`);
   head.push(...showCpus.map((x) => `CPU${x}`));
   if (showCpus.length === 0 && f.cpus.length) head.push(`per CPU (${f.cpus.length})`);
-  const t = new Table({ head: head.map((h) => c.bold(h)), style: { head: [], border: [] } });
+  const t = new Table({ head: head.map((h) => c.bold(h)), chars: COMPACT, style: TABLE_STYLE });
   for (const ctr of f.counters) {
     const row: string[] = [ctr.known ? ctr.name : `${ctr.name} ${c.dim('(unknown)')}`, String(ctr.total)];
     if (ev.deltas) {
@@ -115,7 +119,8 @@ export function renderHostText(ev: HostEvidence, findings: Finding[], opts: Host
   if (mods.length || s.ebpf.present) {
     const t = new Table({
       head: ['module', 'state', 'taint', 'parameters'].map((h) => c.bold(h)),
-      style: { head: [], border: [] },
+      chars: COMPACT,
+      style: TABLE_STYLE,
     });
     for (const m of mods)
       t.push([
@@ -204,7 +209,8 @@ export function renderHostText(ev: HostEvidence, findings: Finding[], opts: Host
   if (ports.length) {
     const t = new Table({
       head: ['port', 'listening on', 'IPv4 clients via'].map((h) => c.bold(h)),
-      style: { head: [], border: [] },
+      chars: COMPACT,
+      style: TABLE_STYLE,
     });
     for (const p of ports)
       t.push([
