@@ -38,18 +38,19 @@ export function anonymizeHostFile(
   ip: IpAnonymizer,
   o: HostAnonOptions & { endianness: Endianness },
 ): string {
-  const p = relPath.replace(/^\/+/, '');
-  if (/^sys\/module\/[^/]+\/(version|srcversion)$/.test(p)) return text;
+  // relPath may carry a snapshot prefix (before/, after/): match on path components
+  const p = `/${relPath.replace(/^\/+/, '')}`;
+  if (/\/sys\/module\/[^/]+\/(version|srcversion)$/.test(p)) return text;
   let out = text;
-  if (p.startsWith('proc/net/')) {
+  if (p.includes('/proc/net/')) {
     out = anonymizeProcHex(out, o.endianness, ip);
-    if (p === 'proc/net/toa_table')
+    if (p.endsWith('/proc/net/toa_table'))
       out = out.replace(BARE_HEX_WORD, (w: string) => (/^0+$/.test(w) ? w : mapProcHex(w, o.endianness, ip)));
   }
-  if (/(^|\/)dmesg[^/]*$|journal/.test(p)) out = anonymizeKernelHex(out, o.endianness, ip);
+  if (/\/dmesg[^/]*$|journal/.test(p)) out = anonymizeKernelHex(out, o.endianness, ip);
   out = anonymizeText(out, ip);
   out = replaceHostname(out, o.hostname, o.pseudonym);
-  if (p === 'meta.json') {
+  if (p.endsWith('/meta.json')) {
     try {
       const meta = JSON.parse(out) as Record<string, unknown>;
       meta.hostname = o.hostname === null && meta.hostname === null ? null : o.pseudonym;
@@ -65,7 +66,7 @@ export function anonymizeHostFile(
 /** Anonymize every file below `dir`. Returns the files rewritten. */
 export async function anonymizeHostDir(dir: string, ip: IpAnonymizer, o: HostAnonOptions): Promise<string[]> {
   const files = await listFiles(dir);
-  const metaFile = files.find((f) => f === 'meta.json');
+  const metaFile = files.find((f) => f === 'meta.json' || f.endsWith('/meta.json'));
   let endianness: Endianness = o.endianness ?? 'le';
   if (!o.endianness && metaFile) {
     try {
