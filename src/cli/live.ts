@@ -1,4 +1,388 @@
-import type { Command } from 'commander';
+/**
+ * `toa-doctor live IFACE`: capture with the cap or tcpdump engine, analyse as packets arrive, show
+ * the dashboard (TTY) or NDJSON flow events (not a TTY, --no-tui, --json), and end — by
+ * --duration, -c, SIGINT/SIGTERM or `q` — with the same final report `read` prints for a file.
+ */
+import { closeSync, openSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { type Command, Option } from 'commander';
+import {
+  buildFilter,
+  ENGINE_CHOICES,
+  type EngineChoice,
+  type EngineResult,
+  filterCaveat,
+  type LiveEngine,
+  listInterfacesSync,
+  selectEngine,
+  type TcpdumpEngine,
+} from '../capture/live/index.js';
+import type { Frame } from '../capture/types.js';
+import { PcapWriter } from '../capture/writer.js';
+import { Analyzer } from '../flow/analyzer.js';
+import type { AnalyzerSnapshot } from '../flow/result.js';
+import { type FlowRecord, PROFILES, type ProfileName } from '../flow/types.js';
+import { type HostEvidence, loadHostDir } from '../host/index.js';
+import { EXIT, UserError } from './errors.js';
 
-/** `toa-doctor live` — placeholder until its issue lands. */
-export function register(_program: Command): void {}
+export interface LiveOptions {
+  engine: string;
+  duration?: string;
+  count?: string;
+  write?: string;
+  port?: string[];
+  host?: string[];
+  filter?: string;
+  profile: string;
+  lb?: string[];
+  tui: boolean;
+  json?: boolean;
+  hostDir?: string;
+  hostRoot?: string;
+  hostPoll?: boolean;
+  promisc?: boolean;
+  buffer?: string;
+  maxFlows?: string;
+}
+
+type Mode = 'tui' | 'stream' | 'json';
+
+function positive(name: string, v: string | undefined, integer: boolean): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
+    throw new UserError(`${name} must be a positive ${integer ? 'integer' : 'number'}: ${v}`);
+  return n;
+}
+
+function defaultInterface(): string {
+  const d = listInterfacesSync().find(
+    (x) => x.state === 'up' && !x.loopback && x.name !== 'any' && x.addresses.length,
+  );
+  if (!d)
+    throw new UserError(
+      'no interface given and no up, non-loopback interface with an address found',
+      'name one: `toa-doctor live eth0` (list: `toa-doctor interfaces`)',
+    );
+  return d.name;
+}
+
+function endpoint(a: string, p: number | null): string {
+  if (p === null) return a;
+  return a.includes(':') ? `[${a}]:${p}` : `${a}:${p}`;
+}
+
+/** The NDJSON event for one judged flow. */
+export function flowEvent(f: FlowRecord): Record<string, unknown> {
+  return {
+    event: 'flow',
+    id: f.id,
+    family: f.family,
+    client: endpoint(f.client.address, f.client.port),
+    server: endpoint(f.server.address, f.server.port),
+    realClient: f.toa?.address ? endpoint(f.toa.address, f.toa.port) : null,
+    verdict: f.verdict,
+    reason: f.reason,
+    toa: f.toa
+      ? {
+          variant: f.toa.variant,
+          kind: f.toa.kind,
+          length: f.toa.length,
+          address: f.toa.address,
+          port: f.toa.port,
+          packets: f.toa.packets,
+        }
+      : null,
+    packets: f.packets,
+    firstTs: f.firstTs,
+    lastTs: f.lastTs,
+    closed: f.fin || f.rst,
+  };
+}
+
+function flowKey(f: FlowRecord): string {
+  return `${f.client.address}|${f.client.port}|${f.server.address}|${f.server.port}|${f.firstTs}`;
+}
+
+function writeLine(o: unknown): void {
+  process.stdout.write(`${JSON.stringify(o)}\n`);
+}
+
+async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<void> {
+  const mode: Mode = o.json ? 'json' : !o.tui || !process.stdout.isTTY ? 'stream' : 'tui';
+  const duration = positive('--duration', o.duration, false);
+  const limit = positive('-c/--count', o.count, true);
+  const bufferMiB = positive('--buffer', o.buffer, false);
+  const maxFlows = positive('--max-flows', o.maxFlows, true);
+  if (!(ENGINE_CHOICES as string[]).includes(o.engine))
+    throw new UserError(`unknown engine: ${o.engine}`, `use one of ${ENGINE_CHOICES.join(', ')}`);
+  if (!(PROFILES as readonly string[]).includes(o.profile))
+    throw new UserError(`unknown profile: ${o.profile}`, `use one of ${PROFILES.join(', ')}`);
+  const iface = ifaceArg ?? defaultInterface();
+  let filter: string;
+  try {
+    filter = buildFilter({ filter: o.filter, port: o.port, host: o.host });
+  } catch (e) {
+    throw new UserError((e as Error).message, 'e.g. --port 80,443 --host 10.0.0.0/8');
+  }
+  const warnings: string[] = [];
+  const caveat = filterCaveat(filter);
+  if (caveat) warnings.push(caveat);
+  if (o.write) {
+    try {
+      closeSync(openSync(o.write, 'a'));
+    } catch (e) {
+      throw new UserError(
+        `${o.write}: cannot write (${(e as NodeJS.ErrnoException).code})`,
+        'choose a writable path for -w',
+      );
+    }
+  }
+  let analyzer: Analyzer;
+  const emitted = new Set<string>();
+  const emit = (f: FlowRecord) => {
+    const k = flowKey(f);
+    if (emitted.has(k)) return;
+    emitted.add(k);
+    writeLine(flowEvent(f));
+  };
+  try {
+    analyzer = new Analyzer({
+      profile: o.profile as ProfileName,
+      lb: o.lb,
+      maxFlows,
+      onFlowDone: mode === 'tui' ? undefined : emit,
+    });
+  } catch (e) {
+    throw new UserError((e as Error).message, '--lb takes CIDRs, e.g. --lb 10.0.0.0/8,100.64.0.0/10');
+  }
+  let hostEvidence: HostEvidence | null = null;
+  if (o.hostDir) hostEvidence = await loadHostDir(o.hostDir);
+
+  const { engine, reason } = await selectEngine(o.engine as EngineChoice, {
+    iface,
+    filter,
+    bufferSize: bufferMiB ? Math.round(bufferMiB * 1024 * 1024) : undefined,
+    promisc: !!o.promisc,
+  });
+
+  // ---- the hot path: analyse, write, count; nothing else
+  let writer: PcapWriter | null = null;
+  let captured = 0;
+  let done = false;
+  let stopWhy = '';
+  let resolveStop: (why: string) => void = () => undefined;
+  const stopped = new Promise<string>((r) => {
+    resolveStop = r;
+  });
+  const requestStop = (why: string) => {
+    if (stopWhy) return;
+    stopWhy = why;
+    resolveStop(why);
+  };
+  const sink = (f: Frame) => {
+    if (done) return;
+    analyzer.push(f);
+    if (o.write) {
+      if (!writer) writer = new PcapWriter(o.write, f.linkType);
+      writer.write(f);
+    }
+    if (limit !== undefined && ++captured >= limit) {
+      done = true;
+      requestStop(`${limit} packets captured`);
+    }
+  };
+
+  const ended: { error: Error | null } = { error: null };
+  await engine.start(sink);
+  const t0 = performance.now();
+  engine.onEnded((err) => {
+    ended.error = err;
+    requestStop(err ? `capture ended: ${err.message}` : 'capture ended');
+  });
+  const startInfo = {
+    event: 'start',
+    iface,
+    engine: engine.name,
+    engineReason: reason,
+    filter,
+    profile: o.profile,
+    time: new Date().toISOString(),
+    warnings,
+  };
+  if (mode !== 'tui') {
+    process.stderr.write(
+      `toa-doctor: capturing on ${iface} with ${engine.name} (${reason}), filter '${filter}'${duration ? `, for ${duration} s` : ''}${limit ? `, up to ${limit} packets` : ''}; Ctrl-C stops\n`,
+    );
+    for (const w of warnings) process.stderr.write(`toa-doctor: warning: ${w}\n`);
+    writeLine(startInfo);
+  }
+
+  const timers: NodeJS.Timeout[] = [];
+  if (duration) timers.push(setTimeout(() => requestStop(`${duration} s elapsed`), duration * 1000));
+  const onSignal = (sig: NodeJS.Signals) => requestStop(sig);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  timers.push(
+    setInterval(() => {
+      const w = writer as PcapWriter | null;
+      w?.flush();
+    }, 1000),
+  );
+  const td = engine.name === 'tcpdump' ? (engine as TcpdumpEngine) : null;
+  if (td) timers.push(setInterval(() => td.requestStats(), 2000));
+
+  // ---- NDJSON: closed flows are reported as soon as a snapshot shows them
+  if (mode !== 'tui') {
+    timers.push(
+      setInterval(() => {
+        const snap = analyzer.snapshot(200);
+        for (const f of snap.newest) if (f.fin || f.rst) emit(f);
+      }, 500),
+    );
+  }
+
+  let dashboard: { stop(): Promise<void> } | null = null;
+  if (mode === 'tui') {
+    const { startDashboard } = await import('../tui/run.js');
+    dashboard = await startDashboard({
+      analyzer,
+      engine,
+      iface,
+      filter,
+      engineReason: reason,
+      profile: o.profile,
+      warnings,
+      startedAt: t0,
+      hostEvidence,
+      hostRoot: o.hostPoll === false || hostEvidence ? null : (o.hostRoot ?? '/'),
+      onQuit: () => requestStop('q pressed'),
+    });
+  }
+
+  const why = await stopped;
+  done = true;
+  for (const t of timers) clearInterval(t);
+  process.removeListener('SIGINT', onSignal);
+  process.removeListener('SIGTERM', onSignal);
+  // a second Ctrl-C while finishing aborts at once
+  const abort = () => process.exit(130);
+  process.once('SIGINT', abort);
+
+  let result: EngineResult | null = null;
+  let stopErr: unknown = null;
+  try {
+    result = await engine.stop();
+  } catch (e) {
+    stopErr = e;
+  }
+  const w = writer as PcapWriter | null;
+  if (o.write) {
+    if (w) w.close();
+    else new PcapWriter(o.write, engine.stats().linkType ?? 1).close();
+  }
+  if (dashboard) await dashboard.stop();
+  const elapsedSec = (performance.now() - t0) / 1000;
+  const analysis = analyzer.finish(); // emits the remaining flows as events (stream/json)
+  if (stopErr) throw stopErr;
+  if (ended.error && mode === 'tui') process.stderr.write(`toa-doctor: ${ended.error.message}\n`);
+  const stats = result ?? engineStatsFallback(engine);
+  if (mode !== 'tui')
+    writeLine({
+      event: 'end',
+      reason: why,
+      elapsedSec: Math.round(elapsedSec * 1000) / 1000,
+      packets: stats.packets,
+      analysed: analysis.stats.packets,
+      kernelDrops: stats.kernelDrops,
+      written: o.write ? (w?.packets ?? 0) : undefined,
+    });
+  const input: FinalReportInput = {
+    analysis,
+    summary: result?.summary ?? null,
+    captureWarnings: result?.warnings ?? [],
+    extraWarnings: warnings,
+    host: hostEvidence,
+    lb: o.lb ?? [],
+    profile: o.profile as ProfileName,
+    iface,
+    engine: engine.name,
+    kernelDrops: stats.kernelDrops,
+  };
+  const report = await finalReport(input);
+  process.stdout.write(o.json ? `${JSON.stringify(report.json)}\n` : report.text);
+  process.removeListener('SIGINT', abort);
+  process.exitCode = report.hasErrors ? EXIT.FINDINGS : EXIT.OK;
+}
+
+interface FinalReportInput {
+  analysis: ReturnType<Analyzer['finish']>;
+  summary: EngineResult['summary'] | null;
+  captureWarnings: EngineResult['warnings'];
+  extraWarnings: string[];
+  host: HostEvidence | null;
+  lb: string[];
+  profile: ProfileName;
+  iface: string;
+  engine: string;
+  kernelDrops: number | null;
+}
+
+/** The report `read` prints, built from the live analysis. TEMPORARY until src/report lands. */
+async function finalReport(
+  i: FinalReportInput,
+): Promise<{ json: unknown; text: string; hasErrors: boolean }> {
+  const st = i.analysis.stats;
+  const json = { schema: 'toa-doctor/report@1', live: { iface: i.iface, engine: i.engine }, stats: st };
+  const lines = [`${st.flows} flows, ${st.packets} packets`];
+  for (const [v, n] of Object.entries(st.verdicts)) if (n) lines.push(`  ${v} ${n}`);
+  return { json, text: `${lines.join('\n')}\n`, hasErrors: false };
+}
+
+function engineStatsFallback(engine: LiveEngine) {
+  return engine.stats();
+}
+
+export type { AnalyzerSnapshot };
+
+export function register(program: Command): void {
+  program
+    .command('live')
+    .description('capture live traffic and show, within seconds, whether client addresses get through')
+    .argument('[iface]', 'interface to capture on (`toa-doctor interfaces` lists them; `any` for all)')
+    .addOption(
+      new Option('--engine <engine>', 'capture engine: cap (libpcap in-process) or tcpdump (pipe)')
+        .choices(ENGINE_CHOICES)
+        .default('auto'),
+    )
+    .option('--duration <seconds>', 'stop after this many seconds')
+    .option('-c, --count <packets>', 'stop after this many packets')
+    .option('-w, --write <file>', 'also write the captured packets to a pcap file')
+    .option('--port <port...>', "only these TCP ports (adds 'port N' to the filter; comma lists ok)")
+    .option('--host <address...>', "only these hosts or networks (adds 'host A' / 'net N/M')")
+    .option('--filter <bpf>', "BPF expression replacing the default 'tcp' (keep the pure ACKs! see README)")
+    .addOption(
+      new Option('--profile <name>', 'which TOA variants the backend module reads')
+        .choices([...PROFILES])
+        .default('auto'),
+    )
+    .option('--lb <cidr...>', "the LB's source addresses; TOA from elsewhere is flagged")
+    .option('--no-tui', 'no dashboard: NDJSON flow events, then the text report')
+    .option('--json', 'no dashboard: NDJSON flow events, then the JSON report on one line')
+    .option('--host-dir <dir>', 'host snapshot directory for the host panel and the report (no polling)')
+    .option('--no-host-poll', 'do not poll this host (modules, toa_stats, dmesg) for the dashboard')
+    .addOption(new Option('--host-root <dir>', 'poll this root instead of / (tests)').hideHelp())
+    .option('--promisc', 'promiscuous mode (needs CAP_NET_ADMIN; the cap engine always uses it)')
+    .option('--buffer <MiB>', 'kernel capture buffer size (default 64)')
+    .option('--max-flows <n>', 'flow table cap (default 1,000,000)')
+    .addHelpText(
+      'after',
+      `
+Ends with --duration, -c, Ctrl-C/SIGTERM, or q in the dashboard, always with the final report.
+Without a terminal (or --no-tui/--json) stdout carries one JSON object per line:
+  {"event":"start",...}  {"event":"flow","verdict":"TOA_OK",...} ...  {"event":"end",...}
+then the report (text, or with --json the report document as the last line).
+Needs root or CAP_NET_RAW. Exit codes: 0 no error finding, 1 error findings, 2 usage/capture error.`,
+    )
+    .action(runLive);
+}

@@ -19,7 +19,7 @@ export interface DashboardProps {
   store: Store<DashboardModel>;
   onQuit: () => void;
   onPauseChange?: (paused: boolean) => void;
-  /** terminal rows available (default 24) */
+  /** terminal rows available (default: the terminal's, else 24) */
   rows?: number;
 }
 
@@ -51,11 +51,12 @@ export function fitCursor(
   return { sel, off: Math.max(0, off) };
 }
 
-export function Dashboard({ store, onQuit, onPauseChange, rows = 24 }: DashboardProps) {
+export function Dashboard({ store, onQuit, onPauseChange, rows: rowsProp }: DashboardProps) {
   const live = useSyncExternalStore(store.subscribe, store.get, store.get);
   const { isRawModeSupported } = useStdin();
   const { stdout } = useStdout();
   const width = stdout?.columns ?? 100;
+  const rows = rowsProp ?? stdout?.rows ?? 24;
   const [paused, setPaused] = useState(false);
   const [frozen, setFrozen] = useState<DashboardModel | null>(null);
   const [help, setHelp] = useState(false);

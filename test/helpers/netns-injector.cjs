@@ -120,6 +120,11 @@ async function runFlow(f) {
   const ack = (synAck.seq + 1) >>> 0;
   const ackFrame = Buffer.from(f.ack, 'hex');
   patchAck(ackFrame, ack);
+  if (f.badAckChecksum) {
+    // the kernel drops this ACK; the data segment (good checksum) completes the handshake
+    const t = tcpAt(ackFrame);
+    ackFrame.writeUInt16BE(ackFrame.readUInt16BE(t.tcp + 16) ^ 0x1111, t.tcp + 16);
+  }
   if (f.data) {
     const dataFrame = Buffer.from(f.data, 'hex');
     patchAck(dataFrame, ack);

@@ -17,7 +17,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ipTcp, MSS_OPT, type TcpSpec, toaOption } from './packets.js';
+import { ipTcp, ipToBytes, MSS_OPT, type TcpSpec, toaOption } from './packets.js';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const HELPERS = fileURLToPath(new URL('.', import.meta.url));
@@ -337,6 +337,8 @@ export function ethToServer(ip: Buffer): Buffer {
 export interface ScenarioOptions {
   name: string;
   family?: 4 | 6;
+  /** corrupt the TCP checksum of the handshake ACK after the injector patched it */
+  badAckChecksum?: boolean;
   synOptions?: number[];
   ackOptions?: number[];
   dataOptions?: number[];
@@ -346,6 +348,7 @@ export interface ScenarioOptions {
 
 export interface InjectFlow {
   name: string;
+  badAckChecksum?: boolean;
   family: 4 | 6;
   client: string;
   cport: number;
@@ -371,6 +374,7 @@ export function buildFlow(env: NetnsEnv, sc: ScenarioOptions, cport: number): In
   const dataLen = sc.noData ? 0 : REQUEST.length;
   return {
     name: sc.name,
+    badAckChecksum: sc.badAckChecksum,
     family: v6 ? 6 : 4,
     client,
     cport,
@@ -410,6 +414,7 @@ export function injectFlows(env: NetnsEnv, flows: InjectFlow[], timeoutMs = 2000
         ack: f.ack,
         data: f.data,
         rst: f.rst,
+        badAckChecksum: !!f.badAckChecksum,
       })),
     }),
   );
@@ -442,7 +447,227 @@ export function injectFlows(env: NetnsEnv, flows: InjectFlow[], timeoutMs = 2000
 
 export { toaOption };
 
+/** kind-28 (Alibaba CDN) option: 28, 3+addr, version, address — padded with a leading NOP */
+export function cdnOption(address: string): number[] {
+  const a = ipToBytes(address);
+  return [1, 28, 3 + a.length, a.length === 4 ? 1 : 2, ...a];
+}
+
+/** TTGW 254/16: classic TOA + 2 pad + destination port + destination IPv4 */
+export function ttgwOption(address: string, port: number, dst: string, dport: number): number[] {
+  return [
+    254,
+    16,
+    port >> 8,
+    port & 0xff,
+    ...ipToBytes(address),
+    0,
+    0,
+    dport >> 8,
+    dport & 0xff,
+    ...ipToBytes(dst),
+  ];
+}
+
+/** vtoa 252/20: cport, cip, VPC id, VIP, vport, 2 pad */
+export function vtoaOption(address: string, port: number): number[] {
+  return [
+    252,
+    20,
+    port >> 8,
+    port & 0xff,
+    ...ipToBytes(address),
+    0,
+    0,
+    0,
+    7,
+    ...ipToBytes('198.51.100.1'),
+    0,
+    80,
+    0,
+    0,
+  ];
+}
+
+/** vtoa 249/40: cport, client IPv6, 24-bit VPC id + reserved, VIP IPv6 — the whole option area */
+export function v6vtoaOption(address: string, port: number): number[] {
+  return [
+    249,
+    40,
+    port >> 8,
+    port & 0xff,
+    ...ipToBytes(address),
+    0,
+    0,
+    7,
+    0,
+    ...ipToBytes('2001:db8:ffff::1'),
+  ];
+}
+
+export interface Scenario extends ScenarioOptions {
+  /** the verdict toa-doctor must give this flow (profile auto unless the test says otherwise) */
+  expect: string;
+  /** the client address the TOA carries, when it carries one */
+  realClient?: string;
+}
+
+const C4 = '203.0.113.7';
+const C6 = '2001:db8::7';
+
+/**
+ * One flow per case: every TOA variant on the handshake ACK, no TOA, SYN-only, late, malformed,
+ * inconsistent, bad checksum, NAT64, IPv6 flows. Verdicts under --profile auto.
+ */
+export const SCENARIOS: Scenario[] = [
+  {
+    name: 'toa-200-8 ack+data',
+    ackOptions: toaOption(200, C4, 4242),
+    dataOptions: toaOption(200, C4, 4242),
+    expect: 'TOA_OK',
+    realClient: `${C4}:4242`,
+  },
+  { name: 'toa-254-8 ack', ackOptions: toaOption(254, C4, 4243), expect: 'TOA_OK', realClient: `${C4}:4243` },
+  { name: 'toa-253-8 ack', ackOptions: toaOption(253, C4, 4244), expect: 'TOA_OK', realClient: `${C4}:4244` },
+  {
+    name: 'toa-254-16 ack (ttgw)',
+    ackOptions: ttgwOption(C4, 4245, '198.18.0.2', 8080),
+    expect: 'TOA_OK',
+    realClient: `${C4}:4245`,
+  },
+  {
+    name: 'toa-252-20 ack (vtoa)',
+    ackOptions: vtoaOption(C4, 4246),
+    expect: 'TOA_OK',
+    realClient: `${C4}:4246`,
+  },
+  {
+    name: 'toa-28-7 syn (cdn)',
+    synOptions: [2, 4, 0x05, 0xb4, ...cdnOption(C4)],
+    expect: 'TOA_OK',
+    realClient: C4,
+  },
+  { name: 'toa-253-20 ack on ipv4 (nat64)', ackOptions: toaOption(253, C6, 4247), expect: 'TOA_NAT64' },
+  { name: 'toa-254-20 ack on ipv4 (nat64)', ackOptions: toaOption(254, C6, 4248), expect: 'TOA_NAT64' },
+  { name: 'toa-249-40 ack on ipv4 (nat64)', ackOptions: v6vtoaOption(C6, 4249), expect: 'TOA_NAT64' },
+  { name: 'toa-201-6 vpc id only', ackOptions: [1, 1, 201, 6, 0, 0, 0, 9], expect: 'TOA_MISSING' },
+  { name: 'toa-202-8 vip only', ackOptions: [202, 8, 0, 80, 198, 51, 100, 1], expect: 'TOA_MISSING' },
+  { name: 'toa-250-8 vip only', ackOptions: [250, 8, 0, 80, 198, 51, 100, 1], expect: 'TOA_MISSING' },
+  { name: 'no toa', expect: 'TOA_MISSING' },
+  {
+    name: 'syn-only toa-254-8',
+    synOptions: [2, 4, 0x05, 0xb4, ...toaOption(254, C4, 4250)],
+    expect: 'TOA_SYN_ONLY',
+  },
+  { name: 'late: data-only toa-200-8', dataOptions: toaOption(200, C4, 4251), expect: 'TOA_LATE' },
+  {
+    name: 'malformed: zero-length option before toa',
+    ackOptions: [1, 8, 0, 1, ...toaOption(254, C4, 4252)],
+    expect: 'TOA_MALFORMED',
+  },
+  {
+    name: 'malformed: toa after eol',
+    ackOptions: [0, 0, 0, 0, ...toaOption(254, C4, 4253)],
+    expect: 'TOA_MALFORMED',
+  },
+  {
+    name: 'inconsistent: ack and data disagree',
+    ackOptions: toaOption(254, C4, 4254),
+    dataOptions: toaOption(254, '203.0.113.99', 4254),
+    expect: 'TOA_INCONSISTENT',
+  },
+  {
+    name: 'bad checksum on the toa ack',
+    ackOptions: toaOption(254, C4, 4255),
+    dataOptions: toaOption(254, C4, 4255),
+    badAckChecksum: true,
+    expect: 'TOA_BAD_CHECKSUM',
+  },
+  {
+    name: 'ipv6 toa-253-20 ack',
+    family: 6,
+    ackOptions: toaOption(253, C6, 4256),
+    expect: 'TOA_OK',
+    realClient: `[${C6}]:4256`,
+  },
+  {
+    name: 'ipv6 toa-254-20 ack',
+    family: 6,
+    ackOptions: toaOption(254, C6, 4257),
+    expect: 'TOA_OK',
+    realClient: `[${C6}]:4257`,
+  },
+  { name: 'ipv6 no toa', family: 6, expect: 'TOA_MISSING' },
+];
+
 /** true when the kernel-side setup works at all (used by the helper self-test) */
 export function namespacesExist(env: NetnsEnv): boolean {
   return existsSync(`/run/netns/${env.nsClient}`) && existsSync(`/run/netns/${env.nsServer}`);
+}
+
+export interface LiveRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** stdout lines that parse as JSON objects */
+  events: Array<Record<string, unknown>>;
+}
+
+/**
+ * Run `toa-doctor live ...` inside the server namespace; `during` runs once the capture is ready
+ * (the "capturing on" line) and may return a signal to send when it is done.
+ */
+export function runLiveInNs(
+  env: NetnsEnv,
+  args: string[],
+  during?: (child: ChildProcess) => Promise<NodeJS.Signals | undefined>,
+  timeoutMs = 60_000,
+): Promise<LiveRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawnIn(env, env.nsServer, process.execPath, [
+      join(REPO, 'bin/toa-doctor.js'),
+      'live',
+      ...args,
+    ]);
+    let stdout = '';
+    let stderr = '';
+    let started = false;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`live did not finish within ${timeoutMs} ms; stderr: ${stderr}`));
+    }, timeoutMs);
+    child.stdout!.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (!started && /capturing on /.test(stderr)) {
+        started = true;
+        if (during)
+          during(child).then(
+            (sig) => {
+              if (sig) child.kill(sig);
+            },
+            (err) => {
+              child.kill('SIGKILL');
+              reject(err);
+            },
+          );
+      }
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      const events: Array<Record<string, unknown>> = [];
+      for (const line of stdout.split('\n')) {
+        if (!line.startsWith('{')) continue;
+        try {
+          events.push(JSON.parse(line) as Record<string, unknown>);
+        } catch {
+          // a text report line starting with {
+        }
+      }
+      resolve({ code, signal, stdout, stderr, events });
+    });
+  });
 }

@@ -18,7 +18,7 @@ export type {
   LiveEngine,
 } from './engine.js';
 export { buildFilter, filterCaveat } from './filter.js';
-export { type CaptureDevice, interfaceExists, listInterfaces } from './interfaces.js';
+export { type CaptureDevice, interfaceExists, listInterfaces, listInterfacesSync } from './interfaces.js';
 export { CapEngine, findTcpdump, loadCap, TcpdumpEngine };
 
 export const ENGINE_CHOICES: EngineChoice[] = ['auto', 'cap', 'tcpdump'];
