@@ -2,7 +2,6 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type IpAnonymizer, parseV6 } from '../../src/bundle/anonymize.js';
 import { readArchive } from '../../src/bundle/archive.js';
 import {
   type AnalyzeFn,
@@ -229,37 +228,3 @@ describe('corrupt and partial bundles', () => {
     await expect(readBundle(out)).rejects.toThrow(/not a readable toa-doctor bundle/);
   });
 });
-
-export function leaksOf(texts: Map<string, string>, needles: string[]): string[] {
-  const hits: string[] = [];
-  for (const [name, t] of texts) for (const n of needles) if (t.includes(n)) hits.push(`${name}: ${n}`);
-  return hits;
-}
-
-/** every text form an address can take in our members */
-export function addressForms(a: string): string[] {
-  if (!a.includes(':')) {
-    const b = a.split('.').map(Number);
-    const le = Buffer.from([b[0]!, b[1]!, b[2]!, b[3]!]).readUInt32LE(0).toString(16).padStart(8, '0');
-    const be = Buffer.from(b).toString('hex');
-    return [a, le.toUpperCase(), le, be.toUpperCase()];
-  }
-  const buf = parseV6(a)!;
-  let procLe = '';
-  for (let i = 0; i < 4; i++)
-    procLe += buf
-      .readUInt32LE(i * 4)
-      .toString(16)
-      .padStart(8, '0')
-      .toUpperCase();
-  const full = [...Array(8)]
-    .map((_, i) =>
-      buf
-        .readUInt16BE(i * 2)
-        .toString(16)
-        .padStart(4, '0'),
-    )
-    .join(':');
-  return [a, full, procLe, buf.toString('hex')];
-}
-export type { IpAnonymizer };
