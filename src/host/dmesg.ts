@@ -293,7 +293,7 @@ export const DMESG_PATTERNS: DmesgPattern[] = [
 ];
 
 /** Cheap pre-filter: lines that cannot match any row are skipped without running the table. */
-const PREFILTER = /toa|ip_vs_ca|suspiciously returned|unable to handle kernel paging/i;
+const PREFILTER = /toa|ip_vs_ca|suspiciously returned|unable to handle kernel paging|ptr_kallsyms/i;
 
 const MONO_TS = /^\s*\[\s*(\d+\.\d+)\]\s?/;
 const CTIME_TS = /^\s*\[([A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4})\]\s?/;

@@ -186,6 +186,7 @@ const TTGW_MAP = /^\s*toa_map\s*:(.*)$/;
 
 function detectLayout(lines: string[]): StatsLayout {
   if (lines.every((l) => l.trim() === '')) return 'empty';
+  if (lines.some((l) => CLASSIC_HEADER.test(l))) return 'classic';
   if (lines.some((l) => TTGW_VERSION.test(l) || TTGW_MAP.test(l))) return 'ttgw';
   const ttgwHeader = lines.some((l) => TTGW_HEADER.test(l) && !CLASSIC_HEADER.test(l));
   if (ttgwHeader && lines.some((l) => TTGW_ROW.test(l) || TTGW_TOTAL.test(l))) return 'ttgw';
