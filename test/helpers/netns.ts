@@ -621,7 +621,7 @@ export interface LiveRun {
 export function runLiveInNs(
   env: NetnsEnv,
   args: string[],
-  during?: (child: ChildProcess) => Promise<NodeJS.Signals | undefined>,
+  during?: (child: ChildProcess) => Promise<unknown>,
   timeoutMs = 60_000,
 ): Promise<LiveRun> {
   return new Promise((resolve, reject) => {
@@ -647,7 +647,7 @@ export function runLiveInNs(
         if (during)
           during(child).then(
             (sig) => {
-              if (sig) child.kill(sig);
+              if (typeof sig === 'string') child.kill(sig as NodeJS.Signals);
             },
             (err) => {
               child.kill('SIGKILL');
