@@ -126,7 +126,16 @@ function optionsText(f: Frame, p: DecodedPacketExt, paint: Painter): string {
     const n = optionStep(buf, q, end, cend);
     if (n === WalkStop.END) break;
     if (n === WalkStop.TRUNCATED) return `${s}${s ? ',' : ''}${paint.warn('[|tcp]')}`;
-    if (n < 0) return `${s}${s ? ',' : ''}${paint.bad('[bad opt]')}`;
+    if (n < 0) {
+      s += `${s ? ',' : ''}${paint.bad('[bad opt]')}`;
+      const at = p.opts.toaAfterBreakOffset;
+      if (p.opts.toaAfterBreak && at >= 0) {
+        // TOA-shaped bytes the modules never reach (byte-wise resync, may be a coincidence)
+        const t = optionText(buf, at, buf[at], buf[at + 1]);
+        s += ` ${paint.bad('[after bad opt:')} ${paint.toa(t)} at +${at - start}${paint.bad(']')}`;
+      }
+      return s;
+    }
     const k = buf[q];
     const t = optionText(buf, q, k, n);
     s += (s ? ',' : '') + (t.startsWith('toa') ? paint.toa(t) : t);
