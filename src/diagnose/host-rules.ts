@@ -945,14 +945,15 @@ function countersDelta(ev: HostEvidence, out: Finding[]): void {
         ),
       );
   }
-  const moved = dl.counters.some((c) => c.delta !== 0);
-  if (!moved && (passive === 0 || passive === null))
+  const noNewConnections = passive !== null ? passive === 0 : toaD + noToaD === 0;
+  if (noNewConnections)
     out.push(
       finding(
         'HOST_NO_TRAFFIC_IN_INTERVAL',
         'info',
         'No connection arrived between the two snapshots',
-        `No TOA counter moved in ${dl.seconds.toFixed(1)} s${passive === 0 ? ' and PassiveOpens did not move either' : ''}: there is nothing to conclude about the hook.`,
+        `In ${dl.seconds.toFixed(1)} s ${passive === 0 ? 'PassiveOpens did not move' : 'syn_recv_sock_* did not move'}: ` +
+          'no new connection was accepted, so nothing can be concluded about the hook from this interval.',
         'Take the snapshots while clients connect through the load balancer, or lengthen --interval.',
         [{ ref }],
       ),
