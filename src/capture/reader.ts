@@ -180,6 +180,8 @@ export class StreamParser {
   private ifNsMul: number[] = [];
   private ifOff: number[] = [];
   private ifRes: number[] = [];
+  /** packets per interface in the current section (folded into linkCounts at the next SHB) */
+  private ifCount: number[] = [];
   // long-division results (avoid allocating a pair)
   private qSec = 0;
   private qRem = 0;
@@ -258,6 +260,7 @@ export class StreamParser {
   /** Summary of what has been delivered so far (end() returns the final one). */
   summary(): CaptureSummary {
     const linkTypes: Record<number, number> = { ...this.linkCounts };
+    this.foldCounts(linkTypes);
     if (this.format !== 'pcapng' && this.mode === M_PCAP && this.packets > 0)
       linkTypes[this.linkType] = (linkTypes[this.linkType] ?? 0) + this.packets;
     const hasTs = this.minSec !== Number.POSITIVE_INFINITY;
@@ -573,7 +576,58 @@ export class StreamParser {
 
   private parseNg(buf: Buffer, pos: number, end: number, sink: FrameSink): number {
     let p = pos;
+    const f = this.frame;
     while (end - p >= 8) {
+      // fast path: a well-formed enhanced packet block in the current section
+      if (end - p >= 32 && this.sections > 0) {
+        const le = this.le;
+        const blen = le ? u32le(buf, p + 4) : u32be(buf, p + 4);
+        if (
+          (le ? u32le(buf, p) : u32be(buf, p)) === 6 &&
+          blen >= 32 &&
+          (blen & 3) === 0 &&
+          blen <= MAX_BLOCK
+        ) {
+          if (blen > end - p) break;
+          const ifc = le ? u32le(buf, p + 8) : u32be(buf, p + 8);
+          const caplen = le ? u32le(buf, p + 20) : u32be(buf, p + 20);
+          const trailer = le ? u32le(buf, p + blen - 4) : u32be(buf, p + blen - 4);
+          if (trailer === blen && caplen <= blen - 32 && ifc < this.ifLink.length) {
+            const hi = le ? u32le(buf, p + 12) : u32be(buf, p + 12);
+            const lo = le ? u32le(buf, p + 16) : u32be(buf, p + 16);
+            if (hi < 0x200000 && this.ifKind[ifc] === TS_DEC) {
+              // common case (µs since 1970 is below 2^53): exact in a double, no call
+              const d = this.ifUnits[ifc];
+              const t = hi * TWO32 + lo;
+              let sec = Math.floor(t / d);
+              let rem = t - sec * d;
+              if (rem < 0) {
+                sec--;
+                rem += d;
+              } else if (rem >= d) {
+                sec++;
+                rem -= d;
+              }
+              f.tsSec = sec + this.ifOff[ifc];
+              f.tsNsec = rem * this.ifNsMul[ifc];
+            } else this.setTs(ifc, hi, lo);
+            const orig = le ? u32le(buf, p + 24) : u32be(buf, p + 24);
+            f.buf = buf;
+            f.offset = p + 28;
+            f.capturedLength = caplen;
+            f.originalLength = orig;
+            f.linkType = this.ifLink[ifc];
+            f.interfaceId = ifc;
+            this.blocks++;
+            this.offset += blen;
+            this.countPacket(ifc, orig, true);
+            p += blen;
+            sink(f);
+            continue;
+          }
+          // otherwise the generic path below reports what is wrong
+        }
+      }
       const blen = this.ngSize(buf, p, end - p, this.offset);
       if (blen > end - p) break;
       this.ngBlock(buf, p, blen, sink);
@@ -605,6 +659,8 @@ export class StreamParser {
         );
       }
       this.sections++;
+      this.foldCounts(this.linkCounts);
+      this.ifCount.length = 0;
       this.ifLink.length = 0;
       this.ifSnap.length = 0;
       this.ifKind.length = 0;
@@ -665,7 +721,7 @@ export class StreamParser {
       f.originalLength = r32(b, p + 24);
       f.linkType = lt;
       f.interfaceId = ifc;
-      this.countPacket(lt, f.originalLength, true);
+      this.countPacket(ifc, f.originalLength, true);
       sink(f);
       return;
     }
@@ -692,7 +748,7 @@ export class StreamParser {
       f.originalLength = orig;
       f.linkType = lt;
       f.interfaceId = 0;
-      this.countPacket(lt, orig, false);
+      this.countPacket(0, orig, false);
       sink(f);
       return;
     }
@@ -746,12 +802,18 @@ export class StreamParser {
     this.ifNsMul.push(nsMul);
     this.ifOff.push(tsOff);
     this.ifRes.push(res);
+    this.ifCount.push(0);
   }
 
-  private countPacket(lt: number, orig: number, ts: boolean): void {
+  private foldCounts(into: Record<number, number>): void {
+    for (let i = 0; i < this.ifCount.length; i++)
+      if (this.ifCount[i] > 0) into[this.ifLink[i]] = (into[this.ifLink[i]] ?? 0) + this.ifCount[i];
+  }
+
+  private countPacket(ifc: number, orig: number, ts: boolean): void {
     this.packets++;
     this.wireBytes += orig;
-    this.linkCounts[lt] = (this.linkCounts[lt] ?? 0) + 1;
+    this.ifCount[ifc]++;
     if (!ts) return;
     const sec = this.frame.tsSec;
     const ns = this.frame.tsNsec;
