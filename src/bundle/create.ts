@@ -392,7 +392,7 @@ async function build(
     try {
       analysis = await o.analyze({
         capture: hasCapture ? capPath : null,
-        hostDir: join(stage, 'host'),
+        hostDir: before ? join(stage, 'host') : join(stage, 'host/after'),
       });
       const strip = (s: string) => s.split(`${stage}/`).join('').split(stage).join('.');
       const json = typeof analysis.json === 'string' ? analysis.json : JSON.stringify(analysis.json, null, 2);

@@ -9,7 +9,7 @@ export function register(program: Command): void {
   program
     .command('collector-script')
     .description(
-      'print a POSIX sh script (dash, busybox ash) that collects a support bundle on hosts where\n' +
+      'print a POSIX sh script (dash, busybox ash) that collects a support bundle on hosts where ' +
         'Node.js cannot run: tcpdump capture, proc/sys files, dmesg, listeners -> the same .tar.gz layout',
     )
     .option('-o, --output <file>', 'write the script to FILE (mode 0755) instead of standard output')
