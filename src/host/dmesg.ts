@@ -393,11 +393,15 @@ export function summarizeDmesg(events: DmesgEvent[]): DmesgSummary {
     if (at >= 0) implementations.splice(at, 1);
     implementations.push(i);
   };
+  // a `toa` load episode: hook lines and "toa loaded" without any banner is the Huawei module (6.3)
+  let bannerInEpisode = false;
+  let hooksInEpisode = false;
   for (const ev of events) {
     switch (ev.kind) {
       case 'banner':
         if (ev.impl !== 'generic') noteImpl(ev.impl);
         else ev.candidates?.forEach(noteImpl);
+        if (ev.pattern.startsWith('banner-')) bannerInEpisode = true;
         // a new load attempt starts: forget the previous attempt's failures
         if (ev.pattern.startsWith('banner-')) {
           dead = [];
@@ -407,7 +411,10 @@ export function summarizeDmesg(events: DmesgEvent[]): DmesgSummary {
       case 'load':
         lastLoad = ev;
         lastLoadOrUnload = ev;
-        noteImpl(ev.impl);
+        if (ev.pattern === 'load-toa' && !bannerInEpisode && hooksInEpisode) noteImpl('huawei');
+        else noteImpl(ev.impl);
+        bannerInEpisode = false;
+        hooksInEpisode = false;
         dead = [];
         failures = [];
         break;
@@ -415,11 +422,14 @@ export function summarizeDmesg(events: DmesgEvent[]): DmesgSummary {
         lastUnload = ev;
         lastLoadOrUnload = ev;
         hooked.clear();
+        bannerInEpisode = false;
+        hooksInEpisode = false;
         dead = [];
         failures = [];
         break;
       case 'hook':
         if (ev.fn) hooked.add(ev.fn);
+        if (ev.module === 'toa') hooksInEpisode = true;
         break;
       case 'unhook':
         if (ev.fn) hooked.delete(ev.fn);

@@ -215,6 +215,18 @@ describe('summarizeDmesg', () => {
     expect(fixed.dead).toHaveLength(0);
     expect(fixed.lastLoad?.message).toBe('TOA: toa loaded');
   });
+  it('hook lines + "toa loaded" without a banner is the Huawei module (6.3); a banner says otherwise', () => {
+    expect(
+      ev(
+        'TOA: CPU [0] sk_data_ready_addr = kallsyms_lookup_name(sock_def_readable) = 1\nTOA: CPU [0] hooked inet_getname a --> b\nTOA: toa loaded',
+      ).implementations,
+    ).toEqual(['huawei']);
+    expect(
+      ev('TOA: TOA 2.0.0.0 by qlb of iqiyi.\nTOA: CPU [0] hooked inet_getname a --> b\nTOA: toa loaded')
+        .implementations,
+    ).toEqual(['dpvs']);
+    expect(ev('TOA: toa loaded').implementations).toEqual([]);
+  });
   it('unloaded after load', () => {
     expect(ev('TOA: toa loaded\nTOA: toa unloaded').unloadedAfterLoad).toBe(true);
   });

@@ -48,6 +48,7 @@ const CASES: Record<string, Expect> = {
     },
   },
   'huawei-ipv4-dualstack-listener': {
+    implementations: ['huawei'],
     problems: [
       ['HOST_IPV6_LISTENER_IPV4_HOOKS', 'error'],
       ['HOST_NO_TOA_SINCE_LOAD', 'warning'],
@@ -127,7 +128,7 @@ const CASES: Record<string, Expect> = {
       expect(diagnoseHost(ev)[0]!.remediation).toMatch(/kallsyms_lookup_name/);
     },
   },
-  'two-modules': { problems: [['HOST_MULTIPLE_TOA', 'error']] },
+  'two-modules': { problems: [['HOST_MULTIPLE_TOA', 'error']], implementations: ['tcp_toa', 'huawei'] },
   'module-plus-ebpf': {
     problems: [['HOST_MULTIPLE_TOA', 'error']],
     check: (ev) => {
@@ -147,6 +148,7 @@ const CASES: Record<string, Expect> = {
   },
   // ---- before/after pairs
   'deltas-kind-mismatch': {
+    implementations: ['huawei'],
     problems: [['HOST_NO_TOA_RISING', 'error']],
     absent: ['HOST_SINGLE_SNAPSHOT', 'HOST_NO_TOA_SINCE_LOAD'],
     check: (ev) => {
