@@ -5,7 +5,7 @@ import { TOA_VARIANTS } from '../decode/index.js';
 import type { CidrSet } from './cidr.js';
 import { matchingProfiles } from './profiles.js';
 import { clientSide, endpointAddress, type MaterializeContext, materialize } from './record.js';
-import type { CaptureStats, ServerPortStat, VerdictExamples } from './result.js';
+import type { FlowStats, ServerPortStat, VerdictExamples } from './result.js';
 import {
   BREAKS,
   F_ACK_INFERRED,
@@ -194,14 +194,14 @@ export class Aggregator {
   }
 
   stats(base: {
-    profile: CaptureStats['profile'];
+    profile: FlowStats['profile'];
     packets: number;
     tcpPackets: number;
     firstTs: number | null;
     lastTs: number | null;
     evicted: number;
-    decode: CaptureStats['decode'];
-  }): CaptureStats {
+    decode: FlowStats['decode'];
+  }): FlowStats {
     const verdicts = {} as Record<Verdict, number>;
     VERDICTS.forEach((name, i) => {
       verdicts[name] = this.verdicts[i]!;

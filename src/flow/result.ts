@@ -1,7 +1,8 @@
 /**
  * Analysis-result types (owned by the analysis area; the shared contracts live in types.ts).
- * AnalysisResult is what Analyzer.finish() returns; CaptureStats is the aggregate other areas
- * (host correlation, live, bundle) read without walking flows.
+ * AnalysisResult is what Analyzer.finish() returns; FlowStats is the aggregate other areas
+ * (live, bundle, diagnosis) read without walking flows. (The host area's correlation input,
+ * src/diagnose/capture-stats.ts CaptureStats, is derived from it: src/diagnose/index.ts toCaptureStats.)
  */
 import type { DecodeStatus } from '../decode/types.js';
 import type { ClientRule, FlowRecord, ProfileName, Verdict } from './types.js';
@@ -85,7 +86,7 @@ export type VerdictExamples = Record<Verdict, FlowRecord[]>;
  * Everything the diagnosis needs, aggregated over ALL flows (including evicted ones), so it stays
  * small whatever the capture size.
  */
-export interface CaptureStats {
+export interface FlowStats {
   profile: ProfileName;
   /** packets pushed */
   packets: number;
@@ -147,7 +148,7 @@ export interface CaptureStats {
 }
 
 export interface AnalysisResult {
-  stats: CaptureStats;
+  stats: FlowStats;
   /** flows still in the table at the end (evicted flows are only counted), oldest first */
   flows: FlowList;
   /** example records per verdict (from all flows, evicted ones included) */

@@ -32,6 +32,7 @@ import {
   ROLE_DATA,
   ROLE_LATER,
   ROLE_SYN,
+  ROLE_SYNACK,
 } from './table.js';
 import { VERDICTS, type Verdict } from './types.js';
 
@@ -158,7 +159,8 @@ export function judge(t: FlowTable, slot: number, s: Scratch, accept: Uint8Array
     const synOnly = TOA_VARIANTS[v]!.synOnly;
     if (r === ROLE_SYN && synOnly && synOnlyOnSyn < 0) synOnlyOnSyn = i;
     if (onRead < 0 && (r === readRole || (r === ROLE_SYN && synOnly))) onRead = i;
-    if ((r === ROLE_DATA || r === ROLE_LATER) && acceptedLater < 0) acceptedLater = i;
+    // after the packet the module reads (data; with TFO also the ACK)
+    if (r > readRole && r !== ROLE_SYNACK && acceptedLater < 0) acceptedLater = i;
     if (r === ROLE_SYN && acceptedSyn < 0) acceptedSyn = i;
   }
   s.readHasToa = clientOnRead >= 0 || synOnlyOnSyn >= 0;

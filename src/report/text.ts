@@ -1,0 +1,269 @@
+/**
+ * Text report for `toa-doctor read`: header, findings with remediation, a cli-table3 flow table
+ * (real client via TOA ← LB address, server, where TOA rode, verdict in colour), one-line verdict.
+ * Everything folds to the terminal width.
+ */
+import { Chalk, type ChalkInstance } from 'chalk';
+import Table from 'cli-table3';
+import type { Finding, Severity } from '../diagnose/types.js';
+import type { Verdict } from '../flow/types.js';
+import type { ReportDocument, ReportFlow } from './build.js';
+
+export interface TextOptions {
+  /** colours (default: chalk's own terminal detection) */
+  color?: boolean;
+  /** terminal width (default 100) */
+  width?: number;
+  /** at most this many flow rows (default 50; Infinity for all) */
+  maxRows?: number;
+  /** show info findings (default true) */
+  showInfo?: boolean;
+  /** extra section (host evidence text) printed after the findings */
+  hostText?: string;
+}
+
+const VERDICT_COLOR: Record<Verdict, (c: ChalkInstance) => (s: string) => string> = {
+  TOA_OK: (c) => c.green,
+  TOA_MISSING: (c) => c.red.bold,
+  TOA_SYN_ONLY: (c) => c.red.bold,
+  TOA_LATE: (c) => c.red,
+  TOA_MALFORMED: (c) => c.red,
+  TOA_KIND_MISMATCH: (c) => c.red.bold,
+  TOA_INCONSISTENT: (c) => c.yellow,
+  TOA_NAT64: (c) => c.yellow,
+  TOA_BAD_CHECKSUM: (c) => c.red,
+  INCOMPLETE: (c) => c.gray,
+};
+
+function chalkFor(color: boolean | undefined): ChalkInstance {
+  if (color === undefined) return new Chalk();
+  return new Chalk({ level: color ? 1 : 0 });
+}
+
+/** greedy word wrap; every line after the first gets `indent` */
+export function wrap(text: string, width: number, indent = ''): string {
+  const w = Math.max(20, width);
+  const out: string[] = [];
+  for (const para of text.split('\n')) {
+    let line = '';
+    for (const word of para.split(/\s+/)) {
+      if (!word) continue;
+      const prefix = out.length || line ? indent : '';
+      if (line && prefix.length + line.length + 1 + word.length > w) {
+        out.push(line);
+        line = word;
+      } else line = line ? `${line} ${word}` : word;
+    }
+    if (line) out.push(line);
+  }
+  return out.map((l, i) => (i ? indent + l : l)).join('\n');
+}
+
+function sevLabel(c: ChalkInstance, s: Severity): string {
+  return s === 'error'
+    ? c.red.bold('✗ ERROR')
+    : s === 'warning'
+      ? c.yellow.bold('! WARN ')
+      : c.cyan('i INFO ');
+}
+
+function fmtTs(ts: number | null): string {
+  return ts === null
+    ? '-'
+    : new Date(Math.round(ts * 1000)).toISOString().replace('T', ' ').replace('Z', ' UTC');
+}
+
+function fmtDuration(s: number): string {
+  if (s < 1) return `${(s * 1000).toFixed(1)} ms`;
+  if (s < 120) return `${s.toFixed(2)} s`;
+  if (s < 7200) return `${(s / 60).toFixed(1)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+}
+
+function plural(n: number, w: string): string {
+  return `${n} ${w}${n === 1 ? '' : 's'}`;
+}
+
+function header(doc: ReportDocument, c: ChalkInstance, width: number): string[] {
+  const s = doc.summary;
+  const lines: string[] = [];
+  lines.push(c.bold(`toa-doctor ${doc.tool.version} — read`));
+  const files = doc.input.files
+    .map((f) => `${f.path} (${f.format}${f.gzip ? '.gz' : ''}, ${plural(f.packets, 'packet')})`)
+    .join(', ');
+  const kv = (k: string, v: string) => `  ${c.dim(k.padEnd(11))} ${wrap(v, width - 14, ' '.repeat(14))}`;
+  if (doc.input.bundle) lines.push(kv('bundle', doc.input.bundle.description));
+  lines.push(kv('files', files || '-'));
+  lines.push(kv('link types', s.linkTypes.map((l) => `${l.name} (${l.packets})`).join(', ') || '-'));
+  lines.push(kv('packets', `${s.packets} (${s.tcpPackets} TCP)`));
+  lines.push(
+    kv(
+      'TCP flows',
+      `${s.flows.total} (${s.flows.handshakes} with the handshake ACK captured` +
+        `${s.flows.ipv6 ? `, ${s.flows.ipv6} IPv6` : ''}${s.flows.evicted ? `, ${s.flows.evicted} evicted` : ''})`,
+    ),
+  );
+  lines.push(
+    kv('time span', s.firstTs === null ? '-' : `${fmtTs(s.firstTs)} + ${fmtDuration(s.durationSec)}`),
+  );
+  const d = s.decode;
+  const errs = d.unknownLinkType + d.truncated + d.badIp + d.badTcp;
+  const other = d.notIp + d.notTcp + d.ipFragment;
+  lines.push(
+    kv(
+      'decode',
+      errs
+        ? c.yellow(
+            [
+              d.truncated && `${d.truncated} truncated`,
+              d.badIp && `${d.badIp} bad IP`,
+              d.badTcp && `${d.badTcp} bad TCP`,
+              d.unknownLinkType && `${d.unknownLinkType} unknown link type`,
+            ]
+              .filter(Boolean)
+              .join(', '),
+          ) + (other ? `; ${other} not TCP` : '')
+        : `no errors${other ? ` (${other} packets not TCP or later fragments)` : ''}`,
+    ),
+  );
+  const prof = s.profile;
+  lines.push(
+    kv(
+      'profile',
+      prof.selected === 'auto'
+        ? `auto (any known TOA)${prof.matching.length ? `; traffic matches ${prof.matching.join(', ')}` : ''}`
+        : `${prof.selected} (reads ${prof.reads.join(', ')})`,
+    ),
+  );
+  if (doc.input.lb.length) lines.push(kv('LB', doc.input.lb.join(', ')));
+  if (doc.input.host) lines.push(kv('host', doc.input.host));
+  const vc = (Object.entries(s.verdicts) as Array<[Verdict, number]>)
+    .filter(([, n]) => n > 0)
+    .map(([v, n]) => `${VERDICT_COLOR[v](c)(v)} ${n}`)
+    .join('  ');
+  lines.push(kv('verdicts', vc || '-'));
+  return lines;
+}
+
+function findingsText(findings: Finding[], c: ChalkInstance, width: number, showInfo: boolean): string[] {
+  const shown = findings.filter((f) => showInfo || f.severity !== 'info');
+  const lines: string[] = [];
+  lines.push(c.bold(`Findings (${shown.length})`));
+  if (shown.length === 0) lines.push('  none');
+  for (const f of shown) {
+    const count = f.flows ? c.dim(` (${plural(f.flows, 'flow')}${f.share ? `, ${f.share}%` : ''})`) : '';
+    const src = f.source === 'capture' ? '' : c.dim(` [${f.source}]`);
+    lines.push(
+      ` ${sevLabel(c, f.severity)} ${c.bold(f.code)}${src} ${wrap(f.title, width - 12 - f.code.length, '          ')}${count}`,
+    );
+    lines.push(`         ${wrap(f.explanation, width - 10, '         ')}`);
+    lines.push(`         ${c.green('→')} ${wrap(f.remediation, width - 12, '           ')}`);
+    for (const e of f.examples.slice(0, 2)) {
+      lines.push(
+        c.dim(
+          `         e.g. ${wrap(`${e.ref}${e.detail ? `: ${e.detail}` : ''}`, width - 15, '              ')}`,
+        ),
+      );
+    }
+  }
+  return lines;
+}
+
+function toaCell(f: ReportFlow): string {
+  if (!f.toa) return '-';
+  return `${f.toa.kind}/${f.toa.length} ${f.toa.packets.map((p) => p.toUpperCase()).join(' ')}`.trim();
+}
+
+function realClient(f: ReportFlow): string {
+  if (!f.toa || f.toa.address === null) return '?';
+  const a = f.toa.address;
+  if (f.toa.port === null) return a;
+  return a.includes(':') ? `[${a}]:${f.toa.port}` : `${a}:${f.toa.port}`;
+}
+
+function flowTable(doc: ReportDocument, c: ChalkInstance, width: number, maxRows: number): string[] {
+  const flows = doc.flows;
+  const lines: string[] = [];
+  const mode = doc.input.flows === 'all' ? 'all flows' : 'problem flows';
+  lines.push(c.bold(`Flows (${mode}: ${doc.summary.flows.listed} of ${doc.summary.flows.kept})`));
+  if (flows.length === 0) {
+    lines.push(
+      doc.input.flows === 'problems' && doc.summary.flows.kept > 0
+        ? '  no problem flows (--flows all lists every flow)'
+        : '  none',
+    );
+    return lines;
+  }
+  const showReason = width >= 110;
+  // widths: # | real client ← LB | server | TOA | verdict | reason
+  const wId = 6;
+  const wToa = 16;
+  const wVerdict = 19;
+  const borders = showReason ? 7 : 6;
+  let rest = Math.max(30, width - borders - wId - wToa - wVerdict);
+  const wServer = Math.min(26, Math.max(12, Math.floor(rest * 0.3)));
+  rest -= wServer;
+  let wClient = rest;
+  let wReason = 0;
+  if (showReason) {
+    wClient = Math.min(46, Math.max(22, Math.floor(rest * 0.45)));
+    wReason = Math.max(12, rest - wClient);
+  }
+  const head = ['#', 'real client (TOA) ← LB', 'server', 'TOA on', 'verdict'];
+  const colWidths = [wId, wClient, wServer, wToa, wVerdict];
+  if (showReason) {
+    head.push('reason');
+    colWidths.push(wReason);
+  }
+  const t = new Table({
+    head: head.map((h) => c.bold(h)),
+    colWidths,
+    wordWrap: true,
+    wrapOnWordBoundary: true,
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+    style: { head: [], border: [] },
+  });
+  for (const f of flows.slice(0, maxRows)) {
+    const row: Table.Cell[] = [
+      String(f.id),
+      `${realClient(f)} ← ${f.client}`,
+      { content: f.server, wordWrap: true, wrapOnWordBoundary: false },
+      toaCell(f),
+      VERDICT_COLOR[f.verdict](c)(f.verdict),
+    ];
+    if (showReason) row.push(f.reason);
+    t.push(row);
+  }
+  lines.push(t.toString());
+  const listed = Math.max(flows.length, doc.summary.flows.listed);
+  if (listed > maxRows) lines.push(c.dim(`  … ${listed - maxRows} more (--json lists them all)`));
+  return lines;
+}
+
+export function renderText(doc: ReportDocument, opts: TextOptions = {}): string {
+  const c = chalkFor(opts.color);
+  const width = Math.max(60, opts.width ?? 100);
+  const out: string[] = [];
+  out.push(...header(doc, c, width), '');
+  if (doc.input.bundle?.problems.length) {
+    out.push(c.bold('Bundle problems'));
+    for (const p of doc.input.bundle.problems)
+      out.push(
+        `  ${p.severity === 'error' ? c.red('✗') : p.severity === 'warning' ? c.yellow('!') : c.cyan('i')} ${wrap(p.message, width - 4, '    ')}`,
+      );
+    out.push('');
+  }
+  out.push(...findingsText(doc.findings, c, width, opts.showInfo ?? true), '');
+  if (opts.hostText) out.push(opts.hostText.trimEnd(), '');
+  out.push(...flowTable(doc, c, width, opts.maxRows ?? 50), '');
+  const v = doc.summary.verdict;
+  const color = doc.summary.exitCode
+    ? c.red.bold
+    : v.startsWith('OK WITH')
+      ? c.yellow.bold
+      : v.startsWith('OK')
+        ? c.green.bold
+        : c.yellow.bold;
+  out.push(color(wrap(`Verdict: ${v}`, width, '  ')));
+  return `${out.join('\n')}\n`;
+}
