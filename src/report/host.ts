@@ -27,6 +27,8 @@ export interface HostRenderOptions {
   toolVersion?: string;
   /** include info findings in text/markdown (default true) */
   showInfo?: boolean;
+  /** include the findings section in text/markdown (default true; false when embedded in another report) */
+  showFindings?: boolean;
 }
 
 const MAX_CPU_COLUMNS = 8;
@@ -232,8 +234,8 @@ export function renderHostText(ev: HostEvidence, findings: Finding[], opts: Host
       '',
     );
 
-  lines.push(renderFindingsText(findings, c, opts.showInfo ?? true));
-  return `${lines.join('\n')}\n`;
+  if (opts.showFindings !== false) lines.push(renderFindingsText(findings, c, opts.showInfo ?? true));
+  return `${lines.join('\n').replace(/\n+$/, '')}\n`;
 }
 
 function renderFindingsText(findings: Finding[], c: ChalkInstance, showInfo: boolean): string {
@@ -345,21 +347,25 @@ export function renderHostMarkdown(
   out.push(`- Kernel: \`${s.kernel.release ?? '?'}\` (${s.kernel.flavor})`);
   out.push(`- Collected: ${ev.before ? `${ev.before.collectedAt} → ${s.collectedAt}` : s.collectedAt}`);
   out.push(`- Implementation: ${implText(ev)}`);
-  out.push(`- Findings: ${n.error} error, ${n.warning} warning, ${n.info} info`, '');
-  out.push('## Findings', '');
-  if (findings.length === 0) out.push('None.', '');
-  for (const f of findings) {
-    if (opts.showInfo === false && f.severity === 'info') continue;
-    out.push(
-      `### ${f.severity.toUpperCase()} \`${f.code}\`: ${f.title}`,
-      '',
-      f.explanation,
-      '',
-      `**Fix:** ${f.remediation}`,
-      '',
-    );
-    for (const e of f.examples.slice(0, 6)) out.push(`- \`${e.ref}\`${e.detail ? `: ${e.detail}` : ''}`);
-    if (f.examples.length) out.push('');
+  if (opts.showFindings !== false)
+    out.push(`- Findings: ${n.error} error, ${n.warning} warning, ${n.info} info`);
+  out.push('');
+  if (opts.showFindings !== false) {
+    out.push('## Findings', '');
+    if (findings.length === 0) out.push('None.', '');
+    for (const f of findings) {
+      if (opts.showInfo === false && f.severity === 'info') continue;
+      out.push(
+        `### ${f.severity.toUpperCase()} \`${f.code}\`: ${f.title}`,
+        '',
+        f.explanation,
+        '',
+        `**Fix:** ${f.remediation}`,
+        '',
+      );
+      for (const e of f.examples.slice(0, 6)) out.push(`- \`${e.ref}\`${e.detail ? `: ${e.detail}` : ''}`);
+      if (f.examples.length) out.push('');
+    }
   }
   out.push('## Modules', '');
   const mods = s.modules.filter((m) => m.loaded || m.sysfs);

@@ -31,6 +31,11 @@ describe('renderHostText', () => {
     expect(t).toContain('Findings (1 error, 1 warning, 2 info)');
     expect(t).toMatch(/ERROR\s+HOST_IPV6_LISTENER_IPV4_HOOKS/);
   });
+  it('showFindings: false omits the findings section (embedding in `read`)', async () => {
+    const { ev, findings } = await load('no-module');
+    expect(renderHostText(ev, findings, { color: false, showFindings: false })).not.toContain('Findings');
+    expect(renderHostMarkdown(ev, findings, { showFindings: false })).not.toMatch(/Findings/);
+  });
   it('colours severities when asked', async () => {
     const { ev, findings } = await load('no-module');
     expect(renderHostText(ev, findings, { color: true })).toContain(ESC);
