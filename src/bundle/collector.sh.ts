@@ -242,10 +242,20 @@ if [ -n "$IFACE" ]; then
   if [ -z "$TCPDUMP" ]; then
     note "tcpdump not found: no capture (install tcpdump, or run toa-doctor bundle)"
   else
-    echo "collect.sh: capturing on $IFACE for $DURATION s ($FILTER); Ctrl-C ends early" >&2
     T0=$(now_s)
-    "$TCPDUMP" -i "$IFACE" -s 262144 -U -w "$WORK/capture.pcap" "$FILTER" 2> "$WORK/tcpdump.err" &
+    # --immediate-mode: packets are handed over at once, not in ring-buffer blocks (none lost at stop)
+    IMM=''
+    "$TCPDUMP" --help 2>&1 | grep -q 'immediate-mode' && IMM=--immediate-mode
+    # shellcheck disable=SC2086
+    "$TCPDUMP" -i "$IFACE" -s 262144 -U $IMM -w "$WORK/capture.pcap" "$FILTER" 2> "$WORK/tcpdump.err" &
     TCPDUMP_PID=$!
+    # wait (up to 5 s) until tcpdump says it is listening, so no early packet is missed
+    n=0
+    while [ "$n" -lt 50 ] && kill -0 "$TCPDUMP_PID" 2>/dev/null && ! grep -q 'listening on' "$WORK/tcpdump.err" 2>/dev/null; do
+      sleep 0.1 2>/dev/null || sleep 1
+      n=$((n + 1))
+    done
+    echo "collect.sh: capturing on $IFACE for $DURATION s ($FILTER); Ctrl-C ends early" >&2
     sleep "$DURATION" &
     SLEEP_PID=$!
     # wait returns early when a trapped signal (Ctrl-C) arrives
@@ -255,6 +265,8 @@ if [ -n "$IFACE" ]; then
     kill -TERM "$SLEEP_PID" 2>/dev/null
     SLEEP_PID=''
     if kill -0 "$TCPDUMP_PID" 2>/dev/null; then
+      # let packets still in the capture buffer reach the file before stopping tcpdump
+      [ -n "$IMM" ] && sleep 0.2 2>/dev/null || sleep 1
       kill -TERM "$TCPDUMP_PID" 2>/dev/null
     else
       note "tcpdump ended early: $(tr '\\n' ' ' < "$WORK/tcpdump.err" | cut -c1-300)"
@@ -267,6 +279,8 @@ if [ -n "$IFACE" ]; then
       CAP_BYTES=$(wc -c < "$WORK/capture.pcap" | tr -d ' ')
       n=$(sed -n 's/^\\([0-9][0-9]*\\) packets\\{0,1\\} captured.*/\\1/p' "$WORK/tcpdump.err" | head -n 1)
       [ -n "$n" ] && CAP_PACKETS=$n
+      st=$(grep -E 'packets? (captured|received by filter|dropped by kernel)' "$WORK/tcpdump.err" | tr '\\n' ',' | sed 's/,$//; s/,/, /g')
+      [ -n "$st" ] && note "tcpdump: $st"
     else
       rm -f "$WORK/capture.pcap"
       note "no capture written: $(tr '\\n' ' ' < "$WORK/tcpdump.err" | cut -c1-300)"

@@ -91,6 +91,8 @@ export interface CreateBundleOptions {
   analyze?: AnalyzeFn;
   signal?: AbortSignal;
   onProgress?: (p: BundleProgress) => void;
+  /** called once the live capture is running (after the first host snapshot) */
+  onCaptureStarted?: (info: { iface: string; engine: string; filter: string; durationS: number }) => void;
   /** called for every note as it happens (also kept in the manifest) */
   onNote?: (msg: string) => void;
   /** host collection options (tests: dmesgFile, exec) */
@@ -315,6 +317,12 @@ async function build(
       ended.abort();
     });
     await o.live.start(cap.sink);
+    o.onCaptureStarted?.({
+      iface: o.live.iface,
+      engine: o.live.engine,
+      filter: o.live.filter,
+      durationS: duration,
+    });
     const stopAll = AbortSignal.any([ended.signal, ...(o.signal ? [o.signal] : [])]);
     const deadline = Date.now() + duration * 1000;
     while (!stopAll.aborted && Date.now() < deadline) {

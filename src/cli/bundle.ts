@@ -191,6 +191,12 @@ export async function runBundle(o: BundleCliOptions, argv: string[] = process.ar
       signal: ac.signal,
       onProgress,
       onNote,
+      onCaptureStarted: (i) => {
+        clearLine();
+        process.stderr.write(
+          `toa-doctor: bundle: capturing on ${i.iface} for ${i.durationS} s, filter '${i.filter}'; Ctrl-C ends early\n`,
+        );
+      },
     });
   } finally {
     process.removeListener('SIGINT', onSignal);
