@@ -26,6 +26,8 @@ export interface WorkerResult {
   mode: string;
   packets: number;
   seconds: number;
+  /** user + system CPU seconds of the whole process over the same span */
+  cpuSeconds: number;
   maxRssKB: number;
   summaryPackets?: number;
   tcpOk?: number;
@@ -43,6 +45,7 @@ export async function runWorker(mode: string, file: string, maxFlows?: number): 
   const { readCaptureFile } = await load<{ readCaptureFile: ReadCaptureFile }>('../capture/reader.js');
   let packets = 0;
   const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
   let summary: CaptureSummary;
   const extra: Partial<WorkerResult> = {};
   if (mode === 'reader') {
@@ -78,10 +81,12 @@ export async function runWorker(mode: string, file: string, maxFlows?: number): 
     throw new Error(`unknown worker mode ${mode}`);
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(c0);
   return {
     mode,
     packets,
     seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
     summaryPackets: summary.packets,
     maxRssKB: process.resourceUsage().maxRSS,
     ...extra,
@@ -97,6 +102,7 @@ if (script && import.meta.url === pathToFileURL(script).href && mode && file) {
         mode,
         packets: 0,
         seconds: 0,
+        cpuSeconds: 0,
         maxRssKB: process.resourceUsage().maxRSS,
         error: (err?.message ?? String(err)).split('\n')[0],
       };
