@@ -65,6 +65,8 @@ export const F_EXTRAS = 1 << 18;
 /** a client ACK acknowledging the SYN-ACK was seen beyond ISN+1 before any handshake ACK */
 export const F_ACK_MISSED = 1 << 19;
 export const F_V6 = 1 << 20;
+/** an older connection on a reused 5-tuple: no longer in the hash index */
+export const F_DETACHED = 1 << 21;
 
 // role bits
 export const R_TOA_AFTER_EOL = 1;
@@ -322,7 +324,7 @@ export class FlowTable {
       this.index = new Int32Array(isize);
       this.mask = isize - 1;
       for (let s = 0; s < old; s++) {
-        if (!(this.F[s * FS + O_BITS]! & F_USED)) continue;
+        if (!(this.F[s * FS + O_BITS]! & F_USED) || this.F[s * FS + O_BITS]! & F_DETACHED) continue;
         let i = this.F[s * FS + O_HASH]! & this.mask;
         while (this.index[i] !== 0) i = (i + 1) & this.mask;
         this.index[i] = s + 1;
@@ -504,8 +506,8 @@ export class FlowTable {
     this.remove(victim);
   }
 
-  /** remove a flow: hash index, creation list, free list */
-  remove(slot: number): void {
+  /** take a flow out of the hash index (backward-shift deletion) */
+  private unindex(slot: number): void {
     const mask = this.mask;
     const index = this.index;
     const F = this.F;
@@ -526,6 +528,12 @@ export class FlowTable {
         i = j;
       }
     }
+  }
+
+  /** remove a flow: hash index, creation list, free list */
+  remove(slot: number): void {
+    const F = this.F;
+    if (!(F[slot * FS + O_BITS]! & F_DETACHED)) this.unindex(slot);
     const p = this.ordPrev[slot]!;
     const n = this.ordNext[slot]!;
     if (p >= 0) this.ordNext[p] = n;
@@ -536,6 +544,36 @@ export class FlowTable {
     if (this.extras.size) this.extras.delete(slot);
     this.freeList[this.freeTop++] = slot;
     this.count--;
+  }
+
+  private keyScratch = Buffer.alloc(32);
+
+  /**
+   * A new connection on the 5-tuple of `slot`: the old flow leaves the hash index (it stays in the
+   * table, finished, until the end or eviction) and a new slot with the same key takes its place.
+   */
+  private restart(slot: number, ts: number): number {
+    const F = this.F;
+    const o = slot * FS;
+    const h = F[o + O_HASH]!;
+    const a = F[o + O_A]!;
+    const b = F[o + O_B]!;
+    const ports = F[o + O_PORTS]!;
+    const v6 = F[o + O_BITS]! & F_V6;
+    if (v6) this.v6!.copy(this.keyScratch, 0, slot * 32, slot * 32 + 32);
+    this.unindex(slot);
+    F[o + O_BITS] = F[o + O_BITS]! | F_DETACHED;
+    this.markFinished(slot);
+    const ns = this.insert(h, ts);
+    const n = ns * FS;
+    this.F[n + O_A] = a;
+    this.F[n + O_B] = b;
+    this.F[n + O_PORTS] = ports;
+    if (v6) {
+      this.F[n + O_BITS] = this.F[n + O_BITS]! | F_V6;
+      this.keyScratch.copy(this.v6!, ns * 32, 0, 32);
+    }
+    return ns;
   }
 
   private markFinished(slot: number): void {
@@ -558,17 +596,17 @@ export class FlowTable {
   /** Account one decoded TCP packet (status OK) to its flow. */
   packet(frame: Frame, pkt: DecodedPacketExt, ts: number): void {
     const buf = frame.buf;
-    const slot = this.lookup(buf, pkt, ts);
+    let slot = this.lookup(buf, pkt, ts);
     const fromA = this.srcIsA;
     const flags = pkt.flags;
     const syn = (flags & TcpFlag.SYN) !== 0;
     const ackf = (flags & TcpFlag.ACK) !== 0;
-    const F = this.F;
-    const R = this.R;
-    const fo = slot * FS;
+    let F = this.F;
+    let R = this.R;
+    let fo = slot * FS;
     let bits = F[fo + O_BITS]!;
-    const base = slot * 4;
-    const rb = base * RS;
+    let base = slot * 4;
+    let rb = base * RS;
 
     // A new connection on a reused 5-tuple: a pure SYN with another ISN, or a SYN after the
     // connection was established. The old one is judged first.
@@ -580,9 +618,13 @@ export class FlowTable {
         (bits & F_CLIENT_KNOWN) !== 0 &&
         clientIsA === fromA;
       if (!sameSyn) {
-        this.onDone(slot, 'reused');
-        this.initSlot(slot, ts);
-        F[fo + O_BITS] = F[fo + O_BITS]! | (bits & F_V6);
+        // keep the old connection (listed and judged at the end, or evicted first), start a new one
+        slot = this.restart(slot, ts);
+        F = this.F; // insert() may have grown the arrays
+        R = this.R;
+        fo = slot * FS;
+        base = slot * 4;
+        rb = base * RS;
         bits = F[fo + O_BITS]!;
       }
     }
