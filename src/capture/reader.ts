@@ -26,14 +26,14 @@ export const MAX_CAPLEN = 262144;
 /** Largest pcapng block accepted (Wireshark uses the same bound). */
 export const MAX_BLOCK = 16 * 1024 * 1024;
 /** Size of the synchronous reads used for plain files. */
-export const READ_CHUNK = 8 * 1024 * 1024;
+export const READ_CHUNK = 4 * 1024 * 1024;
 /** Minimum time between two onProgress calls. */
 const PROGRESS_MS = 100;
 
 export interface ReadOptions {
   /** Called with (bytes read so far, total file bytes or null for pipes) at most every ~100 ms, and once at the end. */
   onProgress?: (done: number, total: number | null) => void;
-  /** Size of each synchronous read for plain files (default 8 MiB; tests use small values). */
+  /** Size of each synchronous read for plain files (default 4 MiB; tests use small values). */
   chunkSize?: number;
 }
 
