@@ -70,6 +70,8 @@ export interface BundleManifest {
   endedAt: string;
   anonymized: boolean;
   anonymization?: AnonymizationInfo;
+  /** analysis settings used for report.json/report.md (profile, --lb) */
+  analysis?: { profile: string; lb: string[] };
   capture: CaptureInfo;
   /** problems met while bundling (no permission for dmesg, engine fell back, ...) */
   notes: string[];

@@ -9,7 +9,7 @@
 import { constants as fsc } from 'node:fs';
 import { access, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname as osHostname, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { readCaptureFile, StopReading } from '../capture/reader.js';
 import { CaptureError, type Frame } from '../capture/types.js';
 import { PcapWriter } from '../capture/writer.js';
@@ -41,11 +41,27 @@ export interface AnalysisOutput {
   errorFindings: number;
 }
 
-/** Runs the `read` pipeline on the bundle's own members (capture path and host dir may be null). */
+/**
+ * Runs the `read` pipeline on the bundle: `bundle` is a provisional archive (every member but the
+ * reports, same file name as the final one) to read exactly as `toa-doctor read` will; `capture` and
+ * `hostDir` are the same members unpacked (capture null when there is none).
+ */
 export type AnalyzeFn = (input: {
+  bundle: string;
   capture: string | null;
   hostDir: string | null;
 }) => Promise<AnalysisOutput>;
+
+/** Addresses anonymization keeps as they are (manifest and README). */
+export const PRESERVED_ADDRESSES = [
+  '0.0.0.0',
+  '255.255.255.255',
+  '127.0.0.0/8',
+  '::',
+  '::1',
+  '::ffff:0:0/96 prefix',
+  '64:ff9b::/96 prefix',
+] as const;
 
 /** A live capture source (the CLI builds it from the live engines). */
 export interface LiveSource {
@@ -89,6 +105,8 @@ export interface CreateBundleOptions {
   commandLine: string;
   toolVersion: string;
   analyze?: AnalyzeFn;
+  /** analysis settings recorded in the manifest (read uses them unless told otherwise) */
+  analysisOptions?: { profile: string; lb: string[] };
   signal?: AbortSignal;
   onProgress?: (p: BundleProgress) => void;
   /** called once the live capture is running (after the first host snapshot) */
@@ -129,6 +147,10 @@ export function defaultBundleName(host: string, at: Date): string {
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
   return `toa-doctor-${h}-${t}.tar.gz`;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -392,28 +414,7 @@ async function build(
     });
   }
 
-  // ---- analysis on exactly the members the bundle carries
-  let analysis: AnalysisOutput | null = null;
-  const hasCapture = !!cap.writer;
-  if (o.analyze) {
-    progress('analysis', null);
-    try {
-      analysis = await o.analyze({
-        capture: hasCapture ? capPath : null,
-        hostDir: before ? join(stage, 'host') : join(stage, 'host/after'),
-      });
-      const strip = (s: string) => s.split(`${stage}/`).join('').split(stage).join('.');
-      const json = typeof analysis.json === 'string' ? analysis.json : JSON.stringify(analysis.json, null, 2);
-      await writeFile(join(stage, 'report.json'), `${strip(json).trimEnd()}\n`);
-      await writeFile(join(stage, 'report.md'), `${strip(analysis.markdown).trimEnd()}\n`);
-    } catch (err) {
-      note(`analysis failed, the bundle has no report: ${(err as Error).message}`);
-      analysis = null;
-    }
-  }
-
-  // ---- manifest
-  progress('archive', null);
+  // ---- manifest (without the reports first)
   const ended = now();
   let commandLine = redactCommandLine(o.commandLine);
   let manifestNotes = notes;
@@ -422,47 +423,91 @@ async function build(
     commandLine = scrub(commandLine);
     manifestNotes = notes.map(scrub);
   }
-  const files = (await listFiles(stage)).filter((f) => f !== 'manifest.json');
   const anonInfo: AnonymizationInfo | undefined = ip
     ? {
         enabled: true,
         method: 'crypto-pan-aes128',
         keySource: anonKeySource,
-        preserved: [
-          '0.0.0.0',
-          '255.255.255.255',
-          '127.0.0.0/8',
-          '::',
-          '::1',
-          '::ffff:0:0/96 prefix',
-          '64:ff9b::/96 prefix',
-        ],
+        preserved: [...PRESERVED_ADDRESSES],
         addresses: { ...ip.counts },
         payload: 'zeroed',
         droppedNonTcp: capAnon?.stats.droppedNotTcp ?? 0,
       }
     : undefined;
-  const manifest: BundleManifest = {
-    schema: BUNDLE_SCHEMA,
-    generator: 'toa-doctor',
-    toolVersion: o.toolVersion,
-    commandLine,
-    hostname: pseudonym,
-    startedAt: started.toISOString(),
-    endedAt: ended.toISOString(),
-    anonymized: !!ip,
-    ...(anonInfo ? { anonymization: anonInfo } : {}),
-    capture: capInfo,
-    notes: manifestNotes,
-    members: await hashMembers(stage, files),
+  const writeManifest = async (): Promise<BundleManifest> => {
+    const files = (await listFiles(stage)).filter((f) => f !== 'manifest.json');
+    const manifest: BundleManifest = {
+      schema: BUNDLE_SCHEMA,
+      generator: 'toa-doctor',
+      toolVersion: o.toolVersion,
+      commandLine,
+      hostname: pseudonym,
+      startedAt: started.toISOString(),
+      endedAt: ended.toISOString(),
+      anonymized: !!ip,
+      ...(anonInfo ? { anonymization: anonInfo } : {}),
+      ...(o.analysisOptions ? { analysis: o.analysisOptions } : {}),
+      capture: capInfo,
+      notes: manifestNotes,
+      members: await hashMembers(stage, files),
+    };
+    await writeFile(join(stage, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    return manifest;
   };
-  await writeFile(join(stage, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-
-  // ---- archive
+  let manifest = await writeManifest();
   const out = resolve(o.out ?? join(outDir, defaultBundleName(pseudonym ?? 'unknown', started)));
+
+  // ---- analysis: read a provisional archive exactly as `toa-doctor read` will read the final one
+  let analysis: AnalysisOutput | null = null;
+  if (o.analyze) {
+    progress('analysis', null);
+    const pdir = await mkdtemp(join(tmpdir(), 'toa-doctor-bundle-'));
+    const provisional = join(pdir, basename(out));
+    try {
+      await writeArchive(
+        provisional,
+        stage,
+        memberOrder(['manifest.json', ...manifest.members.map((m) => m.path)]),
+      );
+      analysis = await o.analyze({
+        bundle: provisional,
+        capture: cap.writer ? capPath : null,
+        hostDir: before ? join(stage, 'host') : join(stage, 'host/after'),
+      });
+      // temp directories (staging, provisional archive, read's unpack dir) never reach the report
+      const readTmp = new RegExp(`${escapeRegExp(tmpdir())}/toa-doctor-read-[A-Za-z0-9]+/?`, 'g');
+      const strip = (t: string) =>
+        t
+          .replace(readTmp, '')
+          .split(`${pdir}/`)
+          .join('')
+          .split(`${stage}/`)
+          .join('')
+          .split(pdir)
+          .join('.')
+          .split(stage)
+          .join('.');
+      const json = typeof analysis.json === 'string' ? analysis.json : JSON.stringify(analysis.json, null, 2);
+      await writeFile(join(stage, 'report.json'), `${strip(json).trimEnd()}\n`);
+      await writeFile(join(stage, 'report.md'), `${strip(analysis.markdown).trimEnd()}\n`);
+      manifest = await writeManifest();
+    } catch (err) {
+      note(`analysis failed, the bundle has no report: ${(err as Error).message}`);
+      analysis = null;
+    } finally {
+      await rm(pdir, { recursive: true, force: true });
+    }
+  }
+
+  progress('archive', null);
+  // ---- archive
   let size: number;
   try {
-    size = await writeArchive(out, stage, memberOrder(['manifest.json', ...files]));
+    size = await writeArchive(
+      out,
+      stage,
+      memberOrder(['manifest.json', ...manifest.members.map((m) => m.path)]),
+    );
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new CaptureError(

@@ -12,13 +12,11 @@ import {
   type LiveSource,
 } from '../bundle/create.js';
 import { buildFilter, ENGINE_CHOICES, type EngineChoice, selectEngine } from '../capture/live/index.js';
-import { readCaptureFile } from '../capture/reader.js';
-import { diagnose } from '../diagnose/index.js';
 import { Analyzer } from '../flow/analyzer.js';
 import { PROFILES, type ProfileName } from '../flow/types.js';
-import { loadHostDir } from '../host/index.js';
 import { EXIT, UserError } from './errors.js';
 import { toolVersion } from './main.js';
+import { runRead } from './read.js';
 
 export interface BundleCliOptions {
   interface?: string;
@@ -57,24 +55,19 @@ function seconds(v: string | undefined): number | undefined {
   return n;
 }
 
-/** The read pipeline on the bundle's members. TEMPORARY shape until runRead (src/cli/read.ts) lands. */
+/**
+ * report.json / report.md: the `read` pipeline (runRead) on the provisional archive, i.e. exactly
+ * what `toa-doctor read BUNDLE` will compute from the final one.
+ */
 function analysisFor(profile: ProfileName, lb: string[]): AnalyzeFn {
-  return async ({ capture, hostDir }): Promise<AnalysisOutput> => {
-    const host = hostDir ? await loadHostDir(hostDir) : undefined;
-    const a = new Analyzer({ profile, lb });
-    const captures = [];
-    if (capture) captures.push(await readCaptureFile(capture, (f) => a.push(f)));
-    const result = a.finish();
-    const findings = diagnose(result, { host, lb, profile, captures });
-    const json = { schema: 'toa-doctor/report@1', stats: result.stats, findings };
-    const md = [
-      '# toa-doctor report',
-      '',
-      `${result.stats.flows} flows, ${result.stats.packets} packets`,
-      '',
-      ...findings.map((f) => `- **${f.severity}** ${f.code}: ${f.title}`),
-    ].join('\n');
-    return { json, markdown: md, errorFindings: findings.filter((f) => f.severity === 'error').length };
+  return async ({ bundle }): Promise<AnalysisOutput> => {
+    const json: string[] = [];
+    const md: string[] = [];
+    const base = { profile, lb, toolVersion: toolVersion(), color: false };
+    const r = await runRead([bundle], { ...base, format: 'json', flows: 'all', write: (c) => json.push(c) });
+    await runRead([bundle], { ...base, format: 'markdown', flows: 'problems', write: (c) => md.push(c) });
+    const errors = r.findings.filter((f) => f.severity === 'error').length;
+    return { json: json.join(''), markdown: md.join(''), errorFindings: errors };
   };
 }
 
@@ -188,6 +181,7 @@ export async function runBundle(o: BundleCliOptions, argv: string[] = process.ar
         .replace(/^\S*toa-doctor(\.js)?/, 'toa-doctor'),
       toolVersion: toolVersion(),
       analyze: analysisFor(profile, lb),
+      analysisOptions: { profile, lb },
       signal: ac.signal,
       onProgress,
       onNote,
