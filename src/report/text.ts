@@ -40,23 +40,40 @@ function chalkFor(color: boolean | undefined): ChalkInstance {
   return new Chalk({ level: color ? 1 : 0 });
 }
 
-/** greedy word wrap; every line after the first gets `indent` */
-export function wrap(text: string, width: number, indent = ''): string {
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences
+const ANSI = /\x1b\[[0-9;]*m/g;
+
+/** printed width (ANSI colour codes take no room) */
+export function visibleLength(s: string): number {
+  return [...s.replace(ANSI, '')].length;
+}
+
+/**
+ * Greedy word wrap to `width` columns (ANSI-aware); lines after the first get `indent`, which
+ * counts towards the width. The first line is assumed to start at column `first` (default 0).
+ */
+export function wrap(text: string, width: number, indent = '', first = 0): string {
   const w = Math.max(20, width);
-  const out: string[] = [];
+  const lines: string[] = [];
   for (const para of text.split('\n')) {
     let line = '';
-    for (const word of para.split(/\s+/)) {
+    let len = 0;
+    for (const word of para.split(/ +/)) {
       if (!word) continue;
-      const prefix = out.length || line ? indent : '';
-      if (line && prefix.length + line.length + 1 + word.length > w) {
-        out.push(line);
+      const wl = visibleLength(word);
+      const start = lines.length === 0 ? first : indent.length;
+      if (line && start + len + 1 + wl > w) {
+        lines.push(line);
         line = word;
-      } else line = line ? `${line} ${word}` : word;
+        len = wl;
+      } else {
+        line = line ? `${line} ${word}` : word;
+        len = line === word ? wl : len + 1 + wl;
+      }
     }
-    if (line) out.push(line);
+    lines.push(line);
   }
-  return out.map((l, i) => (i ? indent + l : l)).join('\n');
+  return lines.map((l, i) => (i ? indent + l : l)).join('\n');
 }
 
 function sevLabel(c: ChalkInstance, s: Severity): string {
@@ -91,7 +108,7 @@ function header(doc: ReportDocument, c: ChalkInstance, width: number): string[] 
   const files = doc.input.files
     .map((f) => `${f.path} (${f.format}${f.gzip ? '.gz' : ''}, ${plural(f.packets, 'packet')})`)
     .join(', ');
-  const kv = (k: string, v: string) => `  ${c.dim(k.padEnd(11))} ${wrap(v, width - 14, ' '.repeat(14))}`;
+  const kv = (k: string, v: string) => `  ${c.dim(k.padEnd(11))} ${wrap(v, width, ' '.repeat(14), 14)}`;
   if (doc.input.bundle) lines.push(kv('bundle', doc.input.bundle.description));
   lines.push(kv('files', files || '-'));
   lines.push(kv('link types', s.linkTypes.map((l) => `${l.name} (${l.packets})`).join(', ') || '-'));
@@ -153,16 +170,15 @@ function findingsText(findings: Finding[], c: ChalkInstance, width: number, show
   for (const f of shown) {
     const count = f.flows ? c.dim(` (${plural(f.flows, 'flow')}${f.share ? `, ${f.share}%` : ''})`) : '';
     const src = f.source === 'capture' ? '' : c.dim(` [${f.source}]`);
+    const pad = ' '.repeat(9);
     lines.push(
-      ` ${sevLabel(c, f.severity)} ${c.bold(f.code)}${src} ${wrap(f.title, width - 12 - f.code.length, '          ')}${count}`,
+      ` ${wrap(`${sevLabel(c, f.severity)} ${c.bold(f.code)}${src} ${f.title}${count}`, width, pad, 1)}`,
     );
-    lines.push(`         ${wrap(f.explanation, width - 10, '         ')}`);
-    lines.push(`         ${c.green('→')} ${wrap(f.remediation, width - 12, '           ')}`);
+    lines.push(`${pad}${wrap(f.explanation, width, pad, 9)}`);
+    lines.push(`${pad}${c.green('→')} ${wrap(f.remediation, width, `${pad}  `, 11)}`);
     for (const e of f.examples.slice(0, 2)) {
       lines.push(
-        c.dim(
-          `         e.g. ${wrap(`${e.ref}${e.detail ? `: ${e.detail}` : ''}`, width - 15, '              ')}`,
-        ),
+        `${pad}${c.dim(wrap(`e.g. ${e.ref}${e.detail ? `: ${e.detail}` : ''}`, width, `${pad}     `, 9))}`,
       );
     }
   }
@@ -195,25 +211,36 @@ function flowTable(doc: ReportDocument, c: ChalkInstance, width: number, maxRows
     return lines;
   }
   const showReason = width >= 110;
-  // widths: # | real client ← LB | server | TOA | verdict | reason
-  const wId = 6;
-  const wToa = 16;
-  const wVerdict = 19;
-  const borders = showReason ? 7 : 6;
-  let rest = Math.max(30, width - borders - wId - wToa - wVerdict);
-  const wServer = Math.min(26, Math.max(12, Math.floor(rest * 0.3)));
-  rest -= wServer;
-  let wClient = rest;
-  let wReason = 0;
-  if (showReason) {
-    wClient = Math.min(46, Math.max(22, Math.floor(rest * 0.45)));
-    wReason = Math.max(12, rest - wClient);
-  }
-  const head = ['#', 'real client (TOA) ← LB', 'server', 'TOA on', 'verdict'];
-  const colWidths = [wId, wClient, wServer, wToa, wVerdict];
-  if (showReason) {
-    head.push('reason');
-    colWidths.push(wReason);
+  const narrow = width < 90;
+  let head: string[];
+  let colWidths: number[];
+  if (narrow) {
+    // real client ← LB (+ where TOA rode) | server | verdict
+    const wVerdict = 19;
+    const avail = Math.max(34, width - 4 - wVerdict);
+    const wServer = Math.max(12, Math.floor(avail * 0.38));
+    head = ['real client (TOA) ← LB, TOA on', 'server', 'verdict'];
+    colWidths = [avail - wServer, wServer, wVerdict];
+  } else {
+    const wId = 6;
+    const wToa = 16;
+    const wVerdict = 19;
+    const borders = showReason ? 7 : 6;
+    let rest = Math.max(30, width - borders - wId - wToa - wVerdict);
+    const wServer = Math.min(26, Math.max(12, Math.floor(rest * 0.3)));
+    rest -= wServer;
+    let wClient = rest;
+    let wReason = 0;
+    if (showReason) {
+      wClient = Math.min(46, Math.max(22, Math.floor(rest * 0.45)));
+      wReason = Math.max(12, rest - wClient);
+    }
+    head = ['#', 'real client (TOA) ← LB', 'server', 'TOA on', 'verdict'];
+    colWidths = [wId, wClient, wServer, wToa, wVerdict];
+    if (showReason) {
+      head.push('reason');
+      colWidths.push(wReason);
+    }
   }
   const t = new Table({
     head: head.map((h) => c.bold(h)),
@@ -224,13 +251,13 @@ function flowTable(doc: ReportDocument, c: ChalkInstance, width: number, maxRows
     style: { head: [], border: [] },
   });
   for (const f of flows.slice(0, maxRows)) {
-    const row: Table.Cell[] = [
-      String(f.id),
-      `${realClient(f)} ← ${f.client}`,
-      { content: f.server, wordWrap: true, wrapOnWordBoundary: false },
-      toaCell(f),
-      VERDICT_COLOR[f.verdict](c)(f.verdict),
-    ];
+    const verdict = VERDICT_COLOR[f.verdict](c)(f.verdict);
+    const server: Table.Cell = { content: f.server, wordWrap: true, wrapOnWordBoundary: false };
+    if (narrow) {
+      t.push([`${realClient(f)} ← ${f.client}${f.toa ? ` (${toaCell(f)})` : ''}`, server, verdict]);
+      continue;
+    }
+    const row: Table.Cell[] = [String(f.id), `${realClient(f)} ← ${f.client}`, server, toaCell(f), verdict];
     if (showReason) row.push(f.reason);
     t.push(row);
   }

@@ -91,8 +91,9 @@ export function checkSchema(root: Schema, value: unknown): string[] {
           walk(s.additionalProperties as Schema, val, `${path}.${k}`, out);
       }
     }
-    if (Array.isArray(v) && s.items !== undefined)
-      v.forEach((x, i) => walk(s.items as Schema, x, `${path}[${i}]`, out));
+    if (Array.isArray(v) && s.items !== undefined) {
+      for (let i = 0; i < v.length; i++) walk(s.items as Schema, v[i], `${path}[${i}]`, out);
+    }
   };
   walk(root, value, '$', errors);
   return errors;

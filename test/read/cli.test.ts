@@ -1,0 +1,131 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { captureOf, mixedCapture, scenarioConns } from '../helpers/scenarios.js';
+import { checkSchema } from '../report/schema-check.js';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const SCHEMA = JSON.parse(readFileSync(join(ROOT, 'schema/report.schema.json'), 'utf8'));
+let dir = '';
+
+function cli(args: string[], input?: Buffer) {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/toa-doctor.js'), ...args], {
+    cwd: ROOT,
+    input,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', COLUMNS: '100' },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+beforeAll(() => {
+  // CLI tests run the built tool (npm test builds first); build when dist is missing or stale
+  const b = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
+  void b;
+  dir = mkdtempSync(join(tmpdir(), 'toa-read-'));
+  writeFileSync(join(dir, 'ok.pcap'), captureOf(scenarioConns('ok-200', 3)));
+  writeFileSync(join(dir, 'bad.pcap'), mixedCapture({ 'ok-200': 2, missing: 2, 'syn-only': 1 }));
+  writeFileSync(join(dir, 'ok.pcapng.gz'), gzipSync(mixedCapture({ 'ok-v6-254-20': 2 }, 'sll2', 'pcapng')));
+  writeFileSync(join(dir, 'text.txt'), 'hello, not a capture\n');
+}, 120_000);
+
+describe('toa-doctor read: exit codes', () => {
+  it('0 when no error finding', () => {
+    const r = cli(['read', join(dir, 'ok.pcap')]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('Verdict: OK');
+  });
+  it('1 when an error finding', () => {
+    const r = cli(['read', join(dir, 'bad.pcap')]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('TOA_MISSING');
+  });
+  it('2 for a missing file, a non-capture, a bad flag, an unknown profile', () => {
+    expect(cli(['read', join(dir, 'nope.pcap')]).code).toBe(2);
+    const t = cli(['read', join(dir, 'text.txt')]);
+    expect(t.code).toBe(2);
+    expect(t.err).not.toMatch(/at .*\.js:\d+/);
+    const p = cli(['read', join(dir, 'ok.pcap'), '--profile', 'azure']);
+    expect(p.code).toBe(2);
+    expect(p.err).toContain('unknown profile "azure"');
+    expect(p.err).toContain(
+      'tencent, tencent-nat64, alibaba-lvs, dpvs, huawei, ucloud, tencentos, aliyun-cdn, vtoa',
+    );
+    expect(cli(['read', join(dir, 'ok.pcap'), '--lb', '10.0.0.0/33']).code).toBe(2);
+    expect(cli(['read', join(dir, 'ok.pcap'), '--flows', 'some']).code).toBe(2);
+    expect(cli(['read', join(dir, 'ok.pcap'), '--max-flows', '0']).code).toBe(2);
+    expect(cli(['read', join(dir, 'ok.pcap'), '--json', '--markdown']).code).toBe(2);
+    expect(cli(['read']).code).toBe(2);
+    expect(cli(['read', join(dir, 'ok.pcap'), '--host', join(dir, 'no-such-dir')]).code).toBe(2);
+  });
+});
+
+describe('toa-doctor read: outputs', () => {
+  it('--json: stdout is one JSON document that validates against the schema', () => {
+    const r = cli(['read', join(dir, 'bad.pcap'), '--json', '--flows', 'all']);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.out);
+    expect(checkSchema(SCHEMA, doc)).toEqual([]);
+    expect(doc.flows).toHaveLength(5);
+    expect(doc.summary.exitCode).toBe(1);
+  });
+  it('--markdown', () => {
+    const r = cli(['read', join(dir, 'bad.pcap'), '--markdown']);
+    expect(r.out).toMatch(/^# toa-doctor report/);
+    expect(r.code).toBe(1);
+  });
+  it('several files, pcapng + gzip + SLL2, analysed together', () => {
+    const r = cli(['read', join(dir, 'ok.pcap'), join(dir, 'ok.pcapng.gz'), '--json']);
+    const doc = JSON.parse(r.out);
+    expect(doc.input.files.map((f: { format: string }) => f.format)).toEqual(['pcap', 'pcapng']);
+    expect(doc.summary.flows.total).toBe(5);
+    expect(doc.summary.verdicts.TOA_OK).toBe(5);
+    expect(doc.summary.linkTypes.map((l: { name: string }) => l.name).sort()).toEqual(
+      ['EN10MB', 'LINUX_SLL2'].sort(),
+    );
+    expect(r.code).toBe(0);
+  });
+  it("reads standard input ('-')", () => {
+    const r = cli(['read', '-', '--json'], readFileSync(join(dir, 'ok.pcap')));
+    expect(JSON.parse(r.out).summary.flows.total).toBe(3);
+  });
+  it('--profile tencent turns 254/8 into KIND_MISMATCH', () => {
+    const r = cli(['read', 'fixtures/samples/demo.pcap', '--profile', 'tencent', '--json']);
+    expect(r.err).toBe('');
+    const doc = JSON.parse(r.out);
+    expect(doc.summary.verdicts.TOA_KIND_MISMATCH).toBeGreaterThan(0);
+    expect(doc.findings[0].code).toBe('KIND_MISMATCH');
+  });
+  it('--host DIR merges host findings', () => {
+    const r = cli(['read', join(dir, 'ok.pcap'), '--host', 'fixtures/hosts/no-module', '--json']);
+    const doc = JSON.parse(r.out);
+    expect(doc.input.host).toBe('fixtures/hosts/no-module');
+    expect(doc.findings.some((f: { source: string }) => f.source === 'correlation')).toBe(true);
+    expect(doc.host).toBeDefined();
+    expect(r.code).toBe(1);
+  });
+  it('npm run demo: the bundled sample shows several verdicts side by side', () => {
+    const r = cli(['read', 'fixtures/samples/demo.pcap']);
+    for (const v of [
+      'TOA_OK',
+      'TOA_MISSING',
+      'TOA_SYN_ONLY',
+      'TOA_LATE',
+      'TOA_MALFORMED',
+      'TOA_NAT64',
+      'TOA_INCONSISTENT',
+      'TOA_BAD_CHECKSUM',
+      'INCOMPLETE',
+    ])
+      expect(r.out).toContain(v);
+    expect(r.code).toBe(1);
+  });
+  it('no progress noise on stderr when it is not a terminal', () => {
+    const r = cli(['read', join(dir, 'ok.pcap'), '--json']);
+    expect(r.err).toBe('');
+  });
+});
