@@ -40,7 +40,6 @@ function chalkFor(color: boolean | undefined): ChalkInstance {
   return new Chalk({ level: color ? 1 : 0 });
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences
 const ANSI = /\x1b\[[0-9;]*m/g;
 
 /** printed width (ANSI colour codes take no room) */
