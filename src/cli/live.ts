@@ -261,7 +261,8 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
   }
 
   const why = await stopped;
-  done = true;
+  // (packets still buffered by the engine are analysed while it stops: the tail is not lost; only
+  // -c ends the sink at exactly N packets)
   for (const t of timers) clearInterval(t);
   process.removeListener('SIGINT', onSignal);
   process.removeListener('SIGTERM', onSignal);
@@ -384,5 +385,8 @@ Without a terminal (or --no-tui/--json) stdout carries one JSON object per line:
 then the report (text, or with --json the report document as the last line).
 Needs root or CAP_NET_RAW. Exit codes: 0 no error finding, 1 error findings, 2 usage/capture error.`,
     )
+    // main.ts sets exitOverride on the program after the commands exist; without it here a bad
+    // option value would exit(1) inside commander instead of the usage exit code 2
+    .exitOverride()
     .action(runLive);
 }

@@ -3,7 +3,11 @@
  * ACKs carry each TOA variant really complete in the server kernel while `live` captures on the
  * server's veth end with each engine; every injected flow must get its verdict.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCaptureFile } from '../../src/capture/reader.js';
 import {
   ADDR,
   buildFlow,
@@ -17,6 +21,7 @@ import {
   runLiveInNs,
   SCENARIOS,
   tcpdumpUnavailableReason,
+  toaOption,
 } from '../helpers/netns.js';
 
 const skipAll = liveSkipReason([capUnavailableReason()]);
@@ -83,4 +88,74 @@ describe.skipIf(skipAll !== null)('live capture in network namespaces', () => {
       expect(end.reason).toBe('5 s elapsed');
     });
   }
+
+  it('SIGINT ends with the final report and -w writes every captured packet', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'toad-live-'));
+    const pcap = join(dir, 'live.pcap');
+    const scs = SCENARIOS.slice(0, 4);
+    const flows = scs.map((sc, i) => buildFlow(env, sc, 46001 + i));
+    const run = await runLiveInNs(env, [env.serverIf, '--json', '-w', pcap], async () => {
+      await injectFlows(env, flows);
+      return 'SIGINT';
+    });
+    expect(run.signal).toBeNull();
+    expect([0, 1]).toContain(run.code);
+    const end = run.events.find((e) => e.event === 'end')!;
+    expect(end.reason).toBe('SIGINT');
+    expect(end.packets).toBeGreaterThanOrEqual(scs.length * 5);
+    expect(end.written).toBe(end.packets);
+    const verdicts = flowEvents(run).map((e) => [e.client, e.verdict]);
+    expect(verdicts.sort()).toEqual(scs.map((sc, i) => [clientOf(sc, 46001 + i), sc.expect]).sort());
+    expect(run.events.at(-1)!.schema).toBe('toa-doctor/report@1');
+    let frames = 0;
+    const summary = await readCaptureFile(pcap, () => {
+      frames++;
+    });
+    expect(frames).toBe(end.packets);
+    expect(summary.warnings).toEqual([]);
+  });
+
+  it('-c N stops after N packets', async () => {
+    const flows = SCENARIOS.slice(0, 6).map((sc, i) => buildFlow(env, sc, 46101 + i));
+    const run = await runLiveInNs(env, [env.serverIf, '--json', '-c', '12', '--duration', '20'], async () => {
+      await injectFlows(env, flows);
+    });
+    const end = run.events.find((e) => e.event === 'end')!;
+    expect(end.reason).toBe('12 packets captured');
+    expect(end.analysed).toBe(12);
+    expect(Number(end.elapsedSec)).toBeLessThan(15);
+  });
+
+  it('--profile tencent flags a kind-254 TOA as a kind mismatch', async () => {
+    const flows = [
+      buildFlow(env, { name: '200', ackOptions: toaOption(200, '203.0.113.7', 4242) }, 46201),
+      buildFlow(env, { name: '254', ackOptions: toaOption(254, '203.0.113.7', 4243) }, 46202),
+    ];
+    const run = await runLiveInNs(
+      env,
+      [env.serverIf, '--engine', 'tcpdump', '--json', '--profile', 'tencent', '--port', String(env.port)],
+      async () => {
+        await injectFlows(env, flows);
+        return 'SIGTERM';
+      },
+    );
+    expect(run.stderr).toContain(`filter 'tcp and port ${env.port}'`);
+    const v = new Map(flowEvents(run).map((e) => [e.client, e.verdict]));
+    expect(v.get(`${ADDR.client4}:46201`)).toBe('TOA_OK');
+    expect(v.get(`${ADDR.client4}:46202`)).toBe('TOA_KIND_MISMATCH');
+    expect(run.events.find((e) => e.event === 'end')!.reason).toBe('SIGTERM');
+  });
+
+  it('--no-tui prints NDJSON events, then the text report', async () => {
+    const flows = [buildFlow(env, SCENARIOS[0]!, 46301)];
+    const run = await runLiveInNs(env, [env.serverIf, '--no-tui', '--duration', '3'], async () => {
+      await injectFlows(env, flows);
+    });
+    const lines = run.stdout.trimEnd().split('\n');
+    const firstText = lines.findIndex((l) => !l.startsWith('{'));
+    expect(firstText).toBeGreaterThan(0);
+    expect(lines.slice(0, firstText).map((l) => JSON.parse(l).event)).toEqual(['start', 'flow', 'end']);
+    expect(lines.slice(firstText).join('\n')).toMatch(/\S/);
+    expect(lines.slice(firstText).every((l) => !l.startsWith('{"event"'))).toBe(true);
+  });
 });

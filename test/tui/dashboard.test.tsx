@@ -5,6 +5,12 @@ import { createStore } from '../../src/tui/store.js';
 import { flow, model } from './fixtures.js';
 
 const tick = () => new Promise((r) => setTimeout(r, 30));
+/** wait until the last frame satisfies `ok` (renders are asynchronous; a busy machine is slow) */
+async function until(frame: () => string, ok: (f: string) => boolean, ms = 3000): Promise<string> {
+  const end = Date.now() + ms;
+  while (!ok(frame()) && Date.now() < end) await tick();
+  return frame();
+}
 // ANSI-free frames
 const plain = (s: string | undefined) => (s ?? '').replace(/\x1b\[[0-9;]*m/g, '');
 
@@ -67,45 +73,44 @@ describe('Dashboard', () => {
     const r = mount(model([]));
     expect(r.frame()).toContain('no flows yet');
     r.store.set(model([flow('TOA_SYN_ONLY', { toaOn: ['syn'] })]));
-    await tick();
-    expect(r.frame()).toContain('SYN-ONLY 1');
+    expect(await until(r.frame, (f) => f.includes('SYN-ONLY 1'))).toContain('SYN-ONLY 1');
     r.stdin.write('?');
-    await tick();
-    expect(r.frame()).toContain('Keys');
-    expect(r.frame()).toContain('cycle the verdict filter');
+    const help = await until(r.frame, (f) => f.includes('Keys'));
+    expect(help).toContain('Keys');
+    expect(help).toContain('cycle the verdict filter');
     r.stdin.write('?');
-    await tick();
-    expect(r.frame()).not.toContain('cycle the verdict filter');
+    const back = await until(r.frame, (f) => !f.includes('cycle the verdict filter'));
+    expect(back).not.toContain('cycle the verdict filter');
+    expect(back).toContain('SYN-ONLY 1');
   });
 
   it('filters by verdict with v, sorts with s, pauses with p, quits with q', async () => {
     const r = mount(model([flow('TOA_OK', { cport: 42001 }), flow('TOA_MISSING', { cport: 42002 })]));
     r.stdin.write('v'); // first verdict present: TOA_OK
-    await tick();
-    expect(r.frame()).toContain('42001');
-    expect(r.frame()).not.toContain('42002');
-    expect(r.frame()).toContain('v filter: OK');
+    let f = await until(r.frame, (x) => x.includes('v filter: OK'));
+    expect(f).toContain('42001');
+    expect(f).not.toContain('42002');
     r.stdin.write('v'); // TOA_MISSING
-    await tick();
-    expect(r.frame()).toContain('42002');
-    expect(r.frame()).not.toContain('42001');
+    f = await until(r.frame, (x) => x.includes('v filter: MISSING'));
+    expect(f).toContain('42002');
+    expect(f).not.toContain('42001');
     r.stdin.write('v'); // all
-    await tick();
-    expect(r.frame()).toContain('v filter: all');
+    f = await until(r.frame, (x) => x.includes('v filter: all'));
+    expect(f).toContain('42001');
+    expect(f).toContain('42002');
     r.stdin.write('s');
-    await tick();
-    expect(r.frame()).toContain('s sort: newest');
+    expect(await until(r.frame, (x) => x.includes('s sort: newest'))).toContain('s sort: newest');
     r.stdin.write('p');
-    await tick();
-    expect(r.frame()).toContain('[PAUSED]');
+    expect(await until(r.frame, (x) => x.includes('[PAUSED]'))).toContain('[PAUSED]');
     r.store.set(model([flow('TOA_MALFORMED')]));
+    await tick();
     await tick();
     expect(r.frame()).not.toContain('MALFORMED');
     r.stdin.write('p');
-    await tick();
-    expect(r.frame()).toContain('MALFORMED');
+    expect(await until(r.frame, (x) => x.includes('MALFORMED'))).toContain('MALFORMED');
     r.stdin.write('q');
-    await tick();
+    const end = Date.now() + 3000;
+    while (r.onQuit.mock.calls.length === 0 && Date.now() < end) await tick();
     expect(r.onQuit).toHaveBeenCalledTimes(1);
   });
 
@@ -117,14 +122,14 @@ describe('Dashboard', () => {
     expect(r.frame()).toContain('50000');
     expect(r.frame()).not.toContain('50059');
     r.stdin.write('G');
-    await tick();
+    await until(r.frame, (f) => f.includes('50059'));
     expect(r.frame()).toContain('50059');
     expect(r.frame()).not.toMatch(/:50000\b/);
     for (let i = 0; i < 60; i++) r.stdin.write('k');
-    await tick();
+    await until(r.frame, (f) => /›\S*\s*203\.0\.113\.7:4242\s+←\s+198\.18\.0\.100:50000/.test(f));
     expect(r.frame()).toMatch(/›\S*\s*203\.0\.113\.7:4242\s+←\s+198\.18\.0\.100:50000/);
     r.stdin.write('\u001B[B'); // down arrow
-    await tick();
+    await until(r.frame, (f) => /›\S*\s*203\.0\.113\.7:4242\s+←\s+198\.18\.0\.100:50001/.test(f));
     expect(r.frame()).toMatch(/›\S*\s*203\.0\.113\.7:4242\s+←\s+198\.18\.0\.100:50001/);
   });
 

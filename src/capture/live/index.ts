@@ -23,31 +23,40 @@ export { CapEngine, findTcpdump, loadCap, TcpdumpEngine };
 
 export const ENGINE_CHOICES: EngineChoice[] = ['auto', 'cap', 'tcpdump'];
 
+export interface EngineProbes {
+  loadCap: () => Promise<unknown>;
+  findTcpdump: () => string | null;
+}
+
+const PROBES: EngineProbes = { loadCap, findTcpdump: () => findTcpdump() };
+
 /** Pick an engine; throws the CaptureError that says what to install when none can run. */
-export async function selectEngine(choice: EngineChoice, opts: LiveCaptureOptions): Promise<EngineSelection> {
+export async function selectEngine(
+  choice: EngineChoice,
+  opts: LiveCaptureOptions,
+  probes: EngineProbes = PROBES,
+): Promise<EngineSelection> {
   if (choice === 'cap') {
-    await loadCap();
+    await probes.loadCap();
     return { engine: new CapEngine(opts), reason: 'requested with --engine cap' };
   }
   if (choice === 'tcpdump') {
-    const bin = findTcpdump();
+    const bin = probes.findTcpdump();
     const engine = new TcpdumpEngine(opts, bin);
     return { engine, reason: `requested with --engine tcpdump${bin ? ` (${bin})` : ''}` };
   }
   let capReason: string;
   try {
-    await loadCap();
+    await probes.loadCap();
     return { engine: new CapEngine(opts), reason: 'auto: the cap module (libpcap) loaded' };
   } catch (err) {
-    capReason = (err as CaptureError).message.replace(
-      /^the cap engine (is not available|cannot load libpcap) /,
-      '',
-    );
+    const msg = (err as CaptureError).message ?? String(err);
+    capReason = /\((.*)\)$/.exec(msg)?.[1] ?? msg;
   }
-  const bin = findTcpdump();
+  const bin = probes.findTcpdump();
   if (!bin) throw noEngine(capReason);
   return {
     engine: new TcpdumpEngine(opts, bin),
-    reason: `auto: cap unavailable ${capReason}; using ${bin}`,
+    reason: `auto: cap unavailable (${capReason}); using ${bin}`,
   };
 }

@@ -81,6 +81,10 @@ export class TcpdumpEngine implements LiveEngine {
   private child: ChildProcess | null = null;
   private parser: StreamParser;
   private stderrText = '';
+  private stderrPartial = '';
+  /** complete statistics reports seen on stderr (each ends with its 'dropped by kernel' part) */
+  private statsSeq = 0;
+  private received: number | null = null;
   private ready = false;
   private exited = false;
   private stdoutDone: Promise<void> = Promise.resolve();
@@ -155,14 +159,15 @@ export class TcpdumpEngine implements LiveEngine {
         reject(err.code === 'ENOENT' ? tcpdumpMissing() : err);
       });
       child.stderr!.on('data', (d: Buffer) => {
-        this.stderrText += d.toString();
+        const text = d.toString();
+        this.stderrText += text;
         if (this.stderrText.length > 65536) this.stderrText = this.stderrText.slice(-16384);
+        this.absorbLines(text);
         if (!this.ready && /listening on /.test(this.stderrText)) {
           this.ready = true;
           clearTimeout(timer);
           resolve();
         }
-        if (this.ready) this.absorbStats();
       });
       child.on('close', async (code) => {
         clearTimeout(timer);
@@ -171,7 +176,6 @@ export class TcpdumpEngine implements LiveEngine {
           return;
         }
         if (!this.stopping) {
-          this.absorbStats();
           await this.stdoutDone;
           this.endedCb?.(
             this.failure ??
@@ -207,17 +211,60 @@ export class TcpdumpEngine implements LiveEngine {
     return (lines[lines.length - 1] ?? '').replace(/^tcpdump:\s*/, '');
   }
 
-  private absorbStats(): void {
-    const s = parseTcpdumpStats(this.stderrText);
-    if (s.kernelDrops !== null) this.kernelDrops = s.kernelDrops;
-    if (s.ifDrops !== null) this.ifDrops = s.ifDrops;
-    if (s.captured !== null) this.captured = s.captured;
+  /** statistics lines as they arrive (the exit block has one figure per line; SIGUSR1 all on one) */
+  private absorbLines(text: string): void {
+    const lines = (this.stderrPartial + text).split('\n');
+    this.stderrPartial = lines.pop() ?? '';
+    for (const line of lines) {
+      const s = parseTcpdumpStats(line);
+      if (s.captured !== null) this.captured = s.captured;
+      if (s.received !== null) this.received = s.received;
+      if (s.ifDrops !== null) this.ifDrops = s.ifDrops;
+      if (s.kernelDrops !== null) {
+        this.kernelDrops = s.kernelDrops;
+        this.statsSeq++;
+      }
+    }
   }
 
   private fail(err: Error): void {
     if (this.failure) return;
     this.failure = err;
     this.child?.kill('SIGTERM');
+  }
+
+  /**
+   * Not in immediate mode (it costs tcpdump 40% of its packet rate), libpcap hands packets over one
+   * ring block at a time, up to tcpdump's 1 s timeout late, and a SIGINT drops the block not yet
+   * handed over: the tail. So before stopping, ask for the counters until everything the kernel
+   * accepted was read (captured + dropped >= received), at most ~1.3 s.
+   */
+  private async drainRing(): Promise<void> {
+    if (process.platform !== 'linux' || !this.child || !this.ready) return;
+    const deadline = Date.now() + 1300;
+    while (Date.now() < deadline && !this.exited) {
+      if (!(await this.freshStats(200))) return;
+      if (this.received === null || this.captured === null) return;
+      if (this.captured + (this.kernelDrops ?? 0) >= this.received) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** SIGUSR1 and wait for the next statistics report on stderr (false on timeout). */
+  private freshStats(timeoutMs: number): Promise<boolean> {
+    const child = this.child;
+    if (!child || this.exited) return Promise.resolve(false);
+    const before = this.statsSeq;
+    child.kill('SIGUSR1');
+    return new Promise((resolve) => {
+      const start = Date.now();
+      const check = () => {
+        if (this.statsSeq > before) resolve(true);
+        else if (Date.now() - start > timeoutMs || this.exited) resolve(false);
+        else setTimeout(check, 5);
+      };
+      check();
+    });
   }
 
   /** Ask tcpdump for its counters now (SIGUSR1 on Linux); they arrive on stderr shortly. */
@@ -244,13 +291,14 @@ export class TcpdumpEngine implements LiveEngine {
     this.stopping = true;
     const child = this.child;
     if (child && !this.exited) {
+      await this.drainRing();
       child.kill('SIGINT');
       const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await this.exitDone;
       clearTimeout(killer);
     }
     await this.stdoutDone;
-    this.absorbStats();
+    if (this.stderrPartial) this.absorbLines('\n');
     if (this.failure) throw this.failure;
     let summary: CaptureSummary;
     try {
