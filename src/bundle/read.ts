@@ -52,6 +52,8 @@ export interface OpenedBundle {
   hostDir: string | null;
   /** the report.json written when the bundle was made (parsed), null if absent/unreadable */
   report: unknown | null;
+  /** analysis settings the bundled report used (profile, --lb), null when not recorded */
+  analysis: { profile: string; lb: string[] } | null;
   problems: BundleProblem[];
   /** one line: which host, when, how it was made */
   description: string;
@@ -334,6 +336,15 @@ export async function readBundle(path: string): Promise<OpenedBundle> {
     capture,
     hostDir,
     report,
+    analysis:
+      manifest?.analysis &&
+      typeof manifest.analysis.profile === 'string' &&
+      Array.isArray(manifest.analysis.lb)
+        ? {
+            profile: manifest.analysis.profile,
+            lb: manifest.analysis.lb.filter((x) => typeof x === 'string'),
+          }
+        : null,
     problems,
     description: describe(path, manifest),
     analysable,
