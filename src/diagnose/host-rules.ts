@@ -87,7 +87,7 @@ export const HOST_FINDING_CODES: HostFindingCode[] = [
   { code: 'HOST_TOA_MISMATCH_SEEN', severity: 'info', title: 'getname_toa_mismatch is non-zero' },
   {
     code: 'HOST_TOA_BYPASS',
-    severity: 'warning',
+    severity: 'varies',
     title: "Another kernel user owns sockets' sk_user_data (sockmap, Cilium, kTLS...)",
   },
   {
