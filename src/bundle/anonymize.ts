@@ -396,6 +396,29 @@ export function anonymizeKernelHex(text: string, endian: Endianness, ip: IpAnony
   });
 }
 
+/**
+ * Anonymize a CIDR ('10.0.0.0/8', '2001:db8::/32', or a bare address). Prefix preservation means every
+ * address of the original network maps into the returned network, so `--lb` lists keep working on
+ * anonymized data. Host bits are zeroed.
+ */
+export function mapCidr(cidr: string, ip: IpAnonymizer): string {
+  const [addr, len] = cidr.trim().split('/') as [string, string | undefined];
+  const mapped = ip.mapText(addr);
+  if (mapped === null) return cidr;
+  if (len === undefined || !/^\d+$/.test(len)) return mapped;
+  const n = Number(len);
+  if (isIPv4(mapped)) {
+    const mask = n <= 0 ? 0 : n >= 32 ? 0xffffffff : (0xffffffff << (32 - n)) >>> 0;
+    return `${v4ToText((v4FromText(mapped) & mask) >>> 0)}/${n}`;
+  }
+  const b = Buffer.from(parseV6(mapped)!);
+  for (let i = 0; i < 16; i++) {
+    const keep = Math.max(0, Math.min(8, n - i * 8));
+    b[i] = b[i]! & ((0xff << (8 - keep)) & 0xff);
+  }
+  return `${formatV6(b)}/${n}`;
+}
+
 /** Replace a host name (and its short form) wherever it appears as a word. */
 export function replaceHostname(text: string, hostname: string | null, pseudonym: string): string {
   if (!hostname || hostname.length < 3) return text;

@@ -17,7 +17,14 @@ import { createDecodedPacket, decodePacket } from '../decode/index.js';
 import type { CollectOptions } from '../host/collect.js';
 import { collectHost, writeHostSnapshot } from '../host/index.js';
 import type { HostSnapshot } from '../host/types-host.js';
-import { anonymizeText, deriveKey, IpAnonymizer, type KeySource, replaceHostname } from './anonymize.js';
+import {
+  anonymizeText,
+  deriveKey,
+  IpAnonymizer,
+  type KeySource,
+  mapCidr,
+  replaceHostname,
+} from './anonymize.js';
 import { CaptureAnonymizer } from './anonymize-capture.js';
 import { anonymizeHostDir } from './anonymize-host.js';
 import {
@@ -50,6 +57,8 @@ export type AnalyzeFn = (input: {
   bundle: string;
   capture: string | null;
   hostDir: string | null;
+  /** analysisOptions, with --lb networks anonymized like the addresses when anonymizing */
+  analysis: { profile: string; lb: string[] } | null;
 }) => Promise<AnalysisOutput>;
 
 /** Addresses anonymization keeps as they are (manifest and README). */
@@ -434,6 +443,12 @@ async function build(
         droppedNonTcp: capAnon?.stats.droppedNotTcp ?? 0,
       }
     : undefined;
+  const analysisOptions = o.analysisOptions
+    ? {
+        profile: o.analysisOptions.profile,
+        lb: ip ? o.analysisOptions.lb.map((c) => mapCidr(c, ip)) : o.analysisOptions.lb,
+      }
+    : null;
   const writeManifest = async (): Promise<BundleManifest> => {
     const files = (await listFiles(stage)).filter((f) => f !== 'manifest.json');
     const manifest: BundleManifest = {
@@ -446,7 +461,7 @@ async function build(
       endedAt: ended.toISOString(),
       anonymized: !!ip,
       ...(anonInfo ? { anonymization: anonInfo } : {}),
-      ...(o.analysisOptions ? { analysis: o.analysisOptions } : {}),
+      ...(analysisOptions ? { analysis: analysisOptions } : {}),
       capture: capInfo,
       notes: manifestNotes,
       members: await hashMembers(stage, files),
@@ -473,6 +488,7 @@ async function build(
         bundle: provisional,
         capture: cap.writer ? capPath : null,
         hostDir: before ? join(stage, 'host') : join(stage, 'host/after'),
+        analysis: analysisOptions,
       });
       // temp directories (staging, provisional archive, read's unpack dir) never reach the report
       const readTmp = new RegExp(`${escapeRegExp(tmpdir())}/toa-doctor-read-[A-Za-z0-9]+/?`, 'g');

@@ -60,10 +60,11 @@ function seconds(v: string | undefined): number | undefined {
  * what `toa-doctor read BUNDLE` will compute from the final one.
  */
 function analysisFor(profile: ProfileName, lb: string[]): AnalyzeFn {
-  return async ({ bundle }): Promise<AnalysisOutput> => {
+  return async ({ bundle, analysis }): Promise<AnalysisOutput> => {
     const json: string[] = [];
     const md: string[] = [];
-    const base = { profile, lb, toolVersion: toolVersion(), color: false };
+    // anonymized bundles carry anonymized --lb networks (prefix preservation keeps them valid)
+    const base = { profile, lb: analysis?.lb ?? lb, toolVersion: toolVersion(), color: false };
     const r = await runRead([bundle], { ...base, format: 'json', flows: 'all', write: (c) => json.push(c) });
     await runRead([bundle], { ...base, format: 'markdown', flows: 'problems', write: (c) => md.push(c) });
     const errors = r.findings.filter((f) => f.severity === 'error').length;

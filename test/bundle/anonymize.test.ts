@@ -6,6 +6,7 @@ import {
   deriveKey,
   formatV6,
   IpAnonymizer,
+  mapCidr,
   mapProcHex,
   parseV6,
   replaceHostname,
@@ -178,6 +179,25 @@ describe('special addresses (default mode)', () => {
           broken.push(`/24 ${i} ${j}`);
       }
     expect(broken).toEqual([]);
+  });
+});
+
+describe('CIDRs', () => {
+  const a = new IpAnonymizer(REF_KEY);
+  it('maps every address of a network into the mapped network (IPv4 and IPv6)', () => {
+    const n4 = mapCidr('203.0.113.0/24', a);
+    expect(n4).toMatch(/^\d+\.\d+\.\d+\.0\/24$/);
+    const p4 = n4.split('.').slice(0, 3).join('.');
+    for (const h of [0, 1, 77, 255]) expect(a.mapText(`203.0.113.${h}`)!.startsWith(`${p4}.`)).toBe(true);
+    const n6 = mapCidr('2001:db8:77::/48', a);
+    expect(n6.endsWith('/48')).toBe(true);
+    const net = parseV6(n6.split('/')[0]!)!;
+    for (const x of ['2001:db8:77::1', '2001:db8:77:ffff::9']) {
+      const m = parseV6(a.mapText(x)!)!;
+      expect(m.subarray(0, 6).equals(net.subarray(0, 6))).toBe(true);
+    }
+    expect(mapCidr('10.0.0.5', a)).toBe(a.mapText('10.0.0.5'));
+    expect(mapCidr('not-an-address/8', a)).toBe('not-an-address/8');
   });
 });
 

@@ -106,6 +106,22 @@ describe('bundle and read through the CLI', () => {
     expect(rep.input.bundle?.description).toMatch(/from host host-[0-9a-f]{8}.*addresses anonymized/);
   });
 
+  it('--lb still works on an anonymized bundle (networks are mapped like the addresses)', () => {
+    const lb = ['--lb', '198.51.100.0/24'];
+    const out = join(dir, 'anon-lb.tar.gz');
+    const r = cli(['bundle', '--from-pcap', pcap, '--root', FIXTURE_ROOT, '--anonymize', ...lb, '-o', out]);
+    expect(r.code, r.stderr).toBe(1);
+    const rawLb = JSON.parse(cli(['read', pcap, '--json', ...lb]).stdout) as Report;
+    expect(findingKey(rawLb, ['capture'])).toContain('TOA_FROM_OUTSIDE_LB warning 2');
+    const a = JSON.parse(
+      spawnSync('tar', ['xzf', out, '-O', 'report.json'], { encoding: 'utf8' }).stdout,
+    ) as Report;
+    expect(findingKey(a, ['capture'])).toEqual(findingKey(rawLb, ['capture']));
+    const m = JSON.parse(spawnSync('tar', ['xzf', out, '-O', 'manifest.json'], { encoding: 'utf8' }).stdout);
+    expect(m.analysis.lb[0]).toMatch(/^\d+\.\d+\.\d+\.0\/24$/);
+    expect(JSON.stringify(m)).not.toContain('198.51.100');
+  });
+
   it('a bundle with a missing member names it and still reports', async () => {
     const out = join(dir, 'missing.tar.gz');
     await editArchive(await readFile(bundle), out, (m) => m.delete('host/after/proc/net/toa_stats'));
