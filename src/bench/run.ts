@@ -537,29 +537,85 @@ async function profileNode(c: Case, o: BenchOptions): Promise<{ totalMs: number;
   return topSelfTime(join(dir, f[0]!), 15);
 }
 
-async function liveProbe(log: (s: string) => void): Promise<unknown> {
-  const candidates = [join(ROOT, 'dist', 'capture', 'live', 'rate-probe.js')];
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) {
+interface LiveEngineRate {
+  maxZeroLossPps: number | null;
+  steps: Array<{ sentPps?: number; zeroLoss?: boolean }>;
+  skipped?: string;
+}
+interface LiveProbeResult {
+  engines: Record<string, LiveEngineRate | undefined>;
+  notes?: string[];
+}
+
+function stepsNote(er: LiveEngineRate | null): string | undefined {
+  if (!er) return undefined;
+  const steps = er.steps
+    .map((st) => `${Math.round((st.sentPps ?? 0) / 1000)}k ${st.zeroLoss ? 'ok' : 'LOSS'}`)
+    .join(', ');
+  const parts = [steps ? `sent pps: ${steps}` : '', er.skipped ? `stopped: ${er.skipped.slice(0, 160)}` : ''];
+  return parts.filter(Boolean).join('; ') || undefined;
+}
+
+/** Runs the live area's rate probe (runLiveRateProbe in dist/capture/live/rate-probe.js) if present. */
+async function liveProbe(log: (s: string) => void): Promise<{ doc: unknown; rows: CaseResult[] }> {
+  const found = join(ROOT, 'dist', 'capture', 'live', 'rate-probe.js');
+  const row = (engine: string, er: LiveEngineRate | null, note?: string): CaseResult => {
+    const target: Target | null = engine === 'tcpdump' ? { pps: 200_000 } : null;
+    const pps = er?.maxZeroLossPps ?? null;
+    const skipped = !er || er.skipped !== undefined;
+    return {
+      id: `live-${engine}`,
+      label: `live --engine ${engine}: max zero-loss rate`,
+      file: 'veth',
+      kind: 'cli',
+      command: `runLiveRateProbe({engines: ['${engine}']})`,
+      packets: 0,
+      wallSec: null,
+      innerSec: null,
+      pps,
+      ppsExclStartup: null,
+      cpuSec: null,
+      ppsCpu: null,
+      judgedOn: 'wall',
+      peakRssMB: null,
+      target,
+      result:
+        skipped && pps === null
+          ? 'N/A'
+          : target
+            ? pps !== null && pps >= target.pps!
+              ? 'PASS'
+              : 'MISS'
+            : 'INFO',
+      note: note ?? stepsNote(er),
+      runs: er ? er.steps.length : 0,
+      load1: Math.round(loadavg()[0]! * 100) / 100,
+    };
+  };
+  if (!existsSync(found)) {
     log('live rate probe: not available (no src/capture/live/rate-probe.ts in this build)');
-    return { available: false };
+    return { doc: { available: false }, rows: [row('tcpdump', null, 'rate probe not available')] };
   }
   try {
     const m = (await import(pathToFileURL(found).href)) as Record<string, unknown>;
-    const fn = (m.runRateProbe ?? m.rateProbe ?? m.probe ?? m.default) as
-      | ((opts?: object) => Promise<unknown>)
+    const fn = (m.runLiveRateProbe ?? m.runRateProbe ?? m.default) as
+      | ((opts?: { log?: (s: string) => void }) => Promise<LiveProbeResult>)
       | undefined;
     if (typeof fn !== 'function') {
-      log(`live rate probe: ${relative(ROOT, found)} exports no runRateProbe/rateProbe/default function`);
-      return { available: false, exports: Object.keys(m) };
+      log(`live rate probe: ${relative(ROOT, found)} exports no runLiveRateProbe function`);
+      return { doc: { available: false, exports: Object.keys(m) }, rows: [] };
     }
-    log('live rate probe: running ...');
-    const r = await fn({ log });
-    log(`live rate probe result: ${JSON.stringify(r)}`);
-    return { available: true, result: r };
+    log('live rate probe: running (injects on a veth pair inside private network namespaces) ...');
+    const r = await fn({ log: (l) => log(`  ${l}`) });
+    for (const n of r.notes ?? []) log(`  note: ${n}`);
+    const rows = Object.entries(r.engines).map(([engine, er]) => row(engine, er ?? null));
+    return { doc: { available: true, result: r }, rows };
   } catch (err) {
     log(`live rate probe failed: ${(err as Error).message}`);
-    return { available: true, error: (err as Error).message };
+    return {
+      doc: { available: true, error: (err as Error).message },
+      rows: [row('tcpdump', null, `probe failed: ${(err as Error).message}`)],
+    };
   }
 }
 
@@ -767,7 +823,11 @@ export async function runBench(o: BenchOptions): Promise<void> {
   let verify: unknown = null;
   if (o.verify) verify = await verifyRead(main, o, log);
   let live: unknown = null;
-  if (o.live) live = await liveProbe(log);
+  if (o.live) {
+    const lp = await liveProbe(log);
+    live = lp.doc;
+    results.push(...lp.rows);
+  }
 
   log('');
   log(renderTable(results));
