@@ -17,12 +17,21 @@ import {
   selectEngine,
   type TcpdumpEngine,
 } from '../capture/live/index.js';
-import type { Frame } from '../capture/types.js';
+import type { CaptureSummary, Frame } from '../capture/types.js';
 import { PcapWriter } from '../capture/writer.js';
+import { diagnose } from '../diagnose/index.js';
 import { Analyzer } from '../flow/analyzer.js';
-import type { AnalyzerSnapshot } from '../flow/result.js';
+import type { AnalysisResult } from '../flow/result.js';
 import { type FlowRecord, PROFILES, type ProfileName } from '../flow/types.js';
-import { type HostEvidence, loadHostDir } from '../host/index.js';
+import {
+  buildEvidence,
+  collectHost,
+  type HostEvidence,
+  type HostSnapshot,
+  loadHostDir,
+} from '../host/index.js';
+import { buildReport, type ReportInput } from '../report/build.js';
+import { renderText } from '../report/text.js';
 import { EXIT, UserError } from './errors.js';
 
 export interface LiveOptions {
@@ -40,6 +49,7 @@ export interface LiveOptions {
   hostDir?: string;
   hostRoot?: string;
   hostPoll?: boolean;
+  color?: boolean;
   promisc?: boolean;
   buffer?: string;
   maxFlows?: string;
@@ -242,6 +252,11 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
     );
   }
 
+  // host evidence over the capture: a full look at start and at the end (deltas between them)
+  const hostRoot =
+    o.hostPoll === false || hostEvidence ? null : (o.hostRoot ?? (mode === 'tui' ? '/' : null));
+  const polledHost = hostRoot ? startHostEvidence(hostRoot) : null;
+
   let dashboard: { stop(): Promise<void> } | null = null;
   if (mode === 'tui') {
     const { startDashboard } = await import('../tui/run.js');
@@ -255,7 +270,7 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
       warnings,
       startedAt: t0,
       hostEvidence,
-      hostRoot: o.hostPoll === false || hostEvidence ? null : (o.hostRoot ?? '/'),
+      hostRoot,
       onQuit: () => requestStop('q pressed'),
     });
   }
@@ -298,53 +313,93 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
       kernelDrops: stats.kernelDrops,
       written: o.write ? (w?.packets ?? 0) : undefined,
     });
-  const input: FinalReportInput = {
+  if (polledHost) hostEvidence = await polledHost.finish();
+  const report = await finalReport({
     analysis,
     summary: result?.summary ?? null,
-    captureWarnings: result?.warnings ?? [],
-    extraWarnings: warnings,
     host: hostEvidence,
+    hostDir: o.hostDir ?? (hostEvidence ? hostEvidence.source : null),
     lb: o.lb ?? [],
     profile: o.profile as ProfileName,
-    iface,
-    engine: engine.name,
-    kernelDrops: stats.kernelDrops,
-  };
-  const report = await finalReport(input);
-  process.stdout.write(o.json ? `${JSON.stringify(report.json)}\n` : report.text);
+    json: !!o.json,
+    color: o.color !== false && mode === 'tui',
+  });
+  process.stdout.write(report.output);
   process.removeListener('SIGINT', abort);
-  process.exitCode = report.hasErrors ? EXIT.FINDINGS : EXIT.OK;
+  process.exitCode = report.exitCode === 1 ? EXIT.FINDINGS : EXIT.OK;
 }
 
 interface FinalReportInput {
-  analysis: ReturnType<Analyzer['finish']>;
-  summary: EngineResult['summary'] | null;
-  captureWarnings: EngineResult['warnings'];
-  extraWarnings: string[];
+  analysis: AnalysisResult;
+  summary: CaptureSummary | null;
   host: HostEvidence | null;
+  hostDir: string | null;
   lb: string[];
   profile: ProfileName;
-  iface: string;
-  engine: string;
-  kernelDrops: number | null;
+  json: boolean;
+  color: boolean;
 }
 
-/** The report `read` prints, built from the live analysis. TEMPORARY until src/report lands. */
-async function finalReport(
-  i: FinalReportInput,
-): Promise<{ json: unknown; text: string; hasErrors: boolean }> {
-  const st = i.analysis.stats;
-  const json = { schema: 'toa-doctor/report@1', live: { iface: i.iface, engine: i.engine }, stats: st };
-  const lines = [`${st.flows} flows, ${st.packets} packets`];
-  for (const [v, n] of Object.entries(st.verdicts)) if (n) lines.push(`  ${v} ${n}`);
-  return { json, text: `${lines.join('\n')}\n`, hasErrors: false };
+/** At most this many flows in the one-line JSON report (the flow events carry every flow). */
+const JSON_REPORT_FLOWS = 100_000;
+
+/**
+ * The report `read` prints for a file, from the live analysis: the same diagnose → buildReport →
+ * renderText chain as runRead (which takes files, not an analysis).
+ */
+async function finalReport(i: FinalReportInput): Promise<{ output: string; exitCode: 0 | 1 }> {
+  const captures = i.summary ? [i.summary] : [];
+  const findings = diagnose(i.analysis, {
+    lb: i.lb,
+    profile: i.profile,
+    host: i.host ?? undefined,
+    captures,
+  });
+  let hostJson: Record<string, unknown> | null = null;
+  let hostText: string | undefined;
+  if (i.host) {
+    const h = await import('../report/host.js');
+    const { diagnoseHost } = await import('../diagnose/host-rules.js');
+    if (i.json) hostJson = h.hostToJson(i.host, diagnoseHost(i.host), {});
+    else hostText = h.renderHostText(i.host, [], { color: i.color, showInfo: false });
+  }
+  const input: ReportInput = {
+    result: i.analysis,
+    findings,
+    captures,
+    flows: 'problems',
+    hostDir: i.hostDir,
+    hostJson,
+  };
+  if (i.json) {
+    const doc = buildReport({ ...input, flowLimit: JSON_REPORT_FLOWS });
+    return { output: `${JSON.stringify(doc)}\n`, exitCode: doc.summary.exitCode };
+  }
+  const maxRows = 50;
+  const doc = buildReport({ ...input, flowLimit: maxRows + 1 });
+  const width = Math.max(60, Math.min(160, process.stdout.columns ?? 100));
+  return {
+    output: renderText(doc, { color: i.color, width, maxRows, hostText }),
+    exitCode: doc.summary.exitCode,
+  };
+}
+
+/** collectHost at start; finish() collects again and builds before/after evidence. */
+function startHostEvidence(root: string): { finish(): Promise<HostEvidence | null> } {
+  const before: Promise<HostSnapshot | null> = collectHost(root).catch(() => null);
+  return {
+    async finish() {
+      const b = await before;
+      const after = await collectHost(root).catch(() => null);
+      if (!after) return null;
+      return buildEvidence(root, after, b);
+    },
+  };
 }
 
 function engineStatsFallback(engine: LiveEngine) {
   return engine.stats();
 }
-
-export type { AnalyzerSnapshot };
 
 export function register(program: Command): void {
   program
@@ -371,8 +426,10 @@ export function register(program: Command): void {
     .option('--no-tui', 'no dashboard: NDJSON flow events, then the text report')
     .option('--json', 'no dashboard: NDJSON flow events, then the JSON report on one line')
     .option('--host-dir <dir>', 'host snapshot directory for the host panel and the report (no polling)')
-    .option('--no-host-poll', 'do not poll this host (modules, toa_stats, dmesg) for the dashboard')
-    .addOption(new Option('--host-root <dir>', 'poll this root instead of / (tests)').hideHelp())
+    .option('--host-poll', 'look at this host (modules, toa_stats, dmesg) also without the dashboard')
+    .option('--no-host-poll', 'do not look at this host (default with the dashboard: poll and report it)')
+    .addOption(new Option('--host-root <dir>', 'look at this root instead of / (tests)').hideHelp())
+    .option('--no-color', 'no colours in the final text report')
     .option('--promisc', 'promiscuous mode (needs CAP_NET_ADMIN; the cap engine always uses it)')
     .option('--buffer <MiB>', 'kernel capture buffer size (default 64)')
     .option('--max-flows <n>', 'flow table cap (default 1,000,000)')
