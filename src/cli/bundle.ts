@@ -84,7 +84,7 @@ function progressLine(p: BundleProgress, iface: string | undefined): string {
       return 'collecting host evidence (before)...';
     case 'capture':
       return p.remainingS !== null
-        ? `${iface ? `capturing on ${iface}` : 'waiting'}: ${Math.ceil(p.remainingS)}s left, ${p.packetsSeen} packets (${p.packetsWritten} kept), ${p.flows} flows — Ctrl-C ends early`
+        ? `${iface ? `capturing on ${iface}` : 'waiting'}: ${Math.ceil(p.remainingS)}s left, ${p.packetsSeen} packets (${p.packetsWritten} kept), ${p.flows} flows; Ctrl-C stops`
         : `reading capture: ${p.packetsSeen} packets (${p.packetsWritten} kept), ${p.flows} flows`;
     case 'host-after':
       return 'collecting host evidence (after)...';
@@ -127,7 +127,7 @@ export async function runBundle(o: BundleCliOptions, argv: string[] = process.ar
       onEnded: (cb) => engine.onEnded(cb),
     };
     process.stderr.write(
-      `toa-doctor: bundle: capturing with ${engine.name} (${reason}), filter '${filter}'\n`,
+      `toa-doctor: bundle: capture engine ${engine.name} (${reason})\n`,
     );
   } else if (ports.length && !o.fromPcap) {
     throw new UserError('--port narrows the capture: give -i IFACE (or --from-pcap FILE)');
