@@ -126,9 +126,7 @@ export async function runBundle(o: BundleCliOptions, argv: string[] = process.ar
       stop: async () => ({ kernelDrops: (await engine.stop()).kernelDrops }),
       onEnded: (cb) => engine.onEnded(cb),
     };
-    process.stderr.write(
-      `toa-doctor: bundle: capture engine ${engine.name} (${reason})\n`,
-    );
+    process.stderr.write(`toa-doctor: bundle: capture engine ${engine.name} (${reason})\n`);
   } else if (ports.length && !o.fromPcap) {
     throw new UserError('--port narrows the capture: give -i IFACE (or --from-pcap FILE)');
   }
