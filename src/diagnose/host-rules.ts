@@ -756,7 +756,8 @@ function countersSingle(ev: HostEvidence, out: Finding[]): void {
   if (c.ip6Alloc !== null && c.ip6Free !== null && !ev.deltas) {
     const gap = c.ip6Alloc - c.ip6Free;
     const sockets = s.listeners.otherSockets.ipv4 + s.listeners.otherSockets.ipv6;
-    const socketsKnown = (s.listeners.tcp || s.listeners.tcp6) && !s.container.inContainer;
+    const socketsKnown =
+      (s.listeners.tcp || s.listeners.tcp6) && !s.container.inContainer && !s.listeners.truncated;
     if (gap > 0 && socketsKnown && gap > sockets)
       out.push(
         finding(

@@ -35,6 +35,8 @@ export const SNAPSHOT_DMESG = 'dmesg.txt';
 /** toa_table is read without --toa-table only when it is a small regular file (a snapshot copy) */
 const TOA_TABLE_SMALL = 64 * 1024;
 const MAX_DMESG_KEEP = 8 * 1024 * 1024;
+/** /proc/net/tcp* lists listeners first; busy servers have ~150 bytes per socket */
+const TCP_MAX = 16 * 1024 * 1024;
 
 export const STATS_PATHS = ['/proc/net/toa_stats', '/proc/net/vtoa_stats'];
 export const SYSCTL_PATHS = [
@@ -50,6 +52,7 @@ export interface SnapshotMeta {
   dmesgSource?: string | null;
   dmesgError?: string | null;
   tool?: string;
+  notes?: string[];
 }
 
 function rel(abs: string): string {
@@ -144,12 +147,18 @@ export async function collectHost(root = '/', opts: CollectOptions = {}): Promis
     opts.endianness ?? meta?.endianness ?? (live ? (osEndianness() === 'BE' ? 'be' : 'le') : 'le');
   const bindText = await read('/proc/sys/net/ipv6/bindv6only');
   const bindv6only = bindText !== null && /^\s*\d+\s*$/.test(bindText) ? Number(bindText) : null;
+  const notesBefore = notes.length;
   const listeners = listenerInfo(
-    await read('/proc/net/tcp'),
-    await read('/proc/net/tcp6'),
+    await read('/proc/net/tcp', TCP_MAX),
+    await read('/proc/net/tcp6', TCP_MAX),
     bindv6only,
     endian,
   );
+  const tcpCut = (n: string) => /^\/proc\/net\/tcp6?: truncated/.test(n);
+  if (notes.slice(notesBefore).some(tcpCut) || meta?.notes?.some(tcpCut)) {
+    listeners.truncated = true;
+    if (meta?.notes) notes.push(...meta.notes.filter(tcpCut));
+  }
 
   // ---- container
   const dockerenv = await existsUnder(absRoot, '/.dockerenv');

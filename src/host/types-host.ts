@@ -300,6 +300,8 @@ export interface ListenerInfo {
   bindv6only: number | null;
   /** 'le' unless the snapshot says otherwise */
   endianness: 'le' | 'be';
+  /** a tcp file was cut at the read limit: listeners are complete (printed first), socket counts are not */
+  truncated?: boolean;
 }
 
 // ---------------------------------------------------------------- containers
