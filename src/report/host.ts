@@ -496,8 +496,10 @@ export function renderHostPrometheus(
   metric(
     'toa_doctor_module_loaded',
     'gauge',
-    '1 when the module is in /proc/modules (or built in).',
-    s.modules.map((m) => [{ module: m.name }, m.loaded || m.builtin ? 1 : 0]),
+    '1 when the module is in /proc/modules (or built in); absent when /proc/modules could not be read.',
+    s.modules
+      .filter((m) => s.procModules !== null || m.sysfs)
+      .map((m) => [{ module: m.name }, m.loaded || m.builtin ? 1 : 0]),
   );
   metric(
     'toa_doctor_module_state',
