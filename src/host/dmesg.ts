@@ -299,6 +299,7 @@ const MONO_TS = /^\s*\[\s*(\d+\.\d+)\]\s?/;
 const CTIME_TS = /^\s*\[([A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4})\]\s?/;
 const ISO_TS = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:[+-]\d\d:?\d\d|Z)?)\s+/;
 const JOURNAL_TS = /^([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d)\s+\S+\s+kernel:\s?/;
+const JOURNAL_HOST = /^[\w.-]+ kernel: ?/;
 const FACILITY = /^\s*(kern|user|daemon|syslog)\s*:\s*[a-z]+\s*:\s*/;
 const PRIO = /^<\d+>/;
 
@@ -306,7 +307,11 @@ const PRIO = /^<\d+>/;
 export function splitTimestamp(line: string): { ts: string | null; seconds: number | null; message: string } {
   let rest = line.replace(PRIO, '').replace(FACILITY, '');
   let m = MONO_TS.exec(rest);
-  if (m) return { ts: m[1]!, seconds: Number(m[1]), message: rest.slice(m[0].length) };
+  if (m) {
+    // journalctl -o short-monotonic: `[  12.345678] host kernel: message`
+    const msg = rest.slice(m[0].length).replace(JOURNAL_HOST, '');
+    return { ts: m[1]!, seconds: Number(m[1]), message: msg };
+  }
   m = CTIME_TS.exec(rest);
   if (m) return { ts: m[1]!, seconds: null, message: rest.slice(m[0].length) };
   m = ISO_TS.exec(rest);

@@ -169,6 +169,11 @@ describe('timestamps', () => {
       message: 'TOA: toa loaded',
     });
     expect(splitTimestamp('kern  :info  : [   1.5] TOA: toa loaded').message).toBe('TOA: toa loaded');
+    expect(splitTimestamp('[   20.120455] rs-01 kernel: TOA: toa loaded')).toEqual({
+      ts: '20.120455',
+      seconds: 20.120455,
+      message: 'TOA: toa loaded',
+    });
     expect(splitTimestamp('<6>[    1.500000] TOA: toa loaded').seconds).toBe(1.5);
   });
   it('keeps order and line numbers', () => {
