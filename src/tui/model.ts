@@ -150,17 +150,26 @@ export function realClient(f: FlowRecord): string {
 
 const ROLE_LABEL: Record<PacketRole, string> = { syn: 'SYN', ack: 'ACK', data: 'DATA' };
 
-/** Where TOA rode: 'SYN+ACK+DATA', 'ACK', or '-' */
+/**
+ * Where TOA rode: 'SYN+ACK+DATA', 'ACK', or '-'. A flow without a client TOA but with another
+ * table option (VPC id, VIP) shows where that rode and its kind/length, e.g. 'ACK 201/6'.
+ */
 export function toaRode(f: FlowRecord): string {
+  if (f.toa?.packets?.length) return f.toa.packets.map((r) => ROLE_LABEL[r]).join('+');
   const roles: PacketRole[] = [];
-  if (f.toa?.packets?.length) roles.push(...f.toa.packets);
-  else {
-    if (f.syn?.toa.length) roles.push('syn');
-    if (f.handshakeAck?.toa.length) roles.push('ack');
-    if (f.firstData?.toa.length) roles.push('data');
+  let first: { kind: number; length: number } | null = null;
+  for (const [role, facts] of [
+    ['syn', f.syn],
+    ['ack', f.handshakeAck],
+    ['data', f.firstData],
+  ] as const) {
+    if (!facts?.toa.length) continue;
+    roles.push(role);
+    first ??= facts.toa[0]!;
   }
   if (!roles.length) return f.laterToa.length ? 'later' : '-';
-  return roles.map((r) => ROLE_LABEL[r]).join('+');
+  const where = roles.map((r) => ROLE_LABEL[r]).join('+');
+  return f.toa || !first ? where : `${where} ${first.kind}/${first.length}`;
 }
 
 export function formatRate(n: number): string {
