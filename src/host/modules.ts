@@ -97,5 +97,6 @@ function capitalize(s: string): string {
 
 export async function readEbpfToa(root: string): Promise<EbpfToaInfo> {
   const present = await isDirUnder(root, '/sys/fs/bpf/toa');
-  return { present, entries: present ? await listUnder(root, '/sys/fs/bpf/toa') : [] };
+  const entries = present ? (await listUnder(root, '/sys/fs/bpf/toa')).filter((e) => !e.startsWith('.')) : [];
+  return { present, entries };
 }
