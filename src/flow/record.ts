@@ -171,7 +171,7 @@ export function materialize(t: FlowTable, slot: number, ctx: MaterializeContext)
     for (const e of t.extras.get(slot) ?? [])
       if (e.role === ROLE_LATER) rec.laterToa.push(sighting(e.bytes, e.variant));
   if (s.primary >= 0) {
-    const p = sighting(s.buf[s.primary]!, s.variant[s.primary]!);
+    const p = sighting(s.bytes(s.primary), s.variant[s.primary]!);
     const packets = new Set<PacketRole>();
     for (let i = 0; i < s.n; i++) {
       if (s.variant[i] !== s.variant[s.primary]) continue;

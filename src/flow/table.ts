@@ -114,8 +114,10 @@ function rd32(b: Buffer, o: number): number {
 
 export type DoneReason = 'evicted' | 'reused';
 
-// flow struct (Uint32Array, FS words per flow)
-const FS = 8;
+// flow struct: FS uint32 words (64 bytes, one cache line) per flow; the last four words hold two
+// float64 timestamps (FD view on the same buffer). The sequence numbers the per-packet checks need
+// (SYN / SYN-ACK ISNs, handshake ACK, first data) are copied here so a packet touches one line.
+const FS = 16;
 const O_HASH = 0;
 const O_A = 1;
 const O_B = 2;
@@ -123,6 +125,15 @@ const O_PORTS = 3;
 const O_BITS = 4;
 const O_PAB = 5;
 const O_PBA = 6;
+const O_SYNSEQ = 7;
+const O_SYNACKSEQ = 8;
+const O_ACKSEQ = 9;
+const O_ACKACK = 10;
+const O_DATASEQ = 11;
+/** float64 index (slot * FD_S + ...) */
+const FD_S = FS / 2;
+const D_FIRST = 6;
+const D_LAST = 7;
 // role struct (Int32Array, RS words per role, 4 roles per flow)
 const RS = 8;
 const Q_SEQ = 0;
@@ -147,7 +158,7 @@ export class FlowTable {
   evicted = 0;
 
   private F!: Uint32Array;
-  private T!: Float64Array;
+  private FD!: Float64Array;
   private R!: Int32Array;
   private RT!: Float64Array;
   private ids!: Float64Array;
@@ -168,6 +179,10 @@ export class FlowTable {
   ordTail = -1;
   private freeList: Int32Array;
   private freeTop = 0;
+  /** slots [0, fresh) have been used at least once */
+  private fresh = 0;
+  /** entries in the hash index */
+  private indexed = 0;
   /** FIFO of flows that saw FIN/RST: slot and flow id (stale entries are skipped) */
   private finSlots: Int32Array;
   private finIds: Float64Array;
@@ -183,17 +198,17 @@ export class FlowTable {
   constructor(
     maxFlows: number,
     private readonly onDone: (slot: number, why: DoneReason) => void,
-    initialCapacity = 65536,
   ) {
     this.maxFlows = Math.max(1, Math.floor(maxFlows));
-    this.capacity = Math.min(this.maxFlows, initialCapacity);
-    this.alloc(this.capacity, 0);
-    const isize = nextPow2(this.capacity * 2);
+    // Slot storage is allocated once at the cap: typed arrays are calloc'ed, so the kernel only
+    // commits the pages slots actually touch (slots are handed out in order), and nothing is ever
+    // copied on growth. Only the hash index grows (and is rehashed).
+    this.capacity = this.maxFlows;
+    this.alloc(this.capacity);
+    const isize = nextPow2(Math.min(this.capacity, 32768) * 2);
     this.index = new Int32Array(isize);
     this.mask = isize - 1;
     this.freeList = new Int32Array(this.capacity);
-    for (let i = 0; i < this.capacity; i++) this.freeList[i] = this.capacity - 1 - i;
-    this.freeTop = this.capacity;
     this.finSlots = new Int32Array(this.capacity);
     this.finIds = new Float64Array(this.capacity);
   }
@@ -218,10 +233,10 @@ export class FlowTable {
     return this.F[slot * FS + O_PBA]!;
   }
   firstTs(slot: number): number {
-    return this.T[slot * 2]!;
+    return this.FD[slot * FD_S + D_FIRST]!;
   }
   lastTs(slot: number): number {
-    return this.T[slot * 2 + 1]!;
+    return this.FD[slot * FD_S + D_LAST]!;
   }
   idOf(slot: number): number {
     return this.ids[slot]!;
@@ -270,65 +285,30 @@ export class FlowTable {
     return this.R[i * RS + Q_HIDVAR]!;
   }
 
-  private alloc(cap: number, old: number): void {
-    const grow = <A extends Float64Array | Uint32Array | Int32Array | Uint8Array>(
-      a: A | undefined,
-      n: A,
-      mul: number,
-    ): A => {
-      if (a && old) n.set(a.subarray(0, old * mul) as never);
-      return n;
-    };
-    this.F = grow(this.F, new Uint32Array(cap * FS), FS);
-    this.T = grow(this.T, new Float64Array(cap * 2), 2);
-    this.R = grow(this.R, new Int32Array(cap * 4 * RS), 4 * RS);
-    this.RT = grow(this.RT, new Float64Array(cap * 4), 4);
-    this.ids = grow(this.ids, new Float64Array(cap), 1);
-    this.verdict = grow(this.verdict, new Uint8Array(cap), 1);
-    this.ordPrev = grow(this.ordPrev, new Int32Array(cap), 1);
-    this.ordNext = grow(this.ordNext, new Int32Array(cap), 1);
-    if (this.v6) {
-      const n = Buffer.alloc(cap * 32);
-      this.v6.copy(n, 0, 0, old * 32);
-      this.v6 = n;
-    }
-    const tb = Buffer.alloc(cap * 4 * INLINE_TOA);
-    if (this.toaBytes && old) this.toaBytes.copy(tb, 0, 0, old * 4 * INLINE_TOA);
-    this.toaBytes = tb;
+  private alloc(cap: number): void {
+    this.F = new Uint32Array(cap * FS);
+    this.FD = new Float64Array(this.F.buffer);
+    this.R = new Int32Array(cap * 4 * RS);
+    this.RT = new Float64Array(cap * 4);
+    this.ids = new Float64Array(cap);
+    this.verdict = new Uint8Array(cap);
+    this.ordPrev = new Int32Array(cap);
+    this.ordNext = new Int32Array(cap);
+    this.toaBytes = Buffer.alloc(cap * 4 * INLINE_TOA);
   }
 
-  private grow(): void {
-    const old = this.capacity;
-    const cap = Math.min(this.maxFlows, old * 2);
-    this.alloc(cap, old);
-    this.capacity = cap;
-    const fl = new Int32Array(cap);
-    fl.set(this.freeList.subarray(0, this.freeTop));
-    let top = this.freeTop;
-    for (let i = cap - 1; i >= old; i--) fl[top++] = i;
-    this.freeList = fl;
-    this.freeTop = top;
-    // the finished FIFO, unrolled into the new arrays
-    const fs = new Int32Array(cap);
-    const fi = new Float64Array(cap);
-    for (let k = 0; k < this.finLen; k++) {
-      const j = (this.finHead + k) % this.finSlots.length;
-      fs[k] = this.finSlots[j]!;
-      fi[k] = this.finIds[j]!;
-    }
-    this.finSlots = fs;
-    this.finIds = fi;
-    this.finHead = 0;
-    const isize = nextPow2(cap * 2);
-    if (isize !== this.index.length) {
-      this.index = new Int32Array(isize);
-      this.mask = isize - 1;
-      for (let s = 0; s < old; s++) {
-        if (!(this.F[s * FS + O_BITS]! & F_USED) || this.F[s * FS + O_BITS]! & F_DETACHED) continue;
-        let i = this.F[s * FS + O_HASH]! & this.mask;
-        while (this.index[i] !== 0) i = (i + 1) & this.mask;
-        this.index[i] = s + 1;
-      }
+  /** double the hash index when it is half full */
+  private growIndex(): void {
+    const isize = this.index.length * 2;
+    this.index = new Int32Array(isize);
+    this.mask = isize - 1;
+    const F = this.F;
+    for (let s = 0; s < this.fresh; s++) {
+      const b = F[s * FS + O_BITS]!;
+      if (!(b & F_USED) || b & F_DETACHED) continue;
+      let i = F[s * FS + O_HASH]! & this.mask;
+      while (this.index[i] !== 0) i = (i + 1) & this.mask;
+      this.index[i] = s + 1;
     }
   }
 
@@ -420,7 +400,7 @@ export class FlowTable {
       i = (i + 1) & mask;
     }
     const slot = this.insert(h, ts);
-    if (!this.v6) this.v6 = Buffer.alloc(this.capacity * 32);
+    if (!this.v6) this.v6 = Buffer.alloc(this.capacity * 32); // committed page by page as used
     const v6 = this.v6;
     const base = slot * 32;
     for (let k = 0; k < 16; k++) {
@@ -436,11 +416,15 @@ export class FlowTable {
   }
 
   private insert(h: number, ts: number): number {
-    if (this.freeTop === 0) {
-      if (this.capacity < this.maxFlows) this.grow();
-      else this.evictOne(ts);
+    let slot: number;
+    if (this.freeTop > 0) slot = this.freeList[--this.freeTop]!;
+    else if (this.fresh < this.capacity) slot = this.fresh++;
+    else {
+      this.evictOne(ts);
+      slot = this.freeList[--this.freeTop]!;
     }
-    const slot = this.freeList[--this.freeTop]!;
+    if ((this.indexed + 1) * 2 > this.index.length) this.growIndex();
+    this.indexed++;
     this.count++;
     this.F[slot * FS + O_HASH] = h;
     this.initSlot(slot, ts);
@@ -462,8 +446,8 @@ export class FlowTable {
     this.F[o + O_PAB] = 0;
     this.F[o + O_PBA] = 0;
     this.ids[slot] = this.nextId++;
-    this.T[slot * 2] = ts;
-    this.T[slot * 2 + 1] = ts;
+    this.FD[slot * FD_S + D_FIRST] = ts;
+    this.FD[slot * FD_S + D_LAST] = ts;
     this.verdict[slot] = 255;
     const R = this.R;
     for (let k = slot * 4 * RS, e = k + 4 * RS; k < e; k += RS) {
@@ -493,7 +477,7 @@ export class FlowTable {
       let best = Number.POSITIVE_INFINITY;
       let s = this.ordHead;
       for (let k = 0; k < EVICT_SAMPLE && s >= 0; k++, s = this.ordNext[s]!) {
-        const last = this.T[s * 2 + 1]!;
+        const last = this.FD[s * FD_S + D_LAST]!;
         if (last < best) {
           best = last;
           victim = s;
@@ -508,6 +492,7 @@ export class FlowTable {
 
   /** take a flow out of the hash index (backward-shift deletion) */
   private unindex(slot: number): void {
+    this.indexed--;
     const mask = this.mask;
     const index = this.index;
     const F = this.F;
@@ -614,7 +599,7 @@ export class FlowTable {
       const clientIsA = (bits & F_CLIENT_B) === 0;
       const sameSyn =
         (bits & F_HAS_SYN) !== 0 &&
-        R[rb + Q_SEQ]! >>> 0 === pkt.seq &&
+        F[fo + O_SYNSEQ] === pkt.seq &&
         (bits & F_CLIENT_KNOWN) !== 0 &&
         clientIsA === fromA;
       if (!sameSyn) {
@@ -629,9 +614,10 @@ export class FlowTable {
       }
     }
 
-    const T = this.T;
-    if (ts > T[slot * 2 + 1]!) T[slot * 2 + 1] = ts;
-    else if (ts < T[slot * 2]!) T[slot * 2] = ts;
+    const FD = this.FD;
+    const fd = slot * FD_S;
+    if (ts > FD[fd + D_LAST]!) FD[fd + D_LAST] = ts;
+    else if (ts < FD[fd + D_FIRST]!) FD[fd + D_FIRST] = ts;
     if (fromA) F[fo + O_PAB] = F[fo + O_PAB]! + 1;
     else F[fo + O_PBA] = F[fo + O_PBA]! + 1;
 
@@ -665,7 +651,7 @@ export class FlowTable {
           F[fo + O_BITS] = bits;
           this.record(slot, ROLE_SYN, frame, pkt, ts, true);
           bits = F[fo + O_BITS]!;
-        } else if (R[rb + Q_SEQ]! >>> 0 === pkt.seq) {
+        } else if (F[fo + O_SYNSEQ] === pkt.seq) {
           R[rb + Q_RETX] = R[rb + Q_RETX]! + 1;
         }
       } else if (!syn) {
@@ -691,7 +677,7 @@ export class FlowTable {
               this.record(slot, ROLE_ACK, frame, pkt, ts, true);
               bits = F[fo + O_BITS]!;
             }
-          } else if (pay === 0 && pkt.seq === R[ra + Q_SEQ]! >>> 0 && pkt.ack === R[ra + Q_ACK]! >>> 0) {
+          } else if (pay === 0 && pkt.seq === F[fo + O_ACKSEQ] && pkt.ack === F[fo + O_ACKACK]) {
             R[ra + Q_RETX] = R[ra + Q_RETX]! + 1;
             isAck = true; // a duplicate of the handshake ACK
           }
@@ -703,7 +689,7 @@ export class FlowTable {
             F[fo + O_BITS] = bits;
             this.record(slot, ROLE_DATA, frame, pkt, ts, true);
             bits = F[fo + O_BITS]!;
-          } else if (pkt.seq === R[rd + Q_SEQ]! >>> 0) {
+          } else if (pkt.seq === F[fo + O_DATASEQ]) {
             R[rd + Q_RETX] = R[rd + Q_RETX]! + 1;
           } else if (opts.toaCount > 0) {
             F[fo + O_BITS] = bits;
@@ -725,7 +711,7 @@ export class FlowTable {
           F[fo + O_BITS] = bits;
           this.record(slot, ROLE_SYNACK, frame, pkt, ts, false);
           bits = F[fo + O_BITS]!;
-        } else if (R[rs + Q_SEQ]! >>> 0 === pkt.seq) {
+        } else if (F[fo + O_SYNACKSEQ] === pkt.seq) {
           R[rs + Q_RETX] = R[rs + Q_RETX]! + 1;
         }
       }
@@ -758,6 +744,13 @@ export class FlowTable {
     this.RT[i] = ts;
     R[q + Q_SEQ] = pkt.seq | 0;
     R[q + Q_ACK] = pkt.ack | 0;
+    const fo = slot * FS;
+    if (role === ROLE_SYN) this.F[fo + O_SYNSEQ] = pkt.seq;
+    else if (role === ROLE_SYNACK) this.F[fo + O_SYNACKSEQ] = pkt.seq;
+    else if (role === ROLE_ACK) {
+      this.F[fo + O_ACKSEQ] = pkt.seq;
+      this.F[fo + O_ACKACK] = pkt.ack;
+    } else this.F[fo + O_DATASEQ] = pkt.seq;
     R[q + Q_PAY] = pkt.payloadLength;
     R[q + Q_RETX] = 0;
     R[q + Q_PACK] =
@@ -912,6 +905,27 @@ export class FlowTable {
   /** slots newest-created first */
   *newestFirst(): Generator<number> {
     for (let s = this.ordTail; s >= 0; s = this.ordPrev[s]!) yield s;
+  }
+
+  /**
+   * Where the first TOA of a role is stored, without allocating: sets `refBuf`/`refOff`
+   * (the inline store, or the extras entry for variants longer than INLINE_TOA).
+   */
+  refBuf: Buffer = Buffer.alloc(0);
+  refOff = 0;
+  roleToaRef(slot: number, role: number): void {
+    const i = slot * 4 + role;
+    const v = this.R[i * RS + Q_TOAVAR]!;
+    if (v >= 0 && TOA_VARIANTS[v]!.length > INLINE_TOA) {
+      const e = this.extras.get(slot)?.find((x) => x.primary && x.role === role);
+      if (e) {
+        this.refBuf = e.bytes;
+        this.refOff = 0;
+        return;
+      }
+    }
+    this.refBuf = this.toaBytes;
+    this.refOff = i * INLINE_TOA;
   }
 
   /** the first TOA bytes of a role (a view; full bytes for the long variants) */

@@ -84,35 +84,53 @@ export class Scratch {
     for (const r of CLIENT_ROLES) {
       const v = t.rToaVar(base + r);
       if (v < 0 || !(t.bitsOf(slot) & (F_HAS_SYN << r))) continue;
-      this.push(r, v, t.roleToaBytes(slot, r));
+      t.roleToaRef(slot, r);
+      this.push(r, v, t.refBuf, t.refOff);
       if (t.bitsOf(slot) & F_EXTRAS) {
         for (const e of t.extras.get(slot) ?? [])
-          if (e.role === r && !e.primary) this.push(r, e.variant, e.bytes);
+          if (e.role === r && !e.primary) this.push(r, e.variant, e.bytes, 0);
       }
     }
     if (t.bitsOf(slot) & F_EXTRAS) {
       for (const e of t.extras.get(slot) ?? [])
-        if (e.role === ROLE_LATER) this.push(ROLE_LATER, e.variant, e.bytes);
+        if (e.role === ROLE_LATER) this.push(ROLE_LATER, e.variant, e.bytes, 0);
     }
   }
 
-  private push(role: number, variant: number, b: Buffer): void {
+  private push(role: number, variant: number, b: Buffer, off: number): void {
     if (this.n >= MAX_SIGHTINGS) return;
     const i = this.n++;
     this.role[i] = role;
     this.variant[i] = variant;
     this.buf[i] = b;
-    this.off[i] = b.byteOffset;
-    this.len[i] = b.length;
+    this.off[i] = off;
+    this.len[i] = Math.min(TOA_VARIANTS[variant]!.length, b.length - off);
+  }
+
+  /** the option bytes of sighting i (allocates a view: for reports only) */
+  bytes(i: number): Buffer {
+    return this.buf[i]!.subarray(this.off[i]!, this.off[i]! + this.len[i]!);
   }
 
   /** same client address (and port, where both carry one) */
   sameClient(i: number, j: number): boolean {
     const a = this.buf[i]!;
     const b = this.buf[j]!;
-    if (this.variant[i] === this.variant[j] && a.length === b.length && a.equals(b)) return true;
-    const da = decodeToa(a, 0, this.variant[i]!);
-    const db = decodeToa(b, 0, this.variant[j]!);
+    const ao = this.off[i]!;
+    const bo = this.off[j]!;
+    const n = this.len[i]!;
+    if (this.variant[i] === this.variant[j] && n === this.len[j]) {
+      let same = true;
+      for (let k = 0; k < n; k++) {
+        if (a[ao + k] !== b[bo + k]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return true;
+    }
+    const da = decodeToa(a, ao, this.variant[i]!);
+    const db = decodeToa(b, bo, this.variant[j]!);
     if (da.address === null || db.address === null) return true;
     if (da.address !== db.address) return false;
     if (da.port !== null && db.port !== null && da.port !== db.port) return false;
