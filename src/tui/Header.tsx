@@ -12,6 +12,7 @@ export function Header({ h, paused }: { h: HeaderInfo; paused: boolean }) {
         <Text bold>{h.iface}</Text>
         {'  engine '}
         <Text bold>{h.engine}</Text>
+        {h.engineReason?.startsWith('auto') ? <Text dimColor>{` (${h.engineReason})`}</Text> : null}
         {'  filter '}
         <Text bold>'{h.filter}'</Text>
         {'  profile '}

@@ -9,6 +9,8 @@ import { isProblem, VERDICT_STYLE } from './verdicts.js';
 export interface HeaderInfo {
   iface: string;
   engine: string;
+  /** why this engine (auto selection), shown dimmed */
+  engineReason?: string;
   filter: string;
   profile: string;
   elapsedSec: number;

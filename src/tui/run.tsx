@@ -48,6 +48,7 @@ export async function startDashboard(o: DashboardRunOptions): Promise<{ stop(): 
   const header = (): HeaderInfo => ({
     iface: o.iface,
     engine: o.engine.name,
+    engineReason: o.engineReason,
     filter: o.filter,
     profile: o.profile,
     elapsedSec: (performance.now() - o.startedAt) / 1000,

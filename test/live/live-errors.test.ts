@@ -43,6 +43,33 @@ describe('live: errors', () => {
     }
   });
 
+  it.skipIf(!isRoot || !hasSetpriv)('CAP_NET_RAW alone is enough for both engines (no CAP_NET_ADMIN)', () => {
+    for (const engine of ['tcpdump', 'cap']) {
+      const r = spawnSync(
+        'setpriv',
+        [
+          '--reuid=65534',
+          '--regid=65534',
+          '--clear-groups',
+          '--inh-caps=+net_raw',
+          '--ambient-caps=+net_raw',
+          process.execPath,
+          'bin/toa-doctor.js',
+          'live',
+          'lo',
+          '--engine',
+          engine,
+          '--json',
+          '--duration',
+          '1',
+        ],
+        { cwd: REPO, encoding: 'utf8', timeout: 30_000 },
+      );
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`capturing on lo with ${engine}`);
+    }
+  });
+
   it('bad values are usage errors (exit 2)', () => {
     expect(toa(['live', 'lo', '--engine', 'pf_ring']).status).toBe(2);
     const d = toa(['live', 'lo', '--duration', 'soon', '--no-tui']);
