@@ -114,8 +114,22 @@ function flowKey(f: FlowRecord): string {
   return `${f.client.address}|${f.client.port}|${f.server.address}|${f.server.port}|${f.firstTs}`;
 }
 
-function writeLine(o: unknown): void {
-  process.stdout.write(`${JSON.stringify(o)}\n`);
+/** NDJSON lines to stdout in batches (a busy server closes tens of thousands of flows a second). */
+class EventLines {
+  private buf: string[] = [];
+  private size = 0;
+  push(o: unknown): void {
+    const line = `${JSON.stringify(o)}\n`;
+    this.buf.push(line);
+    this.size += line.length;
+    if (this.size >= 256 * 1024) this.flush();
+  }
+  flush(): void {
+    if (!this.buf.length) return;
+    process.stdout.write(this.buf.join(''));
+    this.buf = [];
+    this.size = 0;
+  }
 }
 
 async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<void> {
@@ -149,12 +163,19 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
     }
   }
   let analyzer: Analyzer;
-  const emitted = new Set<string>();
-  const emit = (f: FlowRecord) => {
+  // flows reported early (closed, seen in a snapshot) until the analyzer reports them done: the
+  // set holds only flows still in the table
+  const early = new Set<string>();
+  const events = new EventLines();
+  const emitEarly = (f: FlowRecord) => {
     const k = flowKey(f);
-    if (emitted.has(k)) return;
-    emitted.add(k);
-    writeLine(flowEvent(f));
+    if (early.has(k)) return;
+    early.add(k);
+    events.push(flowEvent(f));
+  };
+  const emit = (f: FlowRecord) => {
+    if (early.size && early.delete(flowKey(f))) return;
+    events.push(flowEvent(f));
   };
   try {
     analyzer = new Analyzer({
@@ -225,7 +246,8 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
       `toa-doctor: capturing on ${iface} with ${engine.name} (${reason}), filter '${filter}'${duration ? `, for ${duration} s` : ''}${limit ? `, up to ${limit} packets` : ''}; Ctrl-C stops\n`,
     );
     for (const w of warnings) process.stderr.write(`toa-doctor: warning: ${w}\n`);
-    writeLine(startInfo);
+    events.push(startInfo);
+    events.flush();
   }
 
   const timers: NodeJS.Timeout[] = [];
@@ -247,7 +269,8 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
     timers.push(
       setInterval(() => {
         const snap = analyzer.snapshot(200);
-        for (const f of snap.newest) if (f.fin || f.rst) emit(f);
+        for (const f of snap.newest) if (f.fin || f.rst) emitEarly(f);
+        events.flush();
       }, 500),
     );
   }
@@ -304,7 +327,7 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
   if (ended.error && mode === 'tui') process.stderr.write(`toa-doctor: ${ended.error.message}\n`);
   const stats = result ?? engineStatsFallback(engine);
   if (mode !== 'tui')
-    writeLine({
+    events.push({
       event: 'end',
       reason: why,
       elapsedSec: Math.round(elapsedSec * 1000) / 1000,
@@ -313,6 +336,7 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
       kernelDrops: stats.kernelDrops,
       written: o.write ? (w?.packets ?? 0) : undefined,
     });
+  events.flush();
   if (polledHost) hostEvidence = await polledHost.finish();
   const report = await finalReport({
     analysis,
