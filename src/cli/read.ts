@@ -77,6 +77,7 @@ export interface RunReadOptions {
   format?: ReadFormat;
   /** default 'problems' */
   flows?: FlowsMode;
+  // profile / lb: default 'auto' / none — or, for a bundle, the settings it was made with
   maxFlows?: number;
   /** host snapshot directory (loadHostDir) */
   hostDir?: string;
@@ -147,11 +148,14 @@ async function openBundles(
   files: string[];
   bundle: ReportBundleInfo | null;
   hostDir: string | null;
+  /** the analysis settings the bundle was made with (profile, --lb), if recorded */
+  analysis: { profile: string; lb: string[] } | null;
   close: () => Promise<void>;
 }> {
   const files: string[] = [];
   let bundle: ReportBundleInfo | null = null;
   let hostDir: string | null = null;
+  let analysis: { profile: string; lb: string[] } | null = null;
   const closers: Array<() => Promise<void>> = [];
   for (const f of inputs) {
     if (!enabled || f === '-') {
@@ -178,6 +182,7 @@ async function openBundles(
     };
     if (opened.capture) files.push(opened.capture);
     hostDir = opened.hostDir;
+    analysis = opened.analysis ?? null;
     if (!opened.analysable) {
       await opened.close();
       throw new UserError(
@@ -191,6 +196,7 @@ async function openBundles(
     files,
     bundle,
     hostDir,
+    analysis,
     close: async () => {
       for (const c of closers) await c();
     },
@@ -206,11 +212,14 @@ export async function analyzeInputs(
     throw new UserError('no capture file given', 'toa-doctor read FILE... (or - for stdin)');
   if (inputs.filter((f) => f === '-').length > 1)
     throw new UserError("standard input ('-') can be read only once");
-  const lb = opts.lb ?? [];
-  const profile = opts.profile ?? 'auto';
   const maxFlows = opts.maxFlows ?? DEFAULT_MAX_FLOWS;
   const opened = await openBundles(inputs, opts.bundles ?? true);
   try {
+    // a bundle is judged with the settings it was made with, unless the command line says otherwise
+    const fromBundle = opened.analysis;
+    const profile: ProfileName =
+      opts.profile ?? (fromBundle && isProfileName(fromBundle.profile) ? fromBundle.profile : 'auto');
+    const lb = opts.lb ?? (fromBundle ? parseLbList(fromBundle.lb) : []);
     const analyzer = new Analyzer({ profile, maxFlows, lb });
     const push = analyzer.push.bind(analyzer);
     const captures: CaptureSummary[] = [];
@@ -377,8 +386,8 @@ Examples:
         throw new UserError('--json and --markdown cannot be combined', 'pick one output format');
       if (o.flows !== undefined && o.flows !== 'all' && o.flows !== 'problems')
         throw new UserError(`--flows: expected all or problems, got "${o.flows}"`);
-      const profile = parseProfile(o.profile);
-      const lb = parseLbList(o.lb);
+      const profile = o.profile === undefined ? undefined : parseProfile(o.profile);
+      const lb = o.lb === undefined ? undefined : parseLbList(o.lb);
       const format: ReadFormat = o.json ? 'json' : o.markdown ? 'markdown' : 'text';
       const color = format === 'text' && o.color !== false && !!process.stdout.isTTY && !process.env.NO_COLOR;
       const res = await runRead(files, {
