@@ -11,6 +11,7 @@ import { parseTcpdumpStats, tcpdumpArgs } from '../../src/capture/live/tcpdump-e
 import { CaptureError, LinkType } from '../../src/capture/types.js';
 import { formatInterfaces } from '../../src/cli/interfaces.js';
 import { HostPoller } from '../../src/tui/host-poller.js';
+import { REPO } from '../helpers/netns.js';
 
 describe('buildFilter', () => {
   it('defaults to tcp and narrows with --port/--host', () => {
@@ -254,5 +255,17 @@ describe('HostPoller', () => {
     const second = await p.poll();
     expect(second.counters[0]).toEqual({ name: 'syn_recv_sock_toa', total: 220, perSec: 10 });
     expect(second.statsLabel).toMatch(/toa_stats classic/);
+  });
+
+  it('reads the TTGW toa_stats layout (fixture tree)', async () => {
+    const p = new HostPoller({ root: join(REPO, 'fixtures/hosts/ttgw') });
+    const m = await p.poll();
+    expect(m.statsLabel).toBe('toa_stats ttgw/ttgw');
+    expect(m.counters.slice(0, 2)).toEqual([
+      { name: 'GET_V4', total: 48, perSec: null },
+      { name: 'GET_V4_SUCC', total: 42, perSec: null },
+    ]);
+    expect(m.modules).toEqual(['toa: Live (OE)']);
+    expect(m.dmesg.at(-1)).toBe('[8123.551201] toa: get toa option with illegal length: 12');
   });
 });
