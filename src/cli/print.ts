@@ -15,12 +15,13 @@ import {
   parseAddress,
 } from '../decode/index.js';
 import {
+  ByteSink,
   type LineOptions,
   type Painter,
   PLAIN,
-  packetJson,
-  packetText,
   STATUS_NAMES,
+  writePacketJson,
+  writePacketText,
 } from '../report/packet-line.js';
 import { UserError } from './errors.js';
 
@@ -53,30 +54,17 @@ export interface PrintResult {
   summary: CaptureSummary;
 }
 
-const FLUSH_AT = 64 * 1024;
-
-/** Output buffered into ~64 KiB writes on a file descriptor; EPIPE ends the run quietly. */
-export class BufferedFdWriter {
-  private pending = '';
+/** Writes whole buffers to a file descriptor; EPIPE (reader went away) ends the run quietly. */
+export class FdWriter {
   closed = false;
   constructor(private readonly fd: number) {}
 
-  write(s: string): void {
-    this.pending += s;
-    if (this.pending.length >= FLUSH_AT) this.flush();
-  }
-
-  flush(): void {
-    if (!this.pending || this.closed) {
-      this.pending = '';
-      return;
-    }
-    const data = Buffer.from(this.pending, 'utf8');
-    this.pending = '';
+  write(data: Buffer, length: number): void {
+    if (this.closed) return;
     let off = 0;
-    while (off < data.length) {
+    while (off < length) {
       try {
-        off += writeSync(this.fd, data, off, data.length - off);
+        off += writeSync(this.fd, data, off, length - off);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'EAGAIN') {
@@ -84,7 +72,7 @@ export class BufferedFdWriter {
           continue;
         }
         if (code === 'EPIPE') {
-          this.closed = true; // reader went away (| head): stop quietly
+          this.closed = true; // `| head`: stop quietly
           return;
         }
         throw e;
@@ -118,7 +106,8 @@ export async function runPrint(file: string, opts: PrintOptions, io: PrintIo = {
   const colorCapable = io.colorCapable ?? (!!process.stdout.isTTY && !process.env.NO_COLOR);
   const painter = !opts.json && opts.color !== false && colorCapable ? makePainter() : PLAIN;
   const lineOpts: LineOptions = { verbose: !!opts.verbose, painter };
-  const out = new BufferedFdWriter(io.fd ?? 1);
+  const fdw = new FdWriter(io.fd ?? 1);
+  const out = new ByteSink((b, n) => fdw.write(b, n));
   const pkt = createDecodedPacket();
   const problems: Record<string, number> = {};
   const note = (k: string) => {
@@ -163,9 +152,10 @@ export async function runPrint(file: string, opts: PrintOptions, io: PrintIo = {
     }
     if (pkt.ipChecksum === ChecksumStatus.BAD) note('bad-ip-checksum');
     if (!matches(pkt, f.buf)) return;
-    out.write(json ? `${packetJson(f, pkt)}\n` : `${packetText(f, pkt, lineOpts)}\n`);
+    if (json) writePacketJson(out, f, pkt);
+    else writePacketText(out, f, pkt, lineOpts);
     printed++;
-    if (out.closed || printed >= limit) throw new StopReading();
+    if (fdw.closed || printed >= limit) throw new StopReading();
   };
 
   let summary: CaptureSummary;
