@@ -49,7 +49,8 @@ const MAPPED_PREFIX = Buffer.from('00000000000000000000ffff', 'hex');
 export class IpAnonymizer {
   private readonly cipher;
   private readonly pad: Buffer;
-  private readonly block = Buffer.alloc(16);
+  private readonly blocks4 = Buffer.alloc(32 * 16);
+  private readonly blocks16 = Buffer.alloc(128 * 16);
   private readonly preserve: boolean;
   private readonly cache4 = new Map<number, number>();
   private readonly cache6 = new Map<string, Buffer>();
@@ -73,24 +74,30 @@ export class IpAnonymizer {
     return this.cipher.update(block);
   }
 
-  /** The textbook Crypto-PAn permutation over `bits` bits of `orig` (4 or 16 bytes), into `out`. */
+  /**
+   * The textbook Crypto-PAn permutation over the bits of `orig` (4 or 16 bytes), into `out`. The
+   * input block for bit i depends only on the original address, so all blocks are built first and
+   * encrypted in one ECB call (one native call per address instead of one per bit).
+   */
   private cryptoPan(orig: Buffer, out: Buffer): void {
     const nbytes = orig.length;
     const bits = nbytes * 8;
-    const blk = this.block;
-    out.fill(0);
+    const blocks = bits === 32 ? this.blocks4 : this.blocks16;
     for (let pos = 0; pos < bits; pos++) {
+      const at = pos * 16;
       const full = pos >> 3;
       const rem = pos & 7;
-      this.pad.copy(blk);
-      orig.copy(blk, 0, 0, full);
+      this.pad.copy(blocks, at);
+      orig.copy(blocks, at, 0, full);
       if (rem) {
         const mask = (0xff << (8 - rem)) & 0xff;
-        blk[full] = (orig[full]! & mask) | (this.pad[full]! & ~mask & 0xff);
+        blocks[at + full] = (orig[full]! & mask) | (this.pad[full]! & ~mask & 0xff);
       }
-      const flip = this.encrypt(blk)[0]! >> 7;
-      if (flip) out[full] = out[full]! | (0x80 >> rem);
     }
+    const enc = this.encrypt(blocks);
+    out.fill(0);
+    for (let pos = 0; pos < bits; pos++)
+      if (enc[pos * 16]! & 0x80) out[pos >> 3] = out[pos >> 3]! | (0x80 >> (pos & 7));
     for (let i = 0; i < nbytes; i++) out[i] = out[i]! ^ orig[i]!;
   }
 

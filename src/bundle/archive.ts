@@ -126,8 +126,8 @@ export function memberOrder(paths: string[]): string[] {
 }
 
 /** Write `files` (relative to `dir`, in that order) into a .tar.gz at `out`. */
-export async function writeArchive(out: string, dir: string, files: string[]): Promise<number> {
-  await tar.c({ gzip: { level: 6 }, file: out, cwd: dir, portable: true, noDirRecurse: true }, files);
+export async function writeArchive(out: string, dir: string, files: string[], level = 6): Promise<number> {
+  await tar.c({ gzip: { level }, file: out, cwd: dir, portable: true, noDirRecurse: true }, files);
   return (await stat(out)).size;
 }
 

@@ -479,10 +479,12 @@ async function build(
     const pdir = await mkdtemp(join(tmpdir(), 'toa-doctor-bundle-'));
     const provisional = join(pdir, basename(out));
     try {
+      // gzip level 1: this archive only lives until the analysis has read it
       await writeArchive(
         provisional,
         stage,
         memberOrder(['manifest.json', ...manifest.members.map((m) => m.path)]),
+        1,
       );
       analysis = await o.analyze({
         bundle: provisional,
