@@ -448,14 +448,8 @@ export class FlowTable {
     this.ids[slot] = this.nextId++;
     this.FD[slot * FD_S + D_FIRST] = ts;
     this.FD[slot * FD_S + D_LAST] = ts;
-    this.verdict[slot] = 255;
-    const R = this.R;
-    for (let k = slot * 4 * RS, e = k + 4 * RS; k < e; k += RS) {
-      R[k + Q_RETX] = 0;
-      R[k + Q_PACK2] = 0;
-      R[k + Q_TOAVAR] = NO_TOA;
-      R[k + Q_HIDVAR] = NO_TOA;
-    }
+    // role columns are not reset: a role's facts are only read when its F_HAS_* bit is set, and
+    // record() writes all of them
     if (this.extras.size) this.extras.delete(slot);
   }
 
@@ -761,8 +755,14 @@ export class FlowTable {
     let rb = 0;
     if (o.hasTfo || (role === ROLE_SYN && pkt.payloadLength > 0)) rb |= R_TFO;
     if (o.toaCount > 1) rb |= R_DUP;
-    const ck = tcpChecksum(frame, pkt);
-    this.ckChecked++;
+    // The checksum is verified on the SYN, SYN-ACK and handshake ACK (small packets), and on the
+    // first data segment only when it carries a TOA: summing every first request is the most
+    // expensive thing the flow table would do, and only a TOA-carrying packet's checksum matters.
+    const ck =
+      role !== ROLE_DATA || o.toaCount > 0 || o.toaAfterEol || o.toaAfterBreak
+        ? tcpChecksum(frame, pkt)
+        : ChecksumStatus.NOT_CHECKED;
+    if (ck !== ChecksumStatus.NOT_CHECKED) this.ckChecked++;
     if (ck === ChecksumStatus.BAD) {
       if (toServer) this.ckBadToServer++;
       else this.ckBadToClient++;
@@ -863,9 +863,10 @@ export class FlowTable {
     const n = end - o.toaOffset;
     const tb = this.toaBytes;
     // same as a role's first TOA?
+    const bits = this.F[slot * FS + O_BITS]!;
     for (let r = 0; r < 4; r++) {
       const i = slot * 4 + r;
-      if (this.R[i * RS + Q_TOAVAR] !== o.toaVariant || n > INLINE_TOA) continue;
+      if (!(bits & (F_HAS_SYN << r)) || this.R[i * RS + Q_TOAVAR] !== o.toaVariant || n > INLINE_TOA) continue;
       let same = true;
       for (let k = 0; k < n; k++) {
         if (tb[i * INLINE_TOA + k] !== buf[o.toaOffset + k]) {

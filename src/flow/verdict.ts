@@ -192,7 +192,7 @@ export function judge(t: FlowTable, slot: number, s: Scratch, accept: Uint8Array
   if (!hasRead && synOnlyOnSyn < 0)
     return done(V_INCOMPLETE, firstAccepted >= 0 ? firstAccepted : firstClient);
 
-  const hidden = t.rHidVar(base + readRole) !== -1;
+  const hidden = hasRead && t.rHidVar(base + readRole) !== -1;
   if (nClient === 0) return done(hidden ? V_MALFORMED : V_MISSING, -1);
   if (firstAccepted < 0) return done(V_KIND_MISMATCH, clientOnRead >= 0 ? clientOnRead : firstClient);
 
