@@ -146,7 +146,7 @@ export async function runBundle(o: BundleCliOptions, argv: string[] = process.ar
   };
   const onProgress = (p: BundleProgress) => {
     if (!tty) return;
-    const line = progressLine(p, o.interface).slice(0, (process.stderr.columns ?? 100) - 1);
+    const line = progressLine(p, o.interface).slice(0, (process.stderr.columns || 100) - 1);
     process.stderr.write(`\r${line}${' '.repeat(Math.max(0, lastLen - line.length))}`);
     lastLen = line.length;
   };

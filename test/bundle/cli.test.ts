@@ -188,6 +188,20 @@ describe('bundle and read through the CLI', () => {
     expect(r.stdout.trim()).toMatch(/\/toa-doctor-clb-rs-01-\d{8}T\d{6}Z\.tar\.gz$/);
   });
 
+  it.skipIf(spawnSync('sh', ['-c', 'command -v script']).status !== 0)(
+    'shows progress on a terminal, and nothing but the summary when stderr is not one',
+    () => {
+      const out = join(dir, 'tty.tar.gz');
+      const cmd = `${process.execPath} ${BIN} bundle --root ${FIXTURE_ROOT} --duration 1.2 -o ${out}`;
+      const r = spawnSync('script', ['-q', '-e', '-c', cmd, '/dev/null'], { encoding: 'utf8' });
+      expect(r.stdout).toMatch(/waiting: \d+s left, 0 packets \(0 kept\), 0 flows/);
+      expect(r.stdout).toMatch(/collecting host evidence \(after\)/);
+      const plain = cli(['bundle', '--root', FIXTURE_ROOT, '--duration', '0.3', '-o', out]);
+      expect(plain.stderr).not.toMatch(/left,/);
+      expect(plain.stderr).toMatch(/wrote .*tty\.tar\.gz/);
+    },
+  );
+
   it('collector-script prints the POSIX sh script, -o writes it executable', async () => {
     const r = cli(['collector-script']);
     expect(r.code).toBe(0);
