@@ -188,8 +188,9 @@ export class IpAnonymizer {
       const b = parseV6(text);
       if (!b) return null;
       const r = this.mapV6(b);
-      const dotted = text.includes('.');
-      return formatV6(r, dotted);
+      // a kept address keeps its spelling ("0::/init.scope" in a cgroup line stays as it is)
+      if (r.equals(b)) return text;
+      return formatV6(r, text.includes('.'));
     }
     return null;
   }

@@ -228,6 +228,13 @@ describe('text scrubbing', () => {
     expect(out).not.toContain('2001:db8::7');
   });
 
+  it('leaves kept addresses spelled as they were (cgroup v2 lines, expanded forms)', () => {
+    expect(anonymizeText('0::/system.slice/docker-1234.scope', a)).toBe('0::/system.slice/docker-1234.scope');
+    expect(anonymizeText('bound to 0:0:0:0:0:0:0:1 and 127.0.0.1', a)).toBe(
+      'bound to 0:0:0:0:0:0:0:1 and 127.0.0.1',
+    );
+  });
+
   it('rewrites /proc/net/tcp and tcp6 hex addresses in host byte order', () => {
     // 203.0.113.9 little-endian = 0971 00CB -> "097100CB"
     const tcp = '   0: 097100CB:0050 0100007F:D431 0A 00000000:00000000 00:00000000 00000000     0';
