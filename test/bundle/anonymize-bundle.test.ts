@@ -173,3 +173,30 @@ describe.each(ROOTS)('anonymized bundle of %s', (root) => {
     }
   });
 });
+
+describe('anonymized host evidence keeps every host finding (all fixture hosts)', async () => {
+  const { cp, readdir: rd } = await import('node:fs/promises');
+  const { anonymizeHostDir } = await import('../../src/bundle/anonymize-host.js');
+  const { diagnoseHost } = await import('../../src/diagnose/host-rules.js');
+  const base = new URL('../../fixtures/hosts', import.meta.url).pathname;
+  const names = (await rd(base, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+  it.each(names)('%s', async (name) => {
+    const work = await tmp('toa-anon-host-');
+    try {
+      await cp(join(base, name), work, { recursive: true });
+      const ip = new IpAnonymizer(deriveKey('fixture key').key);
+      await anonymizeHostDir(work, ip, { hostname: null, pseudonym: 'host-x' });
+      const orig = await loadHostDir(join(base, name));
+      const anon = await loadHostDir(work);
+      const key = (e: typeof orig) =>
+        diagnoseHost(e)
+          .map((f) => `${f.code} ${f.severity} ${f.flows}`)
+          .sort();
+      expect(key(anon)).toEqual(key(orig));
+      expect(anon.implementations).toEqual(orig.implementations);
+      expect(anon.snapshot.container).toEqual(orig.snapshot.container);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+});
