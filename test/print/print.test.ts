@@ -274,6 +274,48 @@ describe('toa-doctor print --json', () => {
   });
 });
 
+describe('worker-parallel printing (large unfiltered files)', () => {
+  it('prints the same bytes, in order, as the single-threaded path (text and --json)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'toa-print-'));
+    // many batches: the variants capture repeated 60 times (~6000 packets)
+    const one = readFileSync(join(CAP, 'toa-variants.pcap'));
+    const recs: Array<{ data: Buffer; ts: number }> = [];
+    readCaptureBuffer(one, (f) => {
+      recs.push({
+        data: Buffer.from(f.buf.subarray(f.offset, f.offset + f.capturedLength)),
+        ts: f.tsSec + f.tsNsec / 1e9,
+      });
+    });
+    const big = join(dir, 'big.pcap');
+    writeFileSync(big, writePcap(Array.from({ length: 60 }, () => recs).flat(), { linkType: 1 }));
+    for (const args of [['--json'], [], ['-v']]) {
+      const seq = spawnSync('node', [BIN, 'print', ...args, big], {
+        env: { ...ENV, TOA_DOCTOR_PRINT_WORKERS: '0' },
+        maxBuffer: 256 << 20,
+      });
+      const par = spawnSync('node', [BIN, 'print', ...args, big], {
+        env: { ...ENV, TOA_DOCTOR_PRINT_WORKERS: '2' },
+        maxBuffer: 256 << 20,
+      });
+      expect(par.status).toBe(0);
+      expect(lines(par.stdout.toString())).toHaveLength(recs.length * 60);
+      expect(par.stdout.equals(seq.stdout), `print ${args.join(' ')}`).toBe(true);
+    }
+  });
+  it('a closed pipe stops the workers quietly', () => {
+    const r = spawnSync(
+      'bash',
+      ['-c', `node ${BIN} print --json ${join(CAP, 'toa-variants.pcap')} | head -2`],
+      {
+        env: { ...ENV, TOA_DOCTOR_PRINT_WORKERS: '2' },
+      },
+    );
+    expect(r.status).toBe(0);
+    expect(lines(r.stdout.toString())).toHaveLength(2);
+    expect(r.stderr.toString()).toBe('');
+  });
+});
+
 describe('colours', () => {
   async function printTo(opts: Parameters<typeof runPrint>[1], colorCapable: boolean): Promise<string> {
     const dir = mkdtempSync(join(tmpdir(), 'toa-print-'));
