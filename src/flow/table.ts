@@ -205,7 +205,7 @@ export class FlowTable {
     // copied on growth. Only the hash index grows (and is rehashed).
     this.capacity = this.maxFlows;
     this.alloc(this.capacity);
-    const isize = nextPow2(Math.min(this.capacity, 32768) * 2);
+    const isize = nextPow2(Math.min(this.capacity, 32768));
     this.index = new Int32Array(isize);
     this.mask = isize - 1;
     this.freeList = new Int32Array(this.capacity);
@@ -423,7 +423,8 @@ export class FlowTable {
       this.evictOne(ts);
       slot = this.freeList[--this.freeTop]!;
     }
-    if ((this.indexed + 1) * 2 > this.index.length) this.growIndex();
+    // load factor up to 0.7: a smaller index stays in cache (linear probing is still short)
+    if ((this.indexed + 1) * 10 > this.index.length * 7) this.growIndex();
     this.indexed++;
     this.count++;
     this.F[slot * FS + O_HASH] = h;
@@ -866,7 +867,8 @@ export class FlowTable {
     const bits = this.F[slot * FS + O_BITS]!;
     for (let r = 0; r < 4; r++) {
       const i = slot * 4 + r;
-      if (!(bits & (F_HAS_SYN << r)) || this.R[i * RS + Q_TOAVAR] !== o.toaVariant || n > INLINE_TOA) continue;
+      if (!(bits & (F_HAS_SYN << r)) || this.R[i * RS + Q_TOAVAR] !== o.toaVariant || n > INLINE_TOA)
+        continue;
       let same = true;
       for (let k = 0; k < n; k++) {
         if (tb[i * INLINE_TOA + k] !== buf[o.toaOffset + k]) {
