@@ -95,7 +95,7 @@ function roleSightings(t: FlowTable, slot: number, role: number): ToaSighting[] 
   const out = [sighting(t.roleToaBytes(slot, role), v)];
   if (t.bitsOf(slot) & F_EXTRAS)
     for (const e of t.extras.get(slot) ?? [])
-      if (e.role === role && !e.primary) out.push(sighting(e.bytes, e.variant));
+      if (e.role === role && !e.primary && !e.hidden) out.push(sighting(e.bytes, e.variant));
   return out;
 }
 
@@ -180,6 +180,11 @@ export function materialize(t: FlowTable, slot: number, ctx: MaterializeContext)
     }
     const order: PacketRole[] = ['syn', 'ack', 'data'];
     rec.toa = { ...p, packets: order.filter((r) => packets.has(r)) };
+  } else if (v === V_MALFORMED && bits & F_EXTRAS) {
+    // the TOA the module cannot reach: show whom it names
+    const readRole = rec.tfo ? ROLE_SYN : ROLE_ACK;
+    const h = t.extras.get(slot)?.find((e) => e.hidden && e.role === readRole);
+    if (h) rec.toa = { ...sighting(h.bytes, h.variant), packets: [ROLE_TO_PACKET[readRole]!] };
   }
   rec.reason = reasonText(rec, v, t, slot, ctx.profile);
   return rec;

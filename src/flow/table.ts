@@ -88,6 +88,8 @@ export interface ExtraSighting {
   bytes: Buffer;
   /** the full bytes of a role's FIRST toa that did not fit inline */
   primary: boolean;
+  /** a TOA the module's parser never reaches (after EOL / after the list broke): not a sighting */
+  hidden?: boolean;
 }
 
 const NO_TOA = -1;
@@ -815,6 +817,19 @@ export class FlowTable {
       hv = NO_TOA;
       rb &= ~(R_TOA_AFTER_EOL | R_TOA_AFTER_BREAK);
     }
+    if (hv >= 0) {
+      // keep the unreachable option's bytes so reports can still show whom it names
+      const p = o.toaAfterEol ? o.toaAfterEolOffset : o.toaAfterBreakOffset;
+      const len = TOA_VARIANTS[hv]!.length;
+      if (p >= 0 && p + len <= pkt.capturedEnd)
+        this.addExtra(slot, {
+          role,
+          variant: hv,
+          bytes: Buffer.from(buf.subarray(p, p + len)),
+          primary: false,
+          hidden: true,
+        });
+    }
     R[q + Q_HIDVAR] = hv;
     R[q + Q_PACK2] = rb | (ck << 8) | ((o.toaCount & 0xff) << 16);
   }
@@ -882,6 +897,7 @@ export class FlowTable {
     if (list) {
       for (const e of list) {
         if (
+          !e.hidden &&
           e.variant === o.toaVariant &&
           e.bytes.length === n &&
           buf.compare(e.bytes, 0, n, o.toaOffset, end) === 0

@@ -88,7 +88,7 @@ export class Scratch {
       this.push(r, v, t.refBuf, t.refOff);
       if (t.bitsOf(slot) & F_EXTRAS) {
         for (const e of t.extras.get(slot) ?? [])
-          if (e.role === r && !e.primary) this.push(r, e.variant, e.bytes, 0);
+          if (e.role === r && !e.primary && !e.hidden) this.push(r, e.variant, e.bytes, 0);
       }
     }
     if (t.bitsOf(slot) & F_EXTRAS) {

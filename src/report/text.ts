@@ -173,6 +173,8 @@ function findingsText(findings: Finding[], c: ChalkInstance, width: number, show
     lines.push(
       ` ${wrap(`${sevLabel(c, f.severity)} ${c.bold(f.code)}${src} ${f.title}${count}`, width, pad, 1)}`,
     );
+    // info findings stay one line (the JSON and Markdown reports carry their full text)
+    if (f.severity === 'info') continue;
     lines.push(`${pad}${wrap(f.explanation, width, pad, 9)}`);
     lines.push(`${pad}${c.green('→')} ${wrap(f.remediation, width, `${pad}  `, 11)}`);
     for (const e of f.examples.slice(0, 2)) {

@@ -65,8 +65,13 @@ describe('flow record facts', () => {
     const f = only(analyze(captureOf(scenarioConns('malformed-break'))));
     expect(f.handshakeAck?.breakReason).toBe('zero-length');
     expect(f.handshakeAck?.toaAfterBreak).toBe(true);
+    expect(f.toa).toMatchObject({ kind: 200, length: 8, address: '203.0.113.1', packets: ['ack'] });
+    expect(f.handshakeAck?.toa).toEqual([]);
+    expect(f.reason).toMatch(/breaks \(zero-length\) before TOA 200\/8/);
     const g = only(analyze(captureOf(scenarioConns('malformed-eol'))));
     expect(g.handshakeAck?.toaAfterEol).toBe(true);
+    expect(g.toa?.address).toBe('203.0.113.1');
+    expect(g.reason).toMatch(/TOA 200\/8 sits after EOL/);
   });
 
   it('one-direction capture: the handshake ACK is inferred from the SYN', () => {
