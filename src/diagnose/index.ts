@@ -486,7 +486,8 @@ export function diagnose(result: AnalysisResult, opts: DiagnoseOptions = {}): Fi
   }
 
   // ---------------------------------------------------------------- capture-level findings
-  if (s.packets === 0) {
+  const noCapture = opts.captures !== undefined && opts.captures.length === 0; // e.g. a host-only bundle
+  if (s.packets === 0 && !noCapture) {
     add(
       'EMPTY_CAPTURE',
       'warning',
@@ -618,7 +619,7 @@ export function diagnose(result: AnalysisResult, opts: DiagnoseOptions = {}): Fi
       `More than ${result.maxFlows} connections were open at once. The oldest finished (then the most idle) ` +
         'connections were judged early and dropped from memory: their verdicts are counted, but packets that came ' +
         'after eviction start a new, incomplete flow and they are not listed individually.',
-      `Re-run with a larger --max-flows (memory: about 350 bytes per flow), or capture a shorter window.`,
+      `Re-run with a larger --max-flows (memory: about 400 bytes per flow), or capture a shorter window.`,
     );
   }
   for (const c of opts.captures ?? []) {
