@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { CaptureSummary, CaptureWarning } from '../capture/types.js';
-import { linkTypeName } from '../decode/index.js';
+import { linkTypeName, TOA_VARIANTS } from '../decode/index.js';
 import { ChecksumStatus, TcpFlag } from '../decode/types.js';
 import { oneLineVerdict } from '../diagnose/index.js';
 import type { Finding, Severity } from '../diagnose/types.js';
@@ -234,15 +234,9 @@ function packetJson(p: PacketFacts | null): ReportPacket | null {
 }
 
 export function flowJson(f: FlowRecord): ReportFlow {
-  const readPacket = f.tfo
-    ? f.syn
-      ? 'syn'
-      : null
-    : f.handshakeAck
-      ? 'ack'
-      : f.syn?.toa.some((t) => t.kind === 28)
-        ? 'syn'
-        : null;
+  // the packet the module reads: the SYN under TFO and for the SYN-only (kind 28) variants
+  const synOnly = f.toa !== null && TOA_VARIANTS.some((v) => v.id === f.toa?.variant && v.synOnly);
+  const readPacket = f.tfo || synOnly ? (f.syn ? 'syn' : null) : f.handshakeAck ? 'ack' : null;
   return {
     id: f.id,
     family: f.family,

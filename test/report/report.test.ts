@@ -94,6 +94,9 @@ describe('JSON report', () => {
     expect(f.handshake.ack?.flags).toBe('A');
     expect(f.handshake.syn?.flags).toBe('S');
     expect(f.handshake.synAck?.flags).toBe('SA');
+    const cdn = buildReport(input(mixedCapture({ 'ok-cdn-28-7': 1 }), {}, 'all')).flows[0]!;
+    expect(cdn.handshake.readPacket).toBe('syn');
+    expect(cdn.toa?.packets).toEqual(['syn']);
   });
 
   it('--flows problems lists only non-OK flows; summary counts everything', () => {
