@@ -455,7 +455,7 @@ export function register(program: Command): void {
     .addOption(new Option('--host-root <dir>', 'look at this root instead of / (tests)').hideHelp())
     .option('--no-color', 'no colours in the final text report')
     .option('--promisc', 'promiscuous mode (needs CAP_NET_ADMIN; the cap engine always uses it)')
-    .option('--buffer <MiB>', 'kernel capture buffer size (default 64)')
+    .option('--buffer <MiB>', 'kernel capture buffer size (default 64 for tcpdump, 256 for cap)')
     .option('--max-flows <n>', 'flow table cap (default 1,000,000)')
     .addHelpText(
       'after',

@@ -8,11 +8,13 @@
  */
 
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import type CapPkgValue from 'cap';
 import { CaptureError, type CaptureSummary, type Frame, type FrameSink, LinkType } from '../types.js';
 import type { EngineResult, EngineStats, LiveCaptureOptions, LiveEngine } from './engine.js';
 import { capNotInstalled, classifyCaptureFailure, libpcapMissing, noSuchInterface } from './errors.js';
 import { interfaceExists } from './interfaces.js';
+import { PipeEngine, type PipeSpec } from './tcpdump-engine.js';
 
 type CapPkg = typeof CapPkgValue;
 type CapInstance = InstanceType<CapPkg['Cap']>;
@@ -73,6 +75,8 @@ export function capLinkType(name: string): number | null {
 }
 
 const SLAB_BYTES = 4 * 1024 * 1024;
+/** kernel ring for cap: libpcap gives each packet a 64 KiB slot on interfaces with offloads */
+export const DEFAULT_CAP_BUFFER = 256 * 1024 * 1024;
 const MAX_PACKET = 65535;
 
 export class CapEngine implements LiveEngine {
@@ -112,7 +116,7 @@ export class CapEngine implements LiveEngine {
     const c = new pkg.Cap();
     let linkName: string;
     try {
-      linkName = c.open(iface, filter, this.opts.bufferSize ?? 64 * 1024 * 1024, this.rx);
+      linkName = c.open(iface, filter, this.opts.bufferSize ?? DEFAULT_CAP_BUFFER, this.rx);
     } catch (err) {
       const text = String((err as Error)?.message ?? err);
       const known = classifyCaptureFailure(text, iface, filter);
@@ -220,5 +224,33 @@ export class CapEngine implements LiveEngine {
       warnings,
     };
     return { ...this.stats(), summary, warnings };
+  }
+}
+
+/**
+ * The cap engine as used by `live`: the capture loop of cap-child.js in its own process, its pcap
+ * stream read like tcpdump's. The analysis (and the dashboard, and the garbage collector) then
+ * never stall the ring reader, and libpcap's stderr messages stay off the terminal.
+ * TOA_DOCTOR_CAP_INPROCESS=1 selects the in-process CapEngine above instead.
+ */
+export function capChildSpec(opts: LiveCaptureOptions): PipeSpec {
+  return {
+    name: 'cap',
+    bin: process.execPath,
+    args: [
+      fileURLToPath(new URL('./cap-child.js', import.meta.url)),
+      opts.iface,
+      String(opts.bufferSize ?? DEFAULT_CAP_BUFFER),
+      opts.filter,
+    ],
+    missing: () => capNotInstalled('node itself could not be started'),
+    prefix: /^cap-child: error:\s*/,
+    tcpdumpStats: false,
+  };
+}
+
+export class CapChildEngine extends PipeEngine {
+  constructor(opts: LiveCaptureOptions) {
+    super(opts, capChildSpec(opts));
   }
 }

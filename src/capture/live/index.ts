@@ -1,10 +1,10 @@
 /**
  * Live capture: engine selection (`--engine auto|cap|tcpdump`) and the pieces the live command
- * uses. auto prefers cap (in-process libpcap) and falls back to tcpdump, and says why.
+ * uses. auto prefers cap (libpcap through the cap module) and falls back to tcpdump, and says why.
  */
 import type { CaptureError } from '../types.js';
-import { CapEngine, loadCap } from './cap-engine.js';
-import type { EngineChoice, EngineSelection, LiveCaptureOptions } from './engine.js';
+import { CapChildEngine, CapEngine, loadCap } from './cap-engine.js';
+import type { EngineChoice, EngineSelection, LiveCaptureOptions, LiveEngine } from './engine.js';
 import { noEngine } from './errors.js';
 import { findTcpdump, TcpdumpEngine } from './tcpdump-engine.js';
 
@@ -19,7 +19,12 @@ export type {
 } from './engine.js';
 export { buildFilter, filterCaveat } from './filter.js';
 export { type CaptureDevice, interfaceExists, listInterfaces, listInterfacesSync } from './interfaces.js';
-export { CapEngine, findTcpdump, loadCap, TcpdumpEngine };
+export { CapChildEngine, CapEngine, findTcpdump, loadCap, TcpdumpEngine };
+
+/** the cap engine: its capture loop in a child process unless TOA_DOCTOR_CAP_INPROCESS=1 */
+function capEngine(opts: LiveCaptureOptions): LiveEngine {
+  return process.env.TOA_DOCTOR_CAP_INPROCESS === '1' ? new CapEngine(opts) : new CapChildEngine(opts);
+}
 
 export const ENGINE_CHOICES: EngineChoice[] = ['auto', 'cap', 'tcpdump'];
 
@@ -38,7 +43,7 @@ export async function selectEngine(
 ): Promise<EngineSelection> {
   if (choice === 'cap') {
     await probes.loadCap();
-    return { engine: new CapEngine(opts), reason: 'requested with --engine cap' };
+    return { engine: capEngine(opts), reason: 'requested with --engine cap' };
   }
   if (choice === 'tcpdump') {
     const bin = probes.findTcpdump();
@@ -48,7 +53,7 @@ export async function selectEngine(
   let capReason: string;
   try {
     await probes.loadCap();
-    return { engine: new CapEngine(opts), reason: 'auto: the cap module (libpcap) loaded' };
+    return { engine: capEngine(opts), reason: 'auto: the cap module (libpcap) loaded' };
   } catch (err) {
     const msg = (err as CaptureError).message ?? String(err);
     capReason = /\((.*)\)$/.exec(msg)?.[1] ?? msg;

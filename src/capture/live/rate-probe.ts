@@ -7,6 +7,7 @@
  * after the capture taps: the probe measures capture + analysis, not the TCP stack.
  *
  *   node dist/capture/live/rate-probe.js [--engines cap,tcpdump] [--rates 50000,100000] [--seconds 3]
+ *                                        [--live-args '--buffer 256']
  *
  * Needs root, iproute2, a C compiler and tcpdump/libpcap; otherwise every engine is reported as
  * skipped with the reason. Traffic exists only inside the namespaces, which are always deleted.
@@ -58,6 +59,8 @@ export interface RateProbeOptions {
   log?: (line: string) => void;
   /** the toa-doctor executable (default bin/toa-doctor.js of this package) */
   bin?: string;
+  /** extra arguments for `toa-doctor live` (e.g. ['--buffer', '256']) */
+  liveArgs?: string[];
 }
 
 export const DEFAULT_RATES = [50_000, 100_000, 150_000, 200_000, 250_000, 300_000, 400_000];
@@ -308,6 +311,7 @@ async function step(
   engine: EngineName,
   rate: number,
   seconds: number,
+  liveArgs: string[],
 ): Promise<RateStep> {
   const count = Math.round(rate * seconds);
   const live = spawnIn(bed, bed.b, process.execPath, [
@@ -322,6 +326,7 @@ async function step(
     String(count),
     '--duration',
     String(Math.ceil(seconds * 6 + 10)),
+    ...liveArgs,
   ]);
   const liveDone = collect(live);
   await new Promise<void>((resolve, reject) => {
@@ -409,7 +414,7 @@ export async function runLiveRateProbe(opts: RateProbeOptions = {}): Promise<Liv
       for (const rate of rates) {
         let s: RateStep;
         try {
-          s = await step(bed, bin, engine, rate, seconds);
+          s = await step(bed, bin, engine, rate, seconds, opts.liveArgs ?? []);
         } catch (e) {
           er.skipped = (e as Error).message;
           break;
@@ -447,10 +452,12 @@ async function main(argv: string[]): Promise<void> {
     ?.split(',')
     .map((x) => Number(x));
   const seconds = arg('--seconds') ? Number(arg('--seconds')) : undefined;
+  const liveArgs = arg('--live-args')?.split(' ').filter(Boolean);
   const res = await runLiveRateProbe({
     engines,
     rates,
     seconds,
+    liveArgs,
     log: (l) => process.stderr.write(`${l}\n`),
   });
   process.stdout.write(`${JSON.stringify(res, null, 2)}\n`);

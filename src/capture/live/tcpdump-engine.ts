@@ -16,7 +16,7 @@ import {
   type Frame,
   type FrameSink,
 } from '../types.js';
-import type { EngineResult, EngineStats, LiveCaptureOptions, LiveEngine } from './engine.js';
+import type { EngineName, EngineResult, EngineStats, LiveCaptureOptions, LiveEngine } from './engine.js';
 import { classifyCaptureFailure, noSuchInterface, tcpdumpMissing } from './errors.js';
 import { interfaceExists } from './interfaces.js';
 
@@ -76,8 +76,36 @@ export function tcpdumpArgs(o: LiveCaptureOptions): string[] {
   ];
 }
 
-export class TcpdumpEngine implements LiveEngine {
-  readonly name = 'tcpdump' as const;
+/** What a pipe engine runs: a program writing pcap to stdout and tcpdump-style lines to stderr. */
+export interface PipeSpec {
+  name: EngineName;
+  /** program, or null when it is not installed (start() then throws `missing()`) */
+  bin: string | null;
+  args: string[];
+  missing: () => CaptureError;
+  /** how messages are prefixed on stderr ('tcpdump:' / 'cap-child: error:') */
+  prefix: RegExp;
+  /** the program reports kernel drops and needs the ring drained before SIGINT (tcpdump) */
+  tcpdumpStats: boolean;
+}
+
+export function tcpdumpSpec(opts: LiveCaptureOptions, bin: string | null = findTcpdump()): PipeSpec {
+  return {
+    name: 'tcpdump',
+    bin,
+    args: tcpdumpArgs(opts),
+    missing: tcpdumpMissing,
+    prefix: /^tcpdump:\s*/,
+    tcpdumpStats: true,
+  };
+}
+
+/**
+ * A capture program on the other end of a pipe: tcpdump, or the cap capture loop in a child
+ * process (cap-child.js). stdout is fed into the streaming pcap reader.
+ */
+export class PipeEngine implements LiveEngine {
+  readonly name: EngineName;
   private child: ChildProcess | null = null;
   private parser: StreamParser;
   private stderrText = '';
@@ -108,8 +136,9 @@ export class TcpdumpEngine implements LiveEngine {
 
   constructor(
     private readonly opts: LiveCaptureOptions,
-    private readonly bin: string | null = findTcpdump(),
+    private readonly spec: PipeSpec,
   ) {
+    this.name = spec.name;
     this.parser = new StreamParser(`live:${opts.iface}`);
   }
 
@@ -118,11 +147,11 @@ export class TcpdumpEngine implements LiveEngine {
   }
 
   private async startAsync(sink: FrameSink): Promise<void> {
-    if (!this.bin) throw tcpdumpMissing();
+    if (!this.spec.bin) throw this.spec.missing();
     const { iface } = this.opts;
     if (!interfaceExists(iface)) throw await noSuchInterface(iface);
     this.sink = sink;
-    const child = spawn(this.bin, tcpdumpArgs(this.opts), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(this.spec.bin, this.spec.args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.stdoutDone = new Promise((resolve) => {
       child.stdout!.on('data', (chunk: Buffer) => {
@@ -148,15 +177,17 @@ export class TcpdumpEngine implements LiveEngine {
           reject(
             new CaptureError(
               'ENGINE_TIMEOUT',
-              `tcpdump did not start capturing on ${iface} within 10 s`,
-              'run `tcpdump -i IFACE` by hand to see why, or try --engine cap',
+              `${this.name} did not start capturing on ${iface} within 10 s`,
+              this.name === 'tcpdump'
+                ? 'run `tcpdump -i IFACE` by hand to see why, or try --engine cap'
+                : 'try --engine tcpdump',
             ),
           ),
         10_000,
       );
       child.on('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        reject(err.code === 'ENOENT' ? tcpdumpMissing() : err);
+        reject(err.code === 'ENOENT' ? this.spec.missing() : err);
       });
       child.stderr!.on('data', (d: Buffer) => {
         const text = d.toString();
@@ -181,7 +212,7 @@ export class TcpdumpEngine implements LiveEngine {
             this.failure ??
               new CaptureError(
                 'ENGINE_EXITED',
-                `tcpdump stopped unexpectedly (exit ${code}): ${this.lastErrorLine() || 'no message'}`,
+                `${this.name} stopped unexpectedly (exit ${code}): ${this.lastErrorLine() || 'no message'}`,
                 'check the interface still exists and is up',
               ),
           );
@@ -198,8 +229,10 @@ export class TcpdumpEngine implements LiveEngine {
     if (known) return known;
     return new CaptureError(
       'ENGINE_FAILED',
-      `tcpdump failed on ${iface} (exit ${code}): ${this.lastErrorLine() || 'no message'}`,
-      'run the same tcpdump command by hand to see why, or try --engine cap',
+      `${this.name} failed on ${iface} (exit ${code}): ${this.lastErrorLine() || 'no message'}`,
+      this.name === 'tcpdump'
+        ? 'run the same tcpdump command by hand to see why, or try --engine cap'
+        : 'try --engine tcpdump',
     );
   }
 
@@ -208,7 +241,7 @@ export class TcpdumpEngine implements LiveEngine {
       .split('\n')
       .map((l) => l.trim())
       .filter((l) => l && !/listening on|packets? (captured|received|dropped)/.test(l));
-    return (lines[lines.length - 1] ?? '').replace(/^tcpdump:\s*/, '');
+    return (lines[lines.length - 1] ?? '').replace(this.spec.prefix, '');
   }
 
   /** statistics lines as they arrive (the exit block has one figure per line; SIGUSR1 all on one) */
@@ -240,7 +273,7 @@ export class TcpdumpEngine implements LiveEngine {
    * accepted was read (captured + dropped >= received), at most ~1.3 s.
    */
   private async drainRing(): Promise<void> {
-    if (process.platform !== 'linux' || !this.child || !this.ready) return;
+    if (!this.spec.tcpdumpStats || process.platform !== 'linux' || !this.child || !this.ready) return;
     const deadline = Date.now() + 1300;
     while (Date.now() < deadline && !this.exited) {
       if (!(await this.freshStats(200))) return;
@@ -269,7 +302,14 @@ export class TcpdumpEngine implements LiveEngine {
 
   /** Ask tcpdump for its counters now (SIGUSR1 on Linux); they arrive on stderr shortly. */
   requestStats(): void {
-    if (this.child && this.ready && !this.exited && !this.stopping && process.platform === 'linux')
+    if (
+      this.spec.tcpdumpStats &&
+      this.child &&
+      this.ready &&
+      !this.exited &&
+      !this.stopping &&
+      process.platform === 'linux'
+    )
       this.child.kill('SIGUSR1');
   }
 
@@ -319,9 +359,16 @@ export class TcpdumpEngine implements LiveEngine {
     if (this.captured !== null && this.captured > this.packets)
       warnings.push({
         code: 'LIVE_LOST_TAIL',
-        message: `tcpdump captured ${this.captured} packets but ${this.packets} were read`,
+        message: `${this.name} captured ${this.captured} packets but ${this.packets} were read`,
       });
     return { ...this.stats(), summary: { ...summary, warnings }, warnings };
+  }
+}
+
+/** The tcpdump engine. */
+export class TcpdumpEngine extends PipeEngine {
+  constructor(opts: LiveCaptureOptions, bin: string | null = findTcpdump()) {
+    super(opts, tcpdumpSpec(opts, bin));
   }
 }
 
