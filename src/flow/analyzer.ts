@@ -63,7 +63,7 @@ export class Analyzer {
     this.ctx = { accept: acceptMask(this.profile), profile: this.profile };
     this.agg = new Aggregator(this.ctx, cidrs.length ? new CidrSet(cidrs) : null);
     this.onFlowDone = opts.onFlowDone;
-    this.table = new FlowTable(this.maxFlows, (slot, why) => this.done(slot, why));
+    this.table = new FlowTable(this.maxFlows, (slot, why) => this.done(slot, why), opts.initialSlots);
   }
 
   /** Decode one frame and account it. Never throws on packet content. */

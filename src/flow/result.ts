@@ -16,8 +16,8 @@ export interface AnalyzerOptions {
   lb?: string[];
   /** called once per flow when it gets its final verdict (evicted or at finish) */
   onFlowDone?: (f: FlowRecord) => void;
-  /** flows idle this long (seconds of capture time) count as finished for eviction; default 120 */
-  idleTimeout?: number;
+  /** slots allocated up front before the table starts doubling (tests use small values) */
+  initialSlots?: number;
 }
 
 /** Decode counters over every packet pushed. */

@@ -150,6 +150,8 @@ const Q_TOAVAR = 6;
 const Q_HIDVAR = 7;
 
 const EVICT_SAMPLE = 32;
+/** slots allocated up front (more are added by doubling, up to maxFlows) */
+const INITIAL_SLOTS = 262_144;
 
 export class FlowTable {
   /** slots allocated so far (arrays are this long) */
@@ -200,13 +202,14 @@ export class FlowTable {
   constructor(
     maxFlows: number,
     private readonly onDone: (slot: number, why: DoneReason) => void,
+    initialSlots = INITIAL_SLOTS,
   ) {
     this.maxFlows = Math.max(1, Math.floor(maxFlows));
-    // Slot storage is allocated once at the cap: typed arrays are calloc'ed, so the kernel only
-    // commits the pages slots actually touch (slots are handed out in order), and nothing is ever
-    // copied on growth. Only the hash index grows (and is rehashed).
-    this.capacity = this.maxFlows;
-    this.alloc(this.capacity);
+    // Slot storage: typed arrays are calloc'ed, so the kernel only commits the pages that slots
+    // actually touch (slots are handed out in order). Up to INITIAL_SLOTS flows nothing is ever
+    // copied; beyond, the columns double (a copy) up to the cap. The hash index grows on its own.
+    this.capacity = Math.max(1, Math.min(this.maxFlows, initialSlots));
+    this.alloc(this.capacity, 0);
     const isize = nextPow2(Math.min(this.capacity, 32768));
     this.index = new Int32Array(isize);
     this.mask = isize - 1;
@@ -287,16 +290,53 @@ export class FlowTable {
     return this.R[i * RS + Q_HIDVAR]!;
   }
 
-  private alloc(cap: number): void {
-    this.F = new Uint32Array(cap * FS);
+  private alloc(cap: number, old: number): void {
+    const keep = <A extends Uint32Array | Int32Array | Float64Array | Uint8Array>(
+      prev: A | undefined,
+      next: A,
+      per: number,
+    ): A => {
+      if (prev && old) next.set(prev.subarray(0, old * per) as never);
+      return next;
+    };
+    this.F = keep(this.F, new Uint32Array(cap * FS), FS);
     this.FD = new Float64Array(this.F.buffer);
-    this.R = new Int32Array(cap * 4 * RS);
-    this.RT = new Float64Array(cap * 4);
-    this.ids = new Float64Array(cap);
-    this.verdict = new Uint8Array(cap);
-    this.ordPrev = new Int32Array(cap);
-    this.ordNext = new Int32Array(cap);
-    this.toaBytes = Buffer.alloc(cap * 4 * INLINE_TOA);
+    this.R = keep(this.R, new Int32Array(cap * 4 * RS), 4 * RS);
+    this.RT = keep(this.RT, new Float64Array(cap * 4), 4);
+    this.ids = keep(this.ids, new Float64Array(cap), 1);
+    this.verdict = keep(this.verdict, new Uint8Array(cap), 1);
+    this.ordPrev = keep(this.ordPrev, new Int32Array(cap), 1);
+    this.ordNext = keep(this.ordNext, new Int32Array(cap), 1);
+    const tb = Buffer.alloc(cap * 4 * INLINE_TOA);
+    if (this.toaBytes && old) this.toaBytes.copy(tb, 0, 0, old * 4 * INLINE_TOA);
+    this.toaBytes = tb;
+    if (this.v6) {
+      const v = Buffer.alloc(cap * 32);
+      this.v6.copy(v, 0, 0, old * 32);
+      this.v6 = v;
+    }
+  }
+
+  /** double the slot columns (only past INITIAL_SLOTS flows) */
+  private growSlots(): void {
+    const old = this.capacity;
+    const cap = Math.min(this.maxFlows, old * 2);
+    this.alloc(cap, old);
+    this.capacity = cap;
+    const fl = new Int32Array(cap);
+    fl.set(this.freeList.subarray(0, this.freeTop));
+    this.freeList = fl;
+    // the finished FIFO, unrolled into the new arrays
+    const fs = new Int32Array(cap);
+    const fi = new Float64Array(cap);
+    for (let k = 0; k < this.finLen; k++) {
+      const j = (this.finHead + k) % this.finSlots.length;
+      fs[k] = this.finSlots[j]!;
+      fi[k] = this.finIds[j]!;
+    }
+    this.finSlots = fs;
+    this.finIds = fi;
+    this.finHead = 0;
   }
 
   /** double the hash index when it is half full */
@@ -421,7 +461,10 @@ export class FlowTable {
     let slot: number;
     if (this.freeTop > 0) slot = this.freeList[--this.freeTop]!;
     else if (this.fresh < this.capacity) slot = this.fresh++;
-    else {
+    else if (this.capacity < this.maxFlows) {
+      this.growSlots();
+      slot = this.fresh++;
+    } else {
       this.evictOne(ts);
       slot = this.freeList[--this.freeTop]!;
     }

@@ -71,6 +71,19 @@ describe('flow table bounds', () => {
     expect(flowsOf(r).every((f) => f.firstTs >= 1_700_000_000 + 170 * 0.01)).toBe(true);
   });
 
+  it('grows its columns past the initial allocation without losing flows (IPv4 and IPv6)', () => {
+    const conns = [...many(300), ...many(40, 'ok-v6-254-20')];
+    const r = analyze(captureOf(conns), { initialSlots: 8 });
+    expect(r.flows.size).toBe(340);
+    expect(r.evicted).toBe(0);
+    const flows = flowsOf(r);
+    expect(new Set(flows.map((f) => `${f.client.address}:${f.client.port}`)).size).toBe(340);
+    expect(flows.filter((f) => f.family === 'ipv6').every((f) => f.toa?.family === 'ipv6')).toBe(true);
+    const r2 = analyze(captureOf(conns), { initialSlots: 8, maxFlows: 50 });
+    expect(r2.flows.size).toBe(50);
+    expect(r2.stats.flows).toBe(340);
+  });
+
   it('onFlowDone fires once per flow (evicted and final)', () => {
     const seen: FlowRecord[] = [];
     const a = new Analyzer({ maxFlows: 10, onFlowDone: (f) => seen.push(f) });
