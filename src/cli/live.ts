@@ -263,6 +263,21 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
   );
   const td = engine.name === 'tcpdump' ? (engine as TcpdumpEngine) : null;
   if (td) timers.push(setInterval(() => td.requestStats(), 2000));
+  if (engine.name === 'cap') {
+    // cap cannot count kernel drops: say so when the rate gets near what it can take
+    let last = { at: performance.now(), packets: 0 };
+    const capTimer = setInterval(() => {
+      const now = { at: performance.now(), packets: engine.stats().packets };
+      const pps = ((now.packets - last.packets) * 1000) / Math.max(1, now.at - last.at);
+      last = now;
+      if (pps < CAP_WARN_PPS) return;
+      clearInterval(capTimer);
+      const w = `${Math.round(pps / 1000)}k packets/s: the cap engine cannot count kernel drops and loses packets above ~70k/s; use --engine tcpdump`;
+      warnings.push(w);
+      if (mode !== 'tui') process.stderr.write(`toa-doctor: warning: ${w}\n`);
+    }, 2000);
+    timers.push(capTimer);
+  }
 
   // ---- NDJSON: closed flows are reported as soon as a snapshot shows them
   if (mode !== 'tui') {
@@ -363,6 +378,9 @@ interface FinalReportInput {
   json: boolean;
   color: boolean;
 }
+
+/** packets/s above which the cap engine warns (it starts losing packets at ~70k/s, uncounted) */
+const CAP_WARN_PPS = 50_000;
 
 /** At most this many flows in the one-line JSON report (the flow events carry every flow). */
 const JSON_REPORT_FLOWS = 100_000;

@@ -69,7 +69,7 @@ export function Dashboard({ store, onQuit, onPauseChange, rows: rowsProp }: Dash
   const hostLines = view.host
     ? 2 + Math.min(view.host.dmesg.length, 3) + (view.host.notes.length ? 1 : 0) + 1
     : 0;
-  const tableHeight = Math.max(3, rows - (2 + 4 + hostLines + 2 + 2 + (view.warnings.length ? 1 : 0)));
+  const tableHeight = Math.max(3, rows - (2 + 4 + hostLines + 2 + 2 + Math.min(2, view.warnings.length)));
   const maxSel = Math.max(0, flows.length - 1);
   const view0 = fitCursor(cursor, maxSel, tableHeight);
   const sel = view0.sel;
@@ -114,7 +114,7 @@ export function Dashboard({ store, onQuit, onPauseChange, rows: rowsProp }: Dash
     <Box flexDirection="column">
       <Keys isActive={isRawModeSupported === true} handler={handler} />
       <Header h={view.header} paused={paused} />
-      {view.warnings.slice(0, 1).map((w) => (
+      {view.warnings.slice(0, 2).map((w) => (
         <Text key={w} color="yellow" wrap="truncate">
           {`! ${w}`}
         </Text>
