@@ -1,10 +1,10 @@
 /**
  * `toa-doctor print FILE|-` — tcpdump-like lines (or NDJSON), TOA options decoded.
  *
- * Output goes through a 64 KiB buffer (one write per ~64 KiB). A large file printed without
- * filters or -c is formatted by worker threads (one per core): the main thread reads and copies
- * frames into batches, each worker decodes and formats its batches and writes them itself, in
- * batch order (a shared turn counter), so the main thread never waits on the event loop.
+ * Output goes through a 64 KiB buffer (one write per ~64 KiB). Optionally (TOA_DOCTOR_PRINT_WORKERS)
+ * a file printed without filters or -c is formatted by worker threads: the main thread reads and
+ * copies frames into batches, each worker decodes and formats its batches and writes them itself,
+ * in batch order (a shared turn counter), so the main thread never waits on the event loop.
  */
 import { statSync, writeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -196,12 +196,14 @@ function workerMain(init: WorkerInit): void {
       counts.fill(0);
       for (let i = 0; i < m.n; i++) {
         const o = i * META;
+        // `| 0`: keep small-integer representations, as the reader's frames have (doubles
+        // here would make every offset computation in the decoder take the slow path)
         frame.tsSec = meta[o];
-        frame.tsNsec = meta[o + 1];
-        frame.linkType = meta[o + 2];
-        frame.capturedLength = meta[o + 3];
-        frame.originalLength = meta[o + 4];
-        frame.offset = meta[o + 5];
+        frame.tsNsec = meta[o + 1] | 0;
+        frame.linkType = meta[o + 2] | 0;
+        frame.capturedLength = meta[o + 3] | 0;
+        frame.originalLength = meta[o + 4] | 0;
+        frame.offset = meta[o + 5] | 0;
         decodeAndCount(frame, pkt, counts);
         if (init.json) writePacketJson(out, frame, pkt);
         else writePacketText(out, frame, pkt, lineOpts);
@@ -239,6 +241,9 @@ function workerCount(file: string, opts: PrintOptions, io: PrintIo): number {
   const env = process.env.TOA_DOCTOR_PRINT_WORKERS;
   const forced = io.workers ?? (env !== undefined && /^\d+$/.test(env) ? Number(env) : undefined);
   if (forced !== undefined) return Math.min(forced, 16);
+  // Opt-in only (TOA_DOCTOR_PRINT_WORKERS=auto): on the shared 2-core machine this was measured on,
+  // the copy into batches and a second JIT warm-up cost more than the second core gave back.
+  if (env !== 'auto') return 0;
   const cores = availableParallelism();
   if (cores < 2) return 0;
   try {
