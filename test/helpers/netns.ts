@@ -13,7 +13,7 @@
  * hooks, and a sweep of namespaces left by dead test processes at the next setup.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,14 +85,27 @@ export function tcpdumpUnavailableReason(): string | null {
 }
 
 /**
+ * Are we under CI? vitest.config.ts sets CI=false inside the test workers (ink needs it), so the
+ * CI=true of the runner is read from the vitest main process (the worker's parent) as well.
+ */
+export function underCi(): boolean {
+  if (process.env.CI === 'true' || process.env.TOA_DOCTOR_CI === 'true') return true;
+  try {
+    const env = readFileSync(`/proc/${process.ppid}/environ`, 'utf8').split('\0');
+    return env.includes('CI=true') || env.includes('TOA_DOCTOR_CI=true');
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Skip policy of the live tests: a printed reason when not root / libpcap / tcpdump absent,
  * but under CI=true they must run, so this throws instead.
  */
 export function liveSkipReason(extra: Array<string | null> = []): string | null {
   const reason = [netnsUnsupportedReason(), ...extra].find((r) => r) ?? null;
   if (!reason) return null;
-  if (process.env.CI === 'true' || process.env.TOA_DOCTOR_CI === 'true')
-    throw new Error(`live-capture tests cannot run under CI: ${reason}`);
+  if (underCi()) throw new Error(`live-capture tests cannot run under CI: ${reason}`);
   process.stderr.write(`[live tests skipped] ${reason}\n`);
   return reason;
 }
