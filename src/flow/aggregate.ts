@@ -15,6 +15,7 @@ import {
   F_HAS_SYNACK,
   F_SERVER_FIRST,
   F_TFO,
+  F_TFO_DATA,
   F_TOA_TO_CLIENT,
   F_V6,
   type FlowTable,
@@ -147,7 +148,7 @@ export class Aggregator {
         if (bits & F_SERVER_FIRST) this.lateServerFirst++;
         break;
       case V_LATE:
-        if (bits & F_TFO) this.lateTfo++;
+        if (bits & F_TFO_DATA) this.lateTfo++;
         if (bits & F_SERVER_FIRST) this.lateServerFirst++;
         break;
       case V_MISSING:

@@ -18,10 +18,12 @@ import {
   F_RULE_TOA,
   F_SERVER_FIRST,
   F_TFO,
+  F_TFO_DATA,
   F_V6,
   type FlowTable,
   HIDDEN_UNKNOWN,
   R_TFO,
+  R_TFO_LOOKALIKE,
   R_TOA_AFTER_BREAK,
   R_TOA_AFTER_EOL,
   ROLE_ACK,
@@ -182,12 +184,23 @@ export function materialize(t: FlowTable, slot: number, ctx: MaterializeContext)
     rec.toa = { ...p, packets: order.filter((r) => packets.has(r)) };
   } else if (v === V_MALFORMED && bits & F_EXTRAS) {
     // the TOA the module cannot reach: show whom it names
-    const readRole = rec.tfo ? ROLE_SYN : ROLE_ACK;
+    const readRole = bits & F_TFO_DATA ? ROLE_SYN : ROLE_ACK;
     const h = t.extras.get(slot)?.find((e) => e.hidden && e.role === readRole);
     if (h) rec.toa = { ...sighting(h.bytes, h.variant), packets: [ROLE_TO_PACKET[readRole]!] };
   }
   rec.reason = reasonText(rec, v, t, slot, ctx.profile);
+  if (rec.toa && rec.toa.port === 0xf989 && rec.toa.kind === 254) {
+    const roles = [ROLE_SYN, ROLE_ACK, ROLE_DATA];
+    if (roles.some((r) => bits & (F_HAS_SYN << r) && t.rBits(slot * 4 + r) & R_TFO_LOOKALIKE))
+      rec.reason +=
+        ' (client port 63881 = 0xF989: tcpdump and Wireshark show this option as a TFO cookie, the RS modules read it as TOA; the Alibaba CDN eBPF program skips it)';
+  }
   return rec;
+}
+
+/** the SYN carried data (TCP Fast Open): it creates the socket */
+function tfoData(rec: FlowRecord): boolean {
+  return rec.tfo && (rec.syn?.payloadLength ?? 0) > 0;
 }
 
 function toaText(x: ToaSighting): string {
@@ -196,13 +209,13 @@ function toaText(x: ToaSighting): string {
 }
 
 function readName(rec: FlowRecord): string {
-  return rec.tfo ? 'the SYN (TCP Fast Open: the SYN creates the socket)' : 'the handshake ACK';
+  return tfoData(rec) ? 'the SYN (TCP Fast Open: the SYN creates the socket)' : 'the handshake ACK';
 }
 
 function reasonText(rec: FlowRecord, v: number, t: FlowTable, slot: number, profile: ProfileName): string {
   const toa = rec.toa;
   const ack = rec.handshakeAck;
-  const readRole = rec.tfo ? ROLE_SYN : ROLE_ACK;
+  const readRole = tfoData(rec) ? ROLE_SYN : ROLE_ACK;
   const hid = t.rHidVar(slot * 4 + readRole);
   const hidText = hid >= 0 ? `TOA ${variantLabel(TOA_VARIANTS[hid]!.id)}` : 'a TOA-kind option';
   switch (v) {
@@ -210,7 +223,7 @@ function reasonText(rec: FlowRecord, v: number, t: FlowTable, slot: number, prof
       if (
         toa &&
         toa.packets[0] === 'syn' &&
-        !rec.tfo &&
+        !tfoData(rec) &&
         TOA_VARIANTS.find((x) => x.id === toa.variant)?.synOnly
       )
         return `${toaText(toa)} on the SYN (the kind-28 module reads the SYN)`;
@@ -224,11 +237,11 @@ function reasonText(rec: FlowRecord, v: number, t: FlowTable, slot: number, prof
     case V_SYN_ONLY:
       return `${toa ? toaText(toa) : 'TOA'} rode on the SYN only; the handshake ACK (the packet the module reads) carried none`;
     case V_LATE:
-      if (rec.tfo)
+      if (tfoData(rec))
         return `TCP Fast Open: the SYN creates the socket but ${toa ? toaText(toa) : 'TOA'} came only on later packets`;
       return `the handshake ACK carried no TOA; ${toa ? toaText(toa) : 'TOA'} came on later data (read only with TCP_DEFER_ACCEPT)`;
     case V_MALFORMED: {
-      const p = rec.tfo ? rec.syn : ack;
+      const p = tfoData(rec) ? rec.syn : ack;
       const rb = t.rBits(slot * 4 + readRole);
       if (rb & R_TOA_AFTER_EOL)
         return `${hidText} sits after EOL on ${readName(rec)}: the module stops at EOL`;

@@ -67,12 +67,16 @@ export const F_ACK_MISSED = 1 << 19;
 export const F_V6 = 1 << 20;
 /** an older connection on a reused 5-tuple: no longer in the hash index */
 export const F_DETACHED = 1 << 21;
+/** the SYN carried data (TCP Fast Open): the SYN creates the socket, so it is the packet the module reads */
+export const F_TFO_DATA = 1 << 22;
 
 // role bits
 export const R_TOA_AFTER_EOL = 1;
 export const R_TOA_AFTER_BREAK = 2;
 export const R_TFO = 4;
 export const R_DUP = 8;
+/** a 254/8 or 254/20 TOA whose client port is 0xF989 (63881): decoders show it as a TFO cookie */
+export const R_TFO_LOOKALIKE = 16;
 
 export const BREAKS = ['none', 'zero-length', 'length-one', 'overrun', 'no-length', 'truncated'] as const;
 
@@ -688,6 +692,7 @@ export class FlowTable {
         if ((bits & F_HAS_SYN) === 0) {
           bits |= F_HAS_SYN;
           if (pay > 0 || opts.hasTfo) bits |= F_TFO;
+          if (pay > 0) bits |= F_TFO_DATA;
           F[fo + O_BITS] = bits;
           this.record(slot, ROLE_SYN, frame, pkt, ts, true);
           bits = F[fo + O_BITS]!;
@@ -814,24 +819,37 @@ export class FlowTable {
       else this.ckBadToClient++;
     } else if (ck === ChecksumStatus.UNVERIFIABLE) this.ckUnverifiable++;
     // first client TOA (or, when none, the first VIP/VPC extension)
-    R[q + Q_TOAVAR] = o.toaVariant;
-    if (o.toaVariant >= 0) {
-      const len = TOA_VARIANTS[o.toaVariant]!.length;
-      const end = Math.min(o.toaOffset + len, pkt.capturedEnd);
+    let toaVariant = o.toaVariant;
+    let toaOffset = o.toaOffset;
+    if (toaVariant < 0 && o.hasTfo && role !== ROLE_SYN && o.toaAfterEol === false) {
+      // A 254/8 or 254/20 option whose first data bytes are 0xF989 is a TFO cookie to tcpdump and
+      // to the decoder, but a TOA with client port 63881 to the RS modules (they match (kind,
+      // length) only), and TFO options never ride on non-SYN packets: count it as a TOA.
+      const at = this.tfoLookalike(buf, pkt);
+      if (at >= 0) {
+        toaVariant = findToaVariant(254, buf[at + 1]!);
+        toaOffset = at;
+        rb |= R_TFO_LOOKALIKE;
+      }
+    }
+    R[q + Q_TOAVAR] = toaVariant;
+    if (toaVariant >= 0) {
+      const len = TOA_VARIANTS[toaVariant]!.length;
+      const end = Math.min(toaOffset + len, pkt.capturedEnd);
       const tb = this.toaBytes;
       const dst = i * INLINE_TOA;
-      const n = Math.min(end, o.toaOffset + INLINE_TOA) - o.toaOffset;
-      for (let k = 0; k < n; k++) tb[dst + k] = buf[o.toaOffset + k]!;
+      const n = Math.min(end, toaOffset + INLINE_TOA) - toaOffset;
+      for (let k = 0; k < n; k++) tb[dst + k] = buf[toaOffset + k]!;
       if (len > INLINE_TOA)
         this.addExtra(slot, {
           role,
-          variant: o.toaVariant,
-          bytes: Buffer.from(buf.subarray(o.toaOffset, end)),
+          variant: toaVariant,
+          bytes: Buffer.from(buf.subarray(toaOffset, end)),
           primary: true,
         });
       if (o.toaCount + o.toaExtCount > 1) {
         if (o.toaCount > 1) this.F[slot * FS + O_BITS] = this.F[slot * FS + O_BITS]! | F_DUP_TOA;
-        this.moreToa(slot, role, buf, pkt, o.toaVariant);
+        this.moreToa(slot, role, buf, pkt, toaVariant);
       }
     }
     // a client TOA the module's parser never reaches: behind EOL, or behind the point where the
@@ -882,6 +900,26 @@ export class FlowTable {
     const start = pkt.tcpOffset + 20;
     const end = Math.min(start + pkt.opts.optionAreaLength, pkt.capturedEnd);
     return [start, end];
+  }
+
+  /** offset of a 254/8 or 254/20 option starting 0xF989 before any break, or -1 (rare path) */
+  private tfoLookalike(buf: Buffer, pkt: DecodedPacket): number {
+    const [start, end] = this.optArea(pkt);
+    let p = start;
+    while (p < end) {
+      const k = buf[p]!;
+      if (k === 0) return -1;
+      if (k === 1) {
+        p++;
+        continue;
+      }
+      if (p + 1 >= end) return -1;
+      const len = buf[p + 1]!;
+      if (len < 2 || p + len > end) return -1;
+      if (k === 254 && (len === 8 || len === 20) && buf[p + 2] === 0xf9 && buf[p + 3] === 0x89) return p;
+      p += len;
+    }
+    return -1;
   }
 
   /** the 2nd.. TOA-table matches of one packet (rare: decode the whole list) */

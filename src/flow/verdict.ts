@@ -25,7 +25,7 @@ import {
   F_EXTRAS,
   F_HAS_ACK,
   F_HAS_SYN,
-  F_TFO,
+  F_TFO_DATA,
   F_V6,
   type FlowTable,
   ROLE_ACK,
@@ -150,7 +150,7 @@ export function judge(t: FlowTable, slot: number, s: Scratch, accept: Uint8Array
   s.fill(t, slot);
   const bits = t.bitsOf(slot);
   const base = slot * 4;
-  const tfo = (bits & F_TFO) !== 0;
+  const tfo = (bits & F_TFO_DATA) !== 0;
   const readRole = tfo ? ROLE_SYN : ROLE_ACK;
   s.readRole = readRole;
   s.primary = -1;

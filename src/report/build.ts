@@ -236,7 +236,8 @@ function packetJson(p: PacketFacts | null): ReportPacket | null {
 export function flowJson(f: FlowRecord): ReportFlow {
   // the packet the module reads: the SYN under TFO and for the SYN-only (kind 28) variants
   const synOnly = f.toa !== null && TOA_VARIANTS.some((v) => v.id === f.toa?.variant && v.synOnly);
-  const readPacket = f.tfo || synOnly ? (f.syn ? 'syn' : null) : f.handshakeAck ? 'ack' : null;
+  const tfoData = f.tfo && (f.syn?.payloadLength ?? 0) > 0;
+  const readPacket = tfoData || synOnly ? (f.syn ? 'syn' : null) : f.handshakeAck ? 'ack' : null;
   return {
     id: f.id,
     family: f.family,

@@ -55,6 +55,13 @@ describe('flow record facts', () => {
     expect(f.toa?.packets).toContain('syn');
   });
 
+  it('a 254/8 TOA with client port 0xF989 is a TOA, not a TFO cookie, on the ACK', () => {
+    const f = only(analyze(captureOf(scenarioConns('ok-254-port-63881'))));
+    expect(f.toa).toMatchObject({ kind: 254, length: 8, port: 63881, packets: ['ack'] });
+    expect(f.tfo).toBe(false);
+    expect(f.reason).toMatch(/0xF989/);
+  });
+
   it('server-speaks-first', () => {
     const f = only(analyze(captureOf(scenarioConns('server-first-ok'))));
     expect(f.serverSpokeFirst).toBe(true);

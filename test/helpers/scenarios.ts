@@ -47,7 +47,8 @@ export type ScenarioName =
   | 'incomplete'
   | 'incomplete-data-toa'
   | 'one-direction-ok'
-  | 'server-first-ok';
+  | 'server-first-ok'
+  | 'ok-254-port-63881';
 
 export interface ScenarioSpec {
   name: ScenarioName;
@@ -265,6 +266,13 @@ export const SCENARIOS: ScenarioSpec[] = [
     family: 'ipv4',
     build: (i, t0) =>
       conn4(i, t0, { ackOptions: [...toaOption(200, CLIENT4(i), 40000 + i)], skip: ['synack', 'response'] }),
+  },
+  {
+    name: 'ok-254-port-63881',
+    verdict: 'TOA_OK',
+    family: 'ipv4',
+    // client port 0xF989: looks like a TFO cookie (exp-tfo) to tcpdump, a TOA to the modules
+    build: (i, t0) => conn4(i, t0, { ackOptions: [...toaOption(254, CLIENT4(i), 0xf989), ...ts2] }),
   },
   {
     name: 'server-first-ok',
