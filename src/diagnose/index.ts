@@ -618,7 +618,8 @@ export function diagnose(result: AnalysisResult, opts: DiagnoseOptions = {}): Fi
       `${result.evicted} flow${result.evicted === 1 ? '' : 's'} evicted from the flow table`,
       `More than ${result.maxFlows} connections were open at once. The oldest finished (then the most idle) ` +
         'connections were judged early and dropped from memory: their verdicts are counted, but packets that came ' +
-        'after eviction start a new, incomplete flow and they are not listed individually.',
+        'after eviction start a new, incomplete flow (unless they carry no SYN, payload or TOA: ' +
+        `${s.untrackedPackets} such packets were not tracked) and they are not listed individually.`,
       `Re-run with a larger --max-flows (memory: about 400 bytes per flow), or capture a shorter window.`,
     );
   }

@@ -201,6 +201,7 @@ export class Aggregator {
     firstTs: number | null;
     lastTs: number | null;
     evicted: number;
+    untracked: number;
     decode: FlowStats['decode'];
   }): FlowStats {
     const verdicts = {} as Record<Verdict, number>;
@@ -243,6 +244,7 @@ export class Aggregator {
       durationSec: duration,
       flows: this.flows,
       evicted: base.evicted,
+      untrackedPackets: base.untracked,
       ipv4Flows: this.ipv4,
       ipv6Flows: this.ipv6,
       verdicts,

@@ -195,6 +195,7 @@ export class Analyzer {
       firstTs,
       lastTs,
       evicted: t.evicted,
+      untracked: t.untracked,
       decode: this.decodeCounters(),
     });
     this.result = {

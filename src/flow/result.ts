@@ -98,6 +98,8 @@ export interface FlowStats {
   /** flows analysed (kept + evicted) */
   flows: number;
   evicted: number;
+  /** packets not tracked while the table was full: no SYN, no payload, no TOA (tails of evicted flows) */
+  untrackedPackets: number;
   ipv4Flows: number;
   ipv6Flows: number;
   verdicts: Record<Verdict, number>;

@@ -363,7 +363,22 @@ export class FlowTable {
   /** current packet's orientation: true when the packet's source is endpoint A */
   srcIsA = false;
 
-  /** Find or create the flow of a decoded TCP packet; sets `srcIsA`. Returns the slot. */
+  /**
+   * Packets not tracked because the table was full and they could not start a useful flow (no
+   * SYN, no payload, no TOA: the tails of evicted connections).
+   */
+  untracked = 0;
+
+  /** may a packet of an unknown 5-tuple start a flow? Under a full table only if it says something. */
+  private admit(pkt: DecodedPacket): boolean {
+    if (this.count < this.maxFlows) return true;
+    return (pkt.flags & TcpFlag.SYN) !== 0 || pkt.payloadLength > 0 || pkt.opts.toaCount > 0;
+  }
+
+  /**
+   * Find or create the flow of a decoded TCP packet; sets `srcIsA`. Returns the slot, or -1 when
+   * the table is full and the packet is not worth a new flow (see admit()).
+   */
   lookup(buf: Buffer, pkt: DecodedPacket, ts: number): number {
     const sp = pkt.srcPort;
     const dp = pkt.dstPort;
@@ -394,6 +409,7 @@ export class FlowTable {
           return e - 1;
         i = (i + 1) & mask;
       }
+      if (!this.admit(pkt)) return -1;
       const slot = this.insert(h, ts);
       const o = slot * FS;
       this.F[o + O_A] = a;
@@ -445,6 +461,7 @@ export class FlowTable {
       }
       i = (i + 1) & mask;
     }
+    if (!this.admit(pkt)) return -1;
     const slot = this.insert(h, ts);
     if (!this.v6) this.v6 = Buffer.alloc(this.capacity * 32); // committed page by page as used
     const v6 = this.v6;
@@ -626,6 +643,10 @@ export class FlowTable {
   packet(frame: Frame, pkt: DecodedPacketExt, ts: number): void {
     const buf = frame.buf;
     let slot = this.lookup(buf, pkt, ts);
+    if (slot < 0) {
+      this.untracked++;
+      return;
+    }
     const fromA = this.srcIsA;
     const flags = pkt.flags;
     const syn = (flags & TcpFlag.SYN) !== 0;

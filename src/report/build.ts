@@ -119,6 +119,8 @@ export interface ReportSummary {
     total: number;
     kept: number;
     evicted: number;
+    /** packets not tracked while the table was full (no SYN, payload or TOA) */
+    untrackedPackets: number;
     listed: number;
     ipv4: number;
     ipv6: number;
@@ -342,6 +344,7 @@ export function buildReportHead(input: ReportInput): Omit<ReportDocument, 'flows
         total: s.flows,
         kept: r.flows.size,
         evicted: r.evicted,
+        untrackedPackets: s.untrackedPackets,
         listed: countListed(r, mode),
         ipv4: s.ipv4Flows,
         ipv6: s.ipv6Flows,

@@ -84,6 +84,23 @@ describe('flow table bounds', () => {
     expect(r2.stats.flows).toBe(340);
   });
 
+  it('with a full table, bare ACK/FIN tails of unknown connections are counted, not tracked', () => {
+    const conns = many(20).map((c) => c.slice(0, 3));
+    const tails: Pkt[][] = [];
+    for (let i = 0; i < 15; i++)
+      tails.push([
+        {
+          ip: ipTcp({ src: `10.7.0.${i + 1}`, dst: '10.0.1.5', sport: 5000, dport: 80, flags: 'FA' }),
+          ts: 1_700_000_100 + i,
+        },
+      ]);
+    const r = analyze(captureOf([...conns, ...tails]), { maxFlows: 10 });
+    expect(r.stats.untrackedPackets).toBe(15);
+    expect(r.stats.flows).toBe(20);
+    // with room in the table the same tails are tracked (a capture that started late)
+    expect(analyze(captureOf(tails), { maxFlows: 100 }).stats.flows).toBe(15);
+  });
+
   it('onFlowDone fires once per flow (evicted and final)', () => {
     const seen: FlowRecord[] = [];
     const a = new Analyzer({ maxFlows: 10, onFlowDone: (f) => seen.push(f) });
