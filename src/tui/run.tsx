@@ -106,8 +106,16 @@ export async function startDashboard(o: DashboardRunOptions): Promise<{ stop(): 
     timer = setTimeout(tick, next);
   };
 
-  // libpcap may have printed a warning while opening: start on a clean screen
-  if (stdout.isTTY) stdout.write('\x1b[2J\x1b[H');
+  // the dashboard lives in the terminal's alternate screen (like less/htop): when it ends, the
+  // shell's screen comes back and the final report is printed there, not below a stale frame
+  const alt = !!stdout.isTTY;
+  const leaveAlt = () => {
+    if (alt) stdout.write('\x1b[?1049l');
+  };
+  if (alt) {
+    stdout.write('\x1b[?1049h\x1b[H\x1b[2J');
+    process.once('exit', leaveAlt);
+  }
   const instance = render(<Dashboard store={store} onQuit={o.onQuit} />, {
     stdout,
     stdin: o.stdin ?? process.stdin,
@@ -127,9 +135,10 @@ export async function startDashboard(o: DashboardRunOptions): Promise<{ stop(): 
         header: { ...store.get().header, ended: 'stopping: final report follows' },
       });
       await new Promise((r) => setTimeout(r, 50));
-      instance.clear();
       instance.unmount();
       await instance.waitUntilExit().catch(() => undefined);
+      leaveAlt();
+      process.removeListener('exit', leaveAlt);
     },
   };
 }
