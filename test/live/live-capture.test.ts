@@ -158,4 +158,20 @@ describe.skipIf(skipAll !== null)('live capture in network namespaces', () => {
     expect(lines.slice(firstText).join('\n')).toMatch(/\S/);
     expect(lines.slice(firstText).every((l) => !l.startsWith('{"event"'))).toBe(true);
   });
+
+  for (const engine of ['cap', 'tcpdump'] as const) {
+    it(`--engine ${engine} on \`any\` (Linux cooked headers) gives the same verdicts`, async () => {
+      const base = engine === 'cap' ? 46400 : 46500;
+      const scs = [SCENARIOS[0]!, SCENARIOS[12]!, SCENARIOS[19]!];
+      const flows = scs.map((sc, i) => buildFlow(env, sc, base + i + 1));
+      const run = await runLiveInNs(env, ['any', '--engine', engine, '--json'], async () => {
+        await injectFlows(env, flows);
+        return 'SIGINT';
+      });
+      const report = run.events.at(-1) as { summary: { linkTypes: Array<{ name: string }> } };
+      expect(report.summary.linkTypes.map((l) => l.name)[0]).toMatch(/^LINUX_SLL2?$/);
+      const v = new Map(flowEvents(run).map((e) => [e.client, e.verdict]));
+      expect(scs.map((sc, i) => v.get(clientOf(sc, base + i + 1)))).toEqual(scs.map((sc) => sc.expect));
+    });
+  }
 });
