@@ -140,8 +140,12 @@ const O_DATASEQ = 11;
 const FD_S = FS / 2;
 const D_FIRST = 6;
 const D_LAST = 7;
-// role struct (Int32Array, RS words per role, 4 roles per flow)
-const RS = 8;
+// role struct: RS int32 words (64 bytes, one cache line) per role, 4 roles per flow; words 8-9
+// hold the float64 timestamp (RD view), bytes 40-59 the first TOA option (RB view): recording a
+// role packet touches one line
+const RS = 16;
+const RD_TS = 4; // float64 index within the role (byte 32)
+const RB_TOA = 40; // byte offset within the role
 const Q_SEQ = 0;
 const Q_ACK = 1;
 const Q_PAY = 2;
@@ -168,7 +172,8 @@ export class FlowTable {
   private F!: Uint32Array;
   private FD!: Float64Array;
   private R!: Int32Array;
-  private RT!: Float64Array;
+  private RD!: Float64Array;
+  private RB!: Buffer;
   private ids!: Float64Array;
   /** judged verdict index (VERDICTS), 255 = not judged yet */
   verdict!: Uint8Array;
@@ -176,7 +181,6 @@ export class FlowTable {
   private ordNext!: Int32Array;
   /** IPv6 addresses: 32 bytes per slot (A then B), allocated when the first IPv6 flow appears */
   v6: Buffer | null = null;
-  private toaBytes!: Buffer;
 
   extras = new Map<number, ExtraSighting[]>();
 
@@ -252,7 +256,7 @@ export class FlowTable {
   }
   // role accessors: i = slot * 4 + role
   rTs(i: number): number {
-    return this.RT[i]!;
+    return this.RD[i * (RS / 2) + RD_TS]!;
   }
   rSeq(i: number): number {
     return this.R[i * RS + Q_SEQ]! >>> 0;
@@ -306,14 +310,12 @@ export class FlowTable {
     this.F = keep(this.F, new Uint32Array(cap * FS), FS);
     this.FD = new Float64Array(this.F.buffer);
     this.R = keep(this.R, new Int32Array(cap * 4 * RS), 4 * RS);
-    this.RT = keep(this.RT, new Float64Array(cap * 4), 4);
+    this.RD = new Float64Array(this.R.buffer);
+    this.RB = Buffer.from(this.R.buffer);
     this.ids = keep(this.ids, new Float64Array(cap), 1);
     this.verdict = keep(this.verdict, new Uint8Array(cap), 1);
     this.ordPrev = keep(this.ordPrev, new Int32Array(cap), 1);
     this.ordNext = keep(this.ordNext, new Int32Array(cap), 1);
-    const tb = Buffer.alloc(cap * 4 * INLINE_TOA);
-    if (this.toaBytes && old) this.toaBytes.copy(tb, 0, 0, old * 4 * INLINE_TOA);
-    this.toaBytes = tb;
     if (this.v6) {
       const v = Buffer.alloc(cap * 32);
       this.v6.copy(v, 0, 0, old * 32);
@@ -807,7 +809,7 @@ export class FlowTable {
     const R = this.R;
     const o = pkt.opts;
     const buf = frame.buf;
-    this.RT[i] = ts;
+    this.RD[i * (RS / 2) + RD_TS] = ts;
     R[q + Q_SEQ] = pkt.seq | 0;
     R[q + Q_ACK] = pkt.ack | 0;
     const fo = slot * FS;
@@ -857,8 +859,8 @@ export class FlowTable {
     if (toaVariant >= 0) {
       const len = TOA_VARIANTS[toaVariant]!.length;
       const end = Math.min(toaOffset + len, pkt.capturedEnd);
-      const tb = this.toaBytes;
-      const dst = i * INLINE_TOA;
+      const tb = this.RB;
+      const dst = q * 4 + RB_TOA;
       const n = Math.min(end, toaOffset + INLINE_TOA) - toaOffset;
       for (let k = 0; k < n; k++) tb[dst + k] = buf[toaOffset + k]!;
       if (len > INLINE_TOA)
@@ -979,7 +981,7 @@ export class FlowTable {
     const len = TOA_VARIANTS[o.toaVariant]!.length;
     const end = Math.min(o.toaOffset + len, pkt.capturedEnd);
     const n = end - o.toaOffset;
-    const tb = this.toaBytes;
+    const tb = this.RB;
     // same as a role's first TOA?
     const bits = this.F[slot * FS + O_BITS]!;
     for (let r = 0; r < 4; r++) {
@@ -988,7 +990,7 @@ export class FlowTable {
         continue;
       let same = true;
       for (let k = 0; k < n; k++) {
-        if (tb[i * INLINE_TOA + k] !== buf[o.toaOffset + k]) {
+        if (tb[i * RS * 4 + RB_TOA + k] !== buf[o.toaOffset + k]) {
           same = false;
           break;
         }
@@ -1045,8 +1047,8 @@ export class FlowTable {
         return;
       }
     }
-    this.refBuf = this.toaBytes;
-    this.refOff = i * INLINE_TOA;
+    this.refBuf = this.RB;
+    this.refOff = i * RS * 4 + RB_TOA;
   }
 
   /** the first TOA bytes of a role (a view; full bytes for the long variants) */
@@ -1058,7 +1060,8 @@ export class FlowTable {
       const e = this.extras.get(slot)?.find((x) => x.primary && x.role === role);
       if (e) return e.bytes;
     }
-    return this.toaBytes.subarray(i * INLINE_TOA, i * INLINE_TOA + Math.min(len, INLINE_TOA));
+    const off = i * RS * 4 + RB_TOA;
+    return this.RB.subarray(off, off + Math.min(len, INLINE_TOA));
   }
 }
 
