@@ -3,6 +3,7 @@
  * ACKs carry each TOA variant really complete in the server kernel while `live` captures on the
  * server's veth end with each engine; every injected flow must get its verdict.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ import {
   type LiveRun,
   liveSkipReason,
   type NetnsEnv,
+  REPO,
   runLiveInNs,
   SCENARIOS,
   tcpdumpUnavailableReason,
@@ -113,6 +115,18 @@ describe.skipIf(skipAll !== null)('live capture in network namespaces', () => {
     });
     expect(frames).toBe(end.packets);
     expect(summary.warnings).toEqual([]);
+    // `read` of the written file gives the report live printed
+    const read = spawnSync(process.execPath, [join(REPO, 'bin/toa-doctor.js'), 'read', pcap, '--json'], {
+      encoding: 'utf8',
+    });
+    const doc = JSON.parse(read.stdout) as {
+      summary: Record<string, unknown>;
+      findings: Array<{ code: string }>;
+    };
+    const live = run.events.at(-1) as typeof doc;
+    expect(doc.summary.verdicts).toEqual(live.summary.verdicts);
+    expect(doc.findings.map((f) => f.code)).toEqual(live.findings.map((f) => f.code));
+    expect(read.status).toBe(run.code);
   });
 
   it('-c N stops after N packets', async () => {
