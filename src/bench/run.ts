@@ -572,11 +572,18 @@ function stepsNote(er: LiveEngineRate | null): string | undefined {
   const steps = er.steps
     .map((st) => `${Math.round((st.sentPps ?? 0) / 1000)}k ${st.zeroLoss ? 'ok' : 'LOSS'}`)
     .join(', ');
+  const allOk = er.steps.length > 0 && er.steps.every((st) => st.zeroLoss) && !er.skipped;
   const lastOk = [...er.steps].reverse().find((st) => st.zeroLoss);
-  const senderBound =
-    lastOk?.targetPps !== undefined && lastOk.sentPps !== undefined && lastOk.sentPps < 0.9 * lastOk.targetPps
-      ? 'sender-limited: the injector could not reach the asked rate while sharing the CPUs, so this is a lower bound'
-      : '';
+  const lastStep = er.steps[er.steps.length - 1];
+  const senderBound = allOk
+    ? 'no loss at any rate tried: the ceiling is above the fastest step'
+    : lastStep && !lastStep.zeroLoss
+      ? ''
+      : lastOk?.targetPps !== undefined &&
+          lastOk.sentPps !== undefined &&
+          lastOk.sentPps < 0.9 * lastOk.targetPps
+        ? 'sender-limited: the injector could not reach the asked rate while sharing the CPUs (a lower bound)'
+        : '';
   const parts = [
     steps ? `sent pps: ${steps}` : '',
     senderBound,
