@@ -153,6 +153,12 @@ export class PipeEngine implements LiveEngine {
     this.sink = sink;
     const child = spawn(this.spec.bin, this.spec.args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
+    // never leave the capture program behind (an exit on EPIPE, a second Ctrl-C, a crash)
+    const orphanGuard = () => {
+      if (!this.exited) child.kill('SIGKILL');
+    };
+    process.once('exit', orphanGuard);
+    child.once('close', () => process.removeListener('exit', orphanGuard));
     this.stdoutDone = new Promise((resolve) => {
       child.stdout!.on('data', (chunk: Buffer) => {
         if (this.failure) return;
