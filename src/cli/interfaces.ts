@@ -34,7 +34,6 @@ export function register(program: Command): void {
       'after',
       '\nCapture with `toa-doctor live IFACE`; `any` captures on every interface (Linux cooked headers).',
     )
-    .exitOverride()
     .action(run);
   program.option('-D, --list-interfaces', 'list capture devices and exit (same as `toa-doctor interfaces`)');
   program.on('option:list-interfaces', () => {

@@ -484,8 +484,5 @@ Without a terminal (or --no-tui/--json) stdout carries one JSON object per line:
 then the report (text, or with --json the report document as the last line).
 Needs root or CAP_NET_RAW. Exit codes: 0 no error finding, 1 error findings, 2 usage/capture error.`,
     )
-    // main.ts sets exitOverride on the program after the commands exist; without it here a bad
-    // option value would exit(1) inside commander instead of the usage exit code 2
-    .exitOverride()
     .action(runLive);
 }

@@ -42,6 +42,12 @@ Examples:
 
 Exit codes: 0 no error finding, 1 error findings, 2 usage/input error, 3 internal error.`,
     );
+  // Set before the subcommands exist: commander copies these settings into each one, so a usage
+  // error in any subcommand reaches main() as a CommanderError (exit 2), not process.exit(1).
+  program.exitOverride();
+  program.configureOutput({
+    outputError: (str, write) => write(`toa-doctor: ${str.replace(/^error: /, '')}`),
+  });
   registerPrint(program);
   registerRead(program);
   registerHost(program);
@@ -64,7 +70,6 @@ export async function main(argv: string[]): Promise<void> {
     if (err.code === 'EPIPE') process.exit(EXIT.OK);
   });
   const program = buildProgram();
-  program.exitOverride();
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -363,9 +363,6 @@ export function register(program: Command): void {
       'a host snapshot directory (toa-doctor host --save DIR) to combine with the capture',
     )
     .option('--no-color', 'no colours (also: NO_COLOR=1; colours are only used on a terminal)')
-    // main.ts sets exitOverride() on the program after the commands are registered, and commander
-    // copies settings to subcommands at creation: without this, usage errors would exit 1, not 2
-    .exitOverride()
     .addHelpText(
       'after',
       `
