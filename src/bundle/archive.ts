@@ -2,7 +2,7 @@
  * Bundle archive I/O: a gzip-compressed tar (the `tar` package writes and parses it; zlib inflates
  * so a truncated download still yields the members before the cut).
  *
- * Layout (docs/readme-bundle.md "Bundle layout"):
+ * Layout (README.md "Bundle layout"):
  *   manifest.json          schema 'toa-doctor/bundle@1' (BundleManifest below); always first
  *   report.json            the report (schema 'toa-doctor/report@1') as computed when bundling
  *   report.md              the same report as Markdown, for the ticket

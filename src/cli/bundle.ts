@@ -1,6 +1,6 @@
 /**
  * `toa-doctor bundle`: one archive with everything a support engineer needs (see src/bundle/create.ts
- * and docs/readme-bundle.md). Progress on stderr when it is a terminal; the archive path on stdout.
+ * and README.md). Progress on stderr when it is a terminal; the archive path on stdout.
  */
 import { type Command, Option } from 'commander';
 import {

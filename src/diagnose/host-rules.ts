@@ -1,6 +1,6 @@
 /**
  * Host diagnosis: HostEvidence → Finding[] (source 'host'). Every code is a row in
- * HOST_FINDING_CODES (documented in docs/readme-host.md). With one snapshot only what one
+ * HOST_FINDING_CODES (documented in README.md). With one snapshot only what one
  * snapshot supports is said; counter movement needs two (before/after or --interval).
  */
 import { implementationInfo } from '../host/identify.js';

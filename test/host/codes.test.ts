@@ -1,11 +1,11 @@
-/** Every finding code is in its table and documented in docs/readme-host.md, and nothing else is. */
+/** Every finding code is in its table and documented in README.md, and nothing else is. */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CORRELATION_CODES } from '../../src/diagnose/correlate.js';
 import { diagnoseHost, HOST_FINDING_CODES } from '../../src/diagnose/host-rules.js';
 import { loadHostDir } from '../../src/host/snapshot.js';
 
-const README = readFileSync(new URL('../../docs/readme-host.md', import.meta.url), 'utf8');
+const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const FIXTURES = new URL('../../fixtures/hosts/', import.meta.url).pathname;
 
 describe('finding codes', () => {
