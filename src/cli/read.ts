@@ -5,7 +5,9 @@
  * The whole pipeline is runRead(): capture files (or a support bundle) → Analyzer → diagnose →
  * report (text / JSON / Markdown). Exit codes: 0 no error finding, 1 error findings, 2 usage/input.
  */
+
 import { writeSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { readCaptureFile } from '../capture/reader.js';
 import type { CaptureSummary } from '../capture/types.js';
@@ -150,6 +152,7 @@ async function openBundles(
   hostDir: string | null;
   /** the analysis settings the bundle was made with (profile, --lb), if recorded */
   analysis: { profile: string; lb: string[] } | null;
+  displayNames: Map<string, string>;
   close: () => Promise<void>;
 }> {
   const files: string[] = [];
@@ -157,6 +160,8 @@ async function openBundles(
   let hostDir: string | null = null;
   let analysis: { profile: string; lb: string[] } | null = null;
   const closers: Array<() => Promise<void>> = [];
+  /** temp paths of unpacked bundle members → what the report calls them */
+  const displayNames = new Map<string, string>();
   for (const f of inputs) {
     if (!enabled || f === '-') {
       files.push(f);
@@ -180,8 +185,12 @@ async function openBundles(
         message: p.message,
       })),
     };
-    if (opened.capture) files.push(opened.capture);
+    if (opened.capture) {
+      files.push(opened.capture);
+      displayNames.set(opened.capture, `${basename(f)}:capture.pcap`);
+    }
     hostDir = opened.hostDir;
+    if (hostDir) displayNames.set(hostDir, `${basename(f)}:host`);
     analysis = opened.analysis ?? null;
     if (!opened.analysable) {
       await opened.close();
@@ -196,6 +205,7 @@ async function openBundles(
     files,
     bundle,
     hostDir,
+    displayNames,
     analysis,
     close: async () => {
       for (const c of closers) await c();
@@ -225,13 +235,14 @@ export async function analyzeInputs(
     const captures: CaptureSummary[] = [];
     for (const f of opened.files) {
       const onProgress = opts.onProgress;
-      captures.push(
-        await readCaptureFile(
-          f,
-          push,
-          onProgress ? { onProgress: (d, t) => onProgress(f, d, t) } : undefined,
-        ),
+      const summary = await readCaptureFile(
+        f,
+        push,
+        onProgress ? { onProgress: (d, t) => onProgress(f, d, t) } : undefined,
       );
+      // a bundle's capture is unpacked to a temp dir: report it by its name inside the bundle
+      summary.source = opened.displayNames.get(f) ?? summary.source;
+      captures.push(summary);
     }
     const result = analyzer.finish();
     let host = opts.host ?? null;
@@ -241,7 +252,16 @@ export async function analyzeInputs(
       host = await loadHostDir(hostDir);
     }
     const findings = diagnose(result, { lb, profile, host: host ?? undefined, captures });
-    return { result, captures, findings, host, hostDir, bundle: opened.bundle, close: opened.close };
+    const shownHostDir = hostDir ? (opened.displayNames.get(hostDir) ?? hostDir) : null;
+    return {
+      result,
+      captures,
+      findings,
+      host,
+      hostDir: shownHostDir,
+      bundle: opened.bundle,
+      close: opened.close,
+    };
   } catch (e) {
     await opened.close();
     throw e;
