@@ -421,7 +421,7 @@ async function finalReport(i: FinalReportInput): Promise<{ output: string; exitC
   const doc = buildReport({ ...input, flowLimit: maxRows + 1 });
   const width = Math.max(60, Math.min(160, process.stdout.columns ?? 100));
   return {
-    output: renderText(doc, { color: i.color, width, maxRows, hostText }),
+    output: renderText(doc, { color: i.color, width, maxRows, hostText, command: 'live' }),
     exitCode: doc.summary.exitCode,
   };
 }

@@ -20,6 +20,8 @@ export interface TextOptions {
   showInfo?: boolean;
   /** extra section (host evidence text) printed after the findings */
   hostText?: string;
+  /** the command named in the heading (default 'read'; live reports say 'live') */
+  command?: string;
 }
 
 const VERDICT_COLOR: Record<Verdict, (c: ChalkInstance) => (s: string) => string> = {
@@ -100,10 +102,10 @@ function plural(n: number, w: string): string {
   return `${n} ${w}${n === 1 ? '' : 's'}`;
 }
 
-function header(doc: ReportDocument, c: ChalkInstance, width: number): string[] {
+function header(doc: ReportDocument, c: ChalkInstance, width: number, command: string): string[] {
   const s = doc.summary;
   const lines: string[] = [];
-  lines.push(c.bold(`toa-doctor ${doc.tool.version} — read`));
+  lines.push(c.bold(`toa-doctor ${doc.tool.version} — ${command}`));
   const files = doc.input.files
     .map((f) => `${f.path} (${f.format}${f.gzip ? '.gz' : ''}, ${plural(f.packets, 'packet')})`)
     .join(', ');
@@ -272,7 +274,7 @@ export function renderText(doc: ReportDocument, opts: TextOptions = {}): string 
   const c = chalkFor(opts.color);
   const width = Math.max(60, opts.width ?? 100);
   const out: string[] = [];
-  out.push(...header(doc, c, width), '');
+  out.push(...header(doc, c, width, opts.command ?? 'read'), '');
   if (doc.input.bundle?.problems.length) {
     out.push(c.bold('Bundle problems'));
     for (const p of doc.input.bundle.problems)
