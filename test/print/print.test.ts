@@ -23,13 +23,7 @@ const BIN = join(ROOT, 'bin/toa-doctor.js');
 const ENV = { ...process.env, TZ: 'UTC', NO_COLOR: '', FORCE_COLOR: '0' };
 
 function run(args: string[], input?: Buffer) {
-  let r = spawnSync('node', [BIN, ...args], { env: ENV, input, maxBuffer: 64 << 20 });
-  // dist/ is shared with other work in progress: a rebuild racing this test shows up as an
-  // internal error (exit 3) while a module is half-written. Retry once; real bugs repeat.
-  if (r.status === 3) {
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
-    r = spawnSync('node', [BIN, ...args], { env: ENV, input, maxBuffer: 64 << 20 });
-  }
+  const r = spawnSync('node', [BIN, ...args], { env: ENV, input, maxBuffer: 64 << 20 });
   return { code: r.status, out: r.stdout.toString(), err: r.stderr.toString() };
 }
 const lines = (s: string) => s.split('\n').filter(Boolean);
