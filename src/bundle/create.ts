@@ -11,7 +11,7 @@ import { access, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname as osHostname, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { readCaptureFile, StopReading } from '../capture/reader.js';
-import { CaptureError, type Frame } from '../capture/types.js';
+import { CaptureError, createFrame, type Frame } from '../capture/types.js';
 import { PcapWriter } from '../capture/writer.js';
 import { createDecodedPacket, decodePacket } from '../decode/index.js';
 import type { CollectOptions } from '../host/collect.js';
@@ -180,16 +180,7 @@ class CaptureSink {
   writer: PcapWriter | null = null;
   private readonly pkt = createDecodedPacket();
   private readonly scratch = Buffer.alloc(SNAPLEN + 64);
-  private readonly copy: Frame = {
-    tsSec: 0,
-    tsNsec: 0,
-    linkType: 0,
-    capturedLength: 0,
-    originalLength: 0,
-    buf: this.scratch,
-    offset: 0,
-    interfaceId: 0,
-  };
+  private readonly copy: Frame = createFrame(this.scratch);
   readonly reducer = new HandshakeReducer();
   packetsSeen = 0;
   packetsWritten = 0;

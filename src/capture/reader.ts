@@ -17,6 +17,7 @@ import {
   type CaptureFormat,
   type CaptureSummary,
   type CaptureWarning,
+  createFrame,
   type Frame,
   type FrameSink,
 } from './types.js';
@@ -190,16 +191,7 @@ export class StreamParser {
   private peekChunk: Buffer | null = null;
   private peekPos = 0;
 
-  private readonly frame: Frame = {
-    tsSec: 0,
-    tsNsec: 0,
-    linkType: 0,
-    capturedLength: 0,
-    originalLength: 0,
-    buf: Buffer.allocUnsafe(0),
-    offset: 0,
-    interfaceId: 0,
-  };
+  private readonly frame: Frame = createFrame();
 
   constructor(readonly source: string) {}
 

@@ -40,6 +40,23 @@ export interface Frame {
 
 export type FrameSink = (frame: Frame) => void;
 
+/**
+ * A blank Frame for a producer to fill and reuse. One factory keeps every Frame the same shape
+ * (same fields in the same order), so the hot consumers stay monomorphic.
+ */
+export function createFrame(buf: Buffer = Buffer.alloc(0), linkType = 0): Frame {
+  return {
+    tsSec: 0,
+    tsNsec: 0,
+    linkType,
+    capturedLength: 0,
+    originalLength: 0,
+    buf,
+    offset: 0,
+    interfaceId: 0,
+  };
+}
+
 export function frameBytes(f: Frame): Buffer {
   return f.buf.subarray(f.offset, f.offset + f.capturedLength);
 }

@@ -2,7 +2,7 @@
  * TCP checksum over the IPv4/IPv6 pseudo-header, and in-place recomputation of the IPv4 header
  * and TCP checksums (for the bundle anonymizer, after it rewrites address bytes).
  */
-import type { Frame } from '../capture/types.js';
+import { createFrame, type Frame } from '../capture/types.js';
 import type { DecodedPacketExt } from './ext-types.js';
 import { createDecodedPacket, decodePacket } from './packet.js';
 import { finishChecksum, fold16, sumBytes } from './sum.js';
@@ -44,16 +44,7 @@ export interface RecomputeResult {
 }
 
 const scratch = createDecodedPacket();
-const scratchFrame: Frame = {
-  tsSec: 0,
-  tsNsec: 0,
-  linkType: 0,
-  capturedLength: 0,
-  originalLength: 0,
-  buf: Buffer.alloc(0),
-  offset: 0,
-  interfaceId: 0,
-};
+const scratchFrame: Frame = createFrame();
 
 function frameOf(buf: Buffer, offset: number, capturedLength: number, linkType: number): Frame {
   scratchFrame.buf = buf;

@@ -10,7 +10,14 @@
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type CapPkgValue from 'cap';
-import { CaptureError, type CaptureSummary, type Frame, type FrameSink, LinkType } from '../types.js';
+import {
+  CaptureError,
+  type CaptureSummary,
+  createFrame,
+  type Frame,
+  type FrameSink,
+  LinkType,
+} from '../types.js';
 import type { EngineResult, EngineStats, LiveCaptureOptions, LiveEngine } from './engine.js';
 import { capNotInstalled, classifyCaptureFailure, libpcapMissing, noSuchInterface } from './errors.js';
 import { interfaceExists } from './interfaces.js';
@@ -85,16 +92,7 @@ export class CapEngine implements LiveEngine {
   private readonly rx = Buffer.allocUnsafe(MAX_PACKET);
   private slab = Buffer.allocUnsafe(SLAB_BYTES);
   private slabPos = 0;
-  private readonly frame: Frame = {
-    tsSec: 0,
-    tsNsec: 0,
-    linkType: 1,
-    capturedLength: 0,
-    originalLength: 0,
-    buf: this.slab,
-    offset: 0,
-    interfaceId: 0,
-  };
+  private readonly frame: Frame = createFrame(this.slab, 1);
   private sink: FrameSink = () => undefined;
   private packets = 0;
   private bytes = 0;
