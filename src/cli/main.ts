@@ -22,8 +22,8 @@ export function buildProgram(): Command {
   const program = new Command('toa-doctor');
   program
     .description(
-      'Find why a backend does not see the real client IP behind a layer-4 load balancer\n' +
-        '(TCP Option Address, "TOA"): from captures, live traffic and host evidence.',
+      'Find why a backend does not see the real client IP behind a layer-4 load balancer ' +
+        '(TCP Option Address, "TOA"), from captures, live traffic and host evidence.',
     )
     .version(toolVersion(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
