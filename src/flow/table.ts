@@ -3,7 +3,9 @@
  * order: the lower (address, port) endpoint is "A"). Storage is struct-of-arrays in typed arrays
  * (no object per flow, no object per packet): a flow is a slot index. A custom open-addressing hash
  * (linear probing, backward-shift deletion) maps the tuple to the slot: IPv4 tuples are compared as
- * three uint32 numbers, IPv6 tuples against a 32-byte address pool.
+ * three uint32 numbers, IPv6 tuples against a 32-byte address pool. A bucket is one int32: slot + 1
+ * in the low bits, the same high bits of the flow's hash above (a tag): a probe that hits another
+ * flow's bucket is rejected without reading that flow's row (a cache miss on random flow order).
  *
  * Per flow it keeps the facts of four packets (SYN, SYN-ACK, handshake-completing ACK, first client
  * data: the "roles"), the first TOA sighting of each, retransmission counts, FIN/RST, TFO and
@@ -184,8 +186,13 @@ export class FlowTable {
 
   extras = new Map<number, ExtraSighting[]>();
 
+  /** hash index buckets: (hash & tagMask) | (slot + 1), 0 = empty */
   private index: Int32Array;
   private mask: number;
+  /** low bits of a bucket: slot + 1 */
+  private readonly slotMask: number;
+  /** high bits of a bucket: the same bits of the flow's hash (most probes never read a flow row) */
+  private readonly tagMask: number;
   /** every flow in creation order */
   ordHead = -1;
   ordTail = -1;
@@ -221,6 +228,10 @@ export class FlowTable {
     const isize = nextPow2(Math.min(this.capacity, 32768));
     this.index = new Int32Array(isize);
     this.mask = isize - 1;
+    let sb = 1;
+    while (sb < 31 && 2 ** sb <= this.maxFlows) sb++;
+    this.slotMask = sb >= 31 ? 0x7fffffff : (1 << sb) - 1;
+    this.tagMask = ~this.slotMask;
     this.freeList = new Int32Array(this.capacity);
     this.finSlots = new Int32Array(this.capacity);
     this.finIds = new Float64Array(this.capacity);
@@ -354,9 +365,10 @@ export class FlowTable {
     for (let s = 0; s < this.fresh; s++) {
       const b = F[s * FS + O_BITS]!;
       if (!(b & F_USED) || b & F_DETACHED) continue;
-      let i = F[s * FS + O_HASH]! & this.mask;
+      const h = F[s * FS + O_HASH]!;
+      let i = h & this.mask;
       while (this.index[i] !== 0) i = (i + 1) & this.mask;
-      this.index[i] = s + 1;
+      this.index[i] = (h & this.tagMask) | (s + 1);
     }
   }
 
@@ -396,19 +408,24 @@ export class FlowTable {
       const h = mix((mix(a ^ 0x9e3779b9) + Math.imul(b, 0x85ebca6b) + ports) | 0);
       const mask = this.mask;
       const index = this.index;
+      const tagMask = this.tagMask;
+      const slotMask = this.slotMask;
       let i = h & mask;
       for (;;) {
         const e = index[i]!;
         if (e === 0) break;
-        const o = (e - 1) * FS;
-        if (
-          F[o + O_HASH] === h &&
-          F[o + O_A] === a &&
-          F[o + O_B] === b &&
-          F[o + O_PORTS] === ports &&
-          !(F[o + O_BITS]! & F_V6)
-        )
-          return e - 1;
+        if (((e ^ h) & tagMask) === 0) {
+          const slot = (e & slotMask) - 1;
+          const o = slot * FS;
+          if (
+            F[o + O_A] === a &&
+            F[o + O_B] === b &&
+            F[o + O_PORTS] === ports &&
+            F[o + O_HASH] === h &&
+            !(F[o + O_BITS]! & F_V6)
+          )
+            return slot;
+        }
         i = (i + 1) & mask;
       }
       if (!this.admit(pkt)) return -1;
@@ -443,11 +460,17 @@ export class FlowTable {
     h = mix(h ^ 0x3c6ef372);
     const mask = this.mask;
     const index = this.index;
+    const tagMask = this.tagMask;
+    const slotMask = this.slotMask;
     let i = h & mask;
     for (;;) {
       const e = index[i]!;
       if (e === 0) break;
-      const slot = e - 1;
+      if (((e ^ h) & tagMask) !== 0) {
+        i = (i + 1) & mask;
+        continue;
+      }
+      const slot = (e & slotMask) - 1;
       const o = slot * FS;
       if (F[o + O_HASH] === h && F[o + O_PORTS] === ports && F[o + O_BITS]! & F_V6) {
         const v6 = this.v6!;
@@ -499,7 +522,7 @@ export class FlowTable {
     this.initSlot(slot, ts);
     let i = h & this.mask;
     while (this.index[i] !== 0) i = (i + 1) & this.mask;
-    this.index[i] = slot + 1;
+    this.index[i] = (h & this.tagMask) | (slot + 1);
     this.ordPrev[slot] = this.ordTail;
     this.ordNext[slot] = -1;
     if (this.ordTail >= 0) this.ordNext[this.ordTail] = slot;
@@ -559,15 +582,16 @@ export class FlowTable {
     const mask = this.mask;
     const index = this.index;
     const F = this.F;
+    const slotMask = this.slotMask;
     let i = F[slot * FS + O_HASH]! & mask;
-    while (index[i] !== slot + 1) i = (i + 1) & mask;
+    while ((index[i]! & slotMask) !== slot + 1) i = (i + 1) & mask;
     index[i] = 0;
     let j = i;
     for (;;) {
       j = (j + 1) & mask;
       const e = index[j]!;
       if (e === 0) break;
-      const k = F[(e - 1) * FS + O_HASH]! & mask;
+      const k = F[((e & slotMask) - 1) * FS + O_HASH]! & mask;
       // move e back to i unless its home k lies cyclically in (i, j]
       const inRange = i <= j ? k > i && k <= j : k > i || k <= j;
       if (!inRange) {
