@@ -241,8 +241,10 @@ function workerCount(file: string, opts: PrintOptions, io: PrintIo): number {
   const env = process.env.TOA_DOCTOR_PRINT_WORKERS;
   const forced = io.workers ?? (env !== undefined && /^\d+$/.test(env) ? Number(env) : undefined);
   if (forced !== undefined) return Math.min(forced, 16);
-  // Opt-in only (TOA_DOCTOR_PRINT_WORKERS=auto): on the shared 2-core machine this was measured on,
-  // the copy into batches and a second JIT warm-up cost more than the second core gave back.
+  // Opt-in only (TOA_DOCTOR_PRINT_WORKERS=auto). On the 2-core machine, `print --json` of a 1 M-packet
+  // pcap to /dev/null: quiet machine 1.71-1.77 s single-threaded vs 1.53-1.65 s with 2 workers
+  // (about 10 % faster for about 40 % more CPU: the copy into batches, a JIT warm-up per worker);
+  // with one other busy process 2.1-3.8 s vs 3.2-5.1 s. Not a reliable win, so not the default.
   if (env !== 'auto') return 0;
   const cores = availableParallelism();
   if (cores < 2) return 0;
