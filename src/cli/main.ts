@@ -2,14 +2,33 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { CaptureError } from '../capture/types.js';
-import { register as registerBundle } from './bundle.js';
-import { register as registerCollector } from './collector-script.js';
 import { EXIT, UserError } from './errors.js';
-import { register as registerHost } from './host.js';
-import { register as registerInterfaces } from './interfaces.js';
-import { register as registerLive } from './live.js';
-import { register as registerPrint } from './print.js';
-import { register as registerRead } from './read.js';
+
+type Register = (program: Command) => void;
+
+/**
+ * The commands, in help order. Each module is imported only when it is needed: a run of one command
+ * loads that command's module graph alone (`read --json` does not compile the live dashboard, the
+ * bundle writer or the host readers), which is most of the start-up time of a short run.
+ */
+const COMMANDS: ReadonlyArray<readonly [string, () => Promise<{ register: Register }>]> = [
+  ['print', () => import('./print.js')],
+  ['read', () => import('./read.js')],
+  ['host', () => import('./host.js')],
+  ['live', () => import('./live.js')],
+  ['interfaces', () => import('./interfaces.js')],
+  ['bundle', () => import('./bundle.js')],
+  ['collector-script', () => import('./collector-script.js')],
+];
+
+/** the subcommand named on the command line (the first word that is not an option), if any */
+function commandWord(argv: readonly string[]): string | undefined {
+  for (const a of argv.slice(2)) {
+    if (a === '--') return undefined;
+    if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
 
 export function toolVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -18,7 +37,11 @@ export function toolVersion(): string {
   return pkg.version;
 }
 
-export function buildProgram(): Command {
+/**
+ * The program with its subcommands: only the one `argv` names when it names one, else all of
+ * them (top-level help, unknown-command suggestions).
+ */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('toa-doctor');
   program
     .description(
@@ -48,13 +71,11 @@ Exit codes: 0 no error finding, 1 error findings, 2 usage/input error, 3 interna
   program.configureOutput({
     outputError: (str, write) => write(`toa-doctor: ${str.replace(/^error: /, '')}`),
   });
-  registerPrint(program);
-  registerRead(program);
-  registerHost(program);
-  registerLive(program);
-  registerInterfaces(program);
-  registerBundle(program);
-  registerCollector(program);
+  const word = commandWord(argv);
+  const named = COMMANDS.filter(([name]) => name === word);
+  const versionOnly = word === undefined && argv.some((a) => a === '-V' || a === '--version');
+  const chosen = named.length ? named : versionOnly ? [] : COMMANDS;
+  for (const [, load] of chosen) (await load()).register(program);
   return program;
 }
 
@@ -69,8 +90,8 @@ export async function main(argv: string[]): Promise<void> {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(EXIT.OK);
   });
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
