@@ -60,9 +60,12 @@ export function resetOptionSummary(s: OptionSummaryExt): void {
   s.toaExtCount = 0;
 }
 
+/** per TOA_VARIANTS index: 1 when the row carries the client address */
+const CARRIES = Uint8Array.from(TOA_VARIANTS, (v) => (v.carriesClient ? 1 : 0));
+
 /**
  * Summarise the option area [start, end) of which bytes before `cend` were captured.
- * Offsets recorded are absolute (into buf).
+ * Offsets recorded are absolute (into buf). Every field of `s` is written once, at the end.
  */
 export function summarizeOptions(
   buf: Uint8Array,
@@ -71,108 +74,169 @@ export function summarizeOptions(
   cend: number,
   s: OptionSummaryExt,
 ): void {
-  resetOptionSummary(s);
-  s.optionAreaLength = end - start;
-  let p = start;
+  let toaKind = -1;
+  let toaLength = -1;
+  let toaOffset = -1;
+  let toaVariant = -1;
+  let toaCount = 0;
+  let toaExtCount = 0;
+  let breakCode = 0; // a WalkStop code, 0 = none
+  let breakOffset = -1;
+  let eolOffset = -1;
+  let hasMss = false;
+  let hasTimestamps = false;
+  let hasTfo = false;
+  let hasMptcp = false;
+  let hasMd5 = false;
+  let hasAo = false;
   let extVariant = -1;
   let extOffset = -1;
-  for (;;) {
-    const n = optionStep(buf, p, end, cend);
-    if (n === WalkStop.END) break;
-    if (n < 0) {
-      s.breakReason = stopReason(n);
-      s.breakOffset = p;
+  let p = start;
+  // the steps of optionStep, inlined: END, TRUNCATED, EOL/NOP, NO_LENGTH, ..., OVERRUN, TRUNCATED
+  while (p < end) {
+    if (p >= cend) {
+      breakCode = WalkStop.TRUNCATED;
       break;
     }
     const k = buf[p];
+    if (k === 1) {
+      p++;
+      continue;
+    }
     if (k === 0) {
-      s.eolOffset = p;
+      eolOffset = p;
       break;
     }
-    if (k !== 1) {
-      switch (k) {
-        case 2:
-          s.hasMss = true;
-          break;
-        case 8:
-          s.hasTimestamps = true;
-          break;
-        case 19:
-          s.hasMd5 = true;
-          break;
-        case 29:
-          s.hasAo = true;
-          break;
-        case 30:
-          s.hasMptcp = true;
-          break;
-        case 34:
-          s.hasTfo = true;
-          break;
-        case 254:
-          if (n >= 4 && ((buf[p + 2] << 8) | buf[p + 3]) === TFO_EXID) s.hasTfo = true;
-          break;
-      }
-      const vi = toaVariantAt(buf, p, k, n);
-      if (vi >= 0) {
-        if (TOA_VARIANTS[vi].carriesClient) {
-          if (s.toaCount === 0) {
-            s.toaKind = k;
-            s.toaLength = n;
-            s.toaOffset = p;
-            s.toaVariant = vi;
-          }
-          s.toaCount++;
-        } else {
-          s.toaExtCount++;
-          if (extVariant < 0) {
-            extVariant = vi;
-            extOffset = p;
-          }
+    if (p + 1 >= end) {
+      breakCode = WalkStop.NO_LENGTH;
+      break;
+    }
+    if (p + 1 >= cend) {
+      breakCode = WalkStop.TRUNCATED;
+      break;
+    }
+    const n = buf[p + 1];
+    if (n < 2) {
+      breakCode = n === 0 ? WalkStop.ZERO_LENGTH : WalkStop.LENGTH_ONE;
+      break;
+    }
+    if (p + n > end) {
+      breakCode = WalkStop.OVERRUN;
+      break;
+    }
+    if (p + n > cend) {
+      breakCode = WalkStop.TRUNCATED;
+      break;
+    }
+    switch (k) {
+      case 2:
+        hasMss = true;
+        break;
+      case 8:
+        hasTimestamps = true;
+        break;
+      case 19:
+        hasMd5 = true;
+        break;
+      case 29:
+        hasAo = true;
+        break;
+      case 30:
+        hasMptcp = true;
+        break;
+      case 34:
+        hasTfo = true;
+        break;
+      case 254:
+        if (n >= 4 && ((buf[p + 2] << 8) | buf[p + 3]) === TFO_EXID) hasTfo = true;
+        break;
+    }
+    const vi = toaVariantAt(buf, p, k, n);
+    if (vi >= 0) {
+      if (CARRIES[vi] === 1) {
+        if (toaCount === 0) {
+          toaKind = k;
+          toaLength = n;
+          toaOffset = p;
+          toaVariant = vi;
+        }
+        toaCount++;
+      } else {
+        toaExtCount++;
+        if (extVariant < 0) {
+          extVariant = vi;
+          extOffset = p;
         }
       }
     }
     p += n;
-    s.optionBytesUsed = p - start;
   }
-  if (s.toaCount === 0 && extVariant >= 0) {
-    s.toaKind = TOA_VARIANTS[extVariant].kind;
-    s.toaLength = TOA_VARIANTS[extVariant].length;
-    s.toaOffset = extOffset;
-    s.toaVariant = extVariant;
+  if (toaCount === 0 && extVariant >= 0) {
+    toaKind = TOA_VARIANTS[extVariant].kind;
+    toaLength = TOA_VARIANTS[extVariant].length;
+    toaOffset = extOffset;
+    toaVariant = extVariant;
   }
-  if (s.eolOffset >= 0) {
+  if (breakCode !== 0) breakOffset = p;
+  let toaAfterEol = false;
+  let toaAfterEolOffset = -1;
+  let bytesAfterEol = false;
+  let toaAfterBreak = false;
+  let toaAfterBreakOffset = -1;
+  if (eolOffset >= 0) {
     // the module stops at EOL; look at what follows as options (zeros are padding)
-    let q = s.eolOffset + 1;
+    let q = eolOffset + 1;
     for (;;) {
       const n = optionStep(buf, q, end, cend);
       if (n < 0) {
-        if (n !== WalkStop.END && n !== WalkStop.TRUNCATED) s.bytesAfterEol = true;
+        if (n !== WalkStop.END && n !== WalkStop.TRUNCATED) bytesAfterEol = true;
         break;
       }
       const k = buf[q];
       if (k !== 0) {
-        s.bytesAfterEol = true;
+        bytesAfterEol = true;
         if (k !== 1 && toaVariantAt(buf, q, k, n) >= 0) {
-          s.toaAfterEol = true;
-          s.toaAfterEolOffset = q;
+          toaAfterEol = true;
+          toaAfterEolOffset = q;
           break;
         }
       }
       q += n;
     }
-  } else if (s.breakOffset >= 0 && s.breakReason !== 'truncated') {
+  } else if (breakCode !== 0 && breakCode !== WalkStop.TRUNCATED) {
     // byte-wise resync: a TOA-shaped pair that would fit after the break point
     const lim = Math.min(end, cend);
-    for (let q = s.breakOffset + 1; q + 1 < lim; q++) {
+    for (let q = breakOffset + 1; q + 1 < lim; q++) {
       const len = buf[q + 1];
       if (len >= 6 && q + len <= lim && toaVariantAt(buf, q, buf[q], len) >= 0) {
-        s.toaAfterBreak = true;
-        s.toaAfterBreakOffset = q;
+        toaAfterBreak = true;
+        toaAfterBreakOffset = q;
         break;
       }
     }
   }
+  s.toaKind = toaKind;
+  s.toaLength = toaLength;
+  s.toaOffset = toaOffset;
+  s.toaVariant = toaVariant;
+  s.toaCount = toaCount;
+  s.toaAfterEol = toaAfterEol;
+  s.breakReason = breakCode === 0 ? 'none' : stopReason(breakCode);
+  s.breakOffset = breakOffset;
+  s.eolOffset = eolOffset;
+  s.optionAreaLength = end - start;
+  s.optionBytesUsed = p - start;
+  s.hasMss = hasMss;
+  s.hasTimestamps = hasTimestamps;
+  s.hasTfo = hasTfo;
+  s.hasMptcp = hasMptcp;
+  s.hasMd5 = hasMd5;
+  s.hasAo = hasAo;
+  s.toaAfterBreak = toaAfterBreak;
+  s.toaAfterBreakOffset = toaAfterBreakOffset;
+  s.toaAfterEolOffset = toaAfterEolOffset;
+  s.bytesAfterEol = bytesAfterEol;
+  s.toaExtCount = toaExtCount;
 }
 
 /**
