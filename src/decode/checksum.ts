@@ -5,15 +5,22 @@
 import { createFrame, type Frame } from '../capture/types.js';
 import type { DecodedPacketExt } from './ext-types.js';
 import { createDecodedPacket, decodePacket } from './packet.js';
-import { finishChecksum, fold16, sumBytes } from './sum.js';
+import { finishChecksum, fold16, sumBytes, viewOf } from './sum.js';
 import { ChecksumStatus, type DecodedPacket, DecodeStatus } from './types.js';
 
 function pseudoSum(buf: Uint8Array, pkt: DecodedPacket, segLen: number): number {
   const alen = pkt.ipVersion === 6 ? 16 : 4;
-  let s = sumBytes(buf, pkt.srcAddrOffset, pkt.srcAddrOffset + alen, 0);
-  s = sumBytes(buf, pkt.dstAddrOffset, pkt.dstAddrOffset + alen, s);
+  const src = pkt.srcAddrOffset;
+  const dst = pkt.dstAddrOffset;
   // IPv4: zero, proto, 16-bit length; IPv6: 32-bit length, zeros, next header — same word sum
-  return s + 6 + (segLen >>> 16) + (segLen & 0xffff);
+  const rest = 6 + (segLen >>> 16) + (segLen & 0xffff);
+  if (alen === 4 && src >= 0 && dst >= 0 && src + 4 <= buf.length && dst + 4 <= buf.length) {
+    const dv = viewOf(buf);
+    const a = dv.getUint32(src);
+    const b = dv.getUint32(dst);
+    return (a >>> 16) + (a & 0xffff) + (b >>> 16) + (b & 0xffff) + rest;
+  }
+  return sumBytes(buf, dst, dst + alen, sumBytes(buf, src, src + alen, 0)) + rest;
 }
 
 /**
@@ -24,10 +31,11 @@ function pseudoSum(buf: Uint8Array, pkt: DecodedPacket, segLen: number): number 
 export function tcpChecksum(frame: Frame, pkt: DecodedPacket): ChecksumStatus {
   if (pkt.status !== DecodeStatus.OK || pkt.tcpOffset < 0) return ChecksumStatus.NOT_CHECKED;
   if (pkt.ipFragment) return ChecksumStatus.UNVERIFIABLE;
+  const buf = frame.buf;
   const l4End = pkt.ipOffset + pkt.ipTotalLength;
-  if (l4End > pkt.capturedEnd || l4End > frame.buf.length) return ChecksumStatus.UNVERIFIABLE;
+  if (l4End > pkt.capturedEnd || l4End > buf.length) return ChecksumStatus.UNVERIFIABLE;
   const segLen = l4End - pkt.tcpOffset;
-  const s = sumBytes(frame.buf, pkt.tcpOffset, l4End, pseudoSum(frame.buf, pkt, segLen));
+  const s = sumBytes(buf, pkt.tcpOffset, l4End, pseudoSum(buf, pkt, segLen));
   return fold16(s) === 0xffff ? ChecksumStatus.OK : ChecksumStatus.BAD;
 }
 
