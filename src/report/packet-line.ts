@@ -352,6 +352,11 @@ for (let i = 0; i < 100; i++) {
   DIG2[2 * i + 1] = 48 + (i % 10);
   DIG16[i] = DIG2[2 * i] | (DIG2[2 * i + 1] << 8);
 }
+const DIG4 = new Int32Array(10000); // "0000".."9999" as little-endian int32
+for (let i = 0; i < 10000; i++) {
+  const a = Math.floor(i / 100);
+  DIG4[i] = DIG16[a] | (DIG16[i - a * 100] << 16);
+}
 const HEX16 = new Uint16Array(256); // two hex digits per byte value (little-endian uint16)
 for (let i = 0; i < 256; i++) {
   const h = i.toString(16).padStart(2, '0');
@@ -387,47 +392,79 @@ function putByte(p: number, b: number): number {
   return p + 1;
 }
 
-/** decimal of a non-negative integer < 2^53 */
-function putUint(p: number, n: number): number {
-  if (n < 10) {
-    V.setUint8(p, 48 + n);
-    return p + 1;
-  }
-  if (n < 100) {
-    V.setUint16(p, DIG16[n], true);
-    return p + 2;
-  }
-  if (n > 0x7fffffff) {
-    // split so the rest is small-integer arithmetic (double % is a slow fmod)
-    const hi = Math.floor(n / 100000000);
-    return put8(putUint(p, hi), n - hi * 100000000);
-  }
+/** decimal of 0 <= n < 10^8 (a small integer: no heap number crosses the call) */
+function putU27(p: number, n: number): number {
   const v = V;
-  let len = 3;
-  for (let lim = 1000; n >= lim && len < 10; lim *= 10) len++;
-  let q = p + len;
-  let iv = n | 0;
-  while (iv >= 100) {
-    const t = (iv / 100) | 0;
-    q -= 2;
-    v.setUint16(q, DIG16[iv - t * 100], true);
-    iv = t;
+  if (n < 10000) {
+    if (n < 100) {
+      if (n < 10) {
+        v.setUint8(p, 48 + n);
+        return p + 1;
+      }
+      v.setUint16(p, DIG16[n], true);
+      return p + 2;
+    }
+    // 3 digits: drop the leading '0' of the 4-digit word (the 4th byte stored is a harmless 0)
+    if (n < 1000) {
+      v.setInt32(p, DIG4[n] >>> 8, true);
+      return p + 3;
+    }
+    v.setInt32(p, DIG4[n], true);
+    return p + 4;
   }
-  if (iv >= 10) v.setUint16(q - 2, DIG16[iv], true);
-  else v.setUint8(q - 1, 48 + iv);
-  return p + len;
+  const h = (n / 10000) | 0;
+  const l = n - h * 10000;
+  let q = p;
+  if (h < 100) {
+    if (h < 10) v.setUint8(q++, 48 + h);
+    else {
+      v.setUint16(q, DIG16[h], true);
+      q += 2;
+    }
+  } else if (h < 1000) {
+    v.setInt32(q, DIG4[h] >>> 8, true);
+    q += 3;
+  } else {
+    v.setInt32(q, DIG4[h], true);
+    q += 4;
+  }
+  v.setInt32(q, DIG4[l], true);
+  return q + 4;
 }
 
-/** exactly 8 digits of 0 <= v < 10^8 */
+/** exactly 8 digits of 0 <= x < 10^8 */
 function put8(p: number, x: number): number {
-  const v = V;
-  let iv = x | 0;
-  for (let q = p + 6; q >= p; q -= 2) {
-    const t = (iv / 100) | 0;
-    v.setUint16(q, DIG16[iv - t * 100], true);
-    iv = t;
-  }
+  const h = (x / 10000) | 0;
+  V.setInt32(p, DIG4[h], true);
+  V.setInt32(p + 4, DIG4[x - h * 10000], true);
   return p + 8;
+}
+
+/** `top` (1..99) then exactly 8 digits of `rest` */
+function putTopRest(p: number, top: number, rest: number): number {
+  if (top < 10) V.setUint8(p++, 48 + top);
+  else {
+    V.setUint16(p, DIG16[top], true);
+    p += 2;
+  }
+  return put8(p, rest);
+}
+
+/** decimal of a non-negative integer < 2^53 */
+function putUint(p: number, n: number): number {
+  if (n < 100000000) return putU27(p, n);
+  // split so the rest is small-integer arithmetic (double % is a slow fmod)
+  const hi = Math.floor(n / 100000000);
+  if (hi < 100) return putTopRest(p, hi, n - hi * 100000000);
+  return put8(putUint(p, hi), n - hi * 100000000);
+}
+
+/** decimal of the big-endian uint32 at b[o] (read here, so no heap number is passed around) */
+function putU32At(p: number, b: Uint8Array, o: number): number {
+  const n = ((b[o] << 8) | b[o + 1]) * 65536 + ((b[o + 2] << 8) | b[o + 3]);
+  if (n < 100000000) return putU27(p, n);
+  const top = Math.floor(n / 100000000); // 1..42
+  return putTopRest(p, top, n - top * 100000000);
 }
 
 function putInt(p: number, n: number): number {
@@ -438,17 +475,15 @@ function putInt(p: number, n: number): number {
 
 /** zero-padded to `width` digits (width 6 or 9; v < 10^width) */
 function putPadded(p: number, n: number, width: number): number {
-  const v = V;
-  let q = p + width;
-  let iv = n | 0;
-  for (let i = 0; i + 1 < width; i += 2) {
-    const t = (iv / 100) | 0;
-    q -= 2;
-    v.setUint16(q, DIG16[iv - t * 100], true);
-    iv = t;
+  if (width === 6) {
+    const h = (n / 10000) | 0;
+    V.setUint16(p, DIG16[h], true);
+    V.setInt32(p + 2, DIG4[n - h * 10000], true);
+    return p + 6;
   }
-  if (width & 1) v.setUint8(q - 1, 48 + iv);
-  return p + width;
+  const top = (n / 100000000) | 0;
+  V.setUint8(p, 48 + top);
+  return put8(p + 1, n - top * 100000000);
 }
 
 function putHex(p: number, src: Uint8Array, from: number, to: number): number {
@@ -543,10 +578,6 @@ function putStr(p: number, s: string): number {
   return p + s.length;
 }
 
-function u32be(b: Uint8Array, o: number): number {
-  return ((b[o] << 24) >>> 0) + ((b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]);
-}
-
 // ---- JSON ---------------------------------------------------------------------------------
 
 const K = {
@@ -588,7 +619,12 @@ for (let fl = 0; fl < 256; fl++)
 /** whole-option JSON of short options (<= 4 bytes: mss, wscale, sackOK, nop...) keyed by their bytes */
 const shortOptionCache = new Map<number, Run>();
 /** TOA variants with no extra fields: written directly; `head` = `","toa":{...,"address":"` */
-const TOA_FAST: Array<{ head: Run; v6: boolean; hasPort: boolean } | null> = TOA_VARIANTS.map((v) =>
+interface ToaFast {
+  head: Run;
+  v6: boolean;
+  hasPort: boolean;
+}
+const TOA_FAST: Array<ToaFast | null> = TOA_VARIANTS.map((v) =>
   v.layout.extra.length === 0 && v.family && v.layout.addrOffset === 4
     ? {
         head: enc(
@@ -600,14 +636,18 @@ const TOA_FAST: Array<{ head: Run; v6: boolean; hasPort: boolean } | null> = TOA
     : null,
 );
 
-/** the TS option at buf[q] after its `...,"raw":"080a` head */
-function putTsRest(p: number, buf: Uint8Array, q: number): number {
+/** the TS option at buf[q] after its `...,"raw":"080a` head, up to before its `}` */
+function putTsVals(p: number, buf: Uint8Array, q: number): number {
   p = putHex(p, buf, q + 2, q + 10);
   p = putBytes(p, K.tsval);
-  p = putUint(p, u32be(buf, q + 2));
+  p = putU32At(p, buf, q + 2);
   p = putBytes(p, K.tsecr);
-  p = putUint(p, u32be(buf, q + 6));
-  return putByte(p, 125); // }
+  return putU32At(p, buf, q + 6);
+}
+
+/** the TS option at buf[q] after its `...,"raw":"080a` head */
+function putTsRest(p: number, buf: Uint8Array, q: number): number {
+  return putByte(putTsVals(p, buf, q), 125); // }
 }
 
 /** one option as JSON: same content and key order as JSON.stringify(decodeOneOption(...)) */
@@ -631,14 +671,178 @@ function putOption(p: number, buf: Uint8Array, q: number, k: number, n: number):
     p = putBytes(p, K.length);
     p = putUint(p, n);
     p = putBytes(p, K.toaName);
-    p = putHex(p, buf, q, q + n);
-    p = putBytes(p, fast.head);
-    p = fast.v6 ? putIpv6(p, buf, q + 4) : putIpv4(p, buf, q + 4);
-    p = putBytes(p, K.port);
-    p = fast.hasPort ? putUint(p, (buf[q + 2] << 8) | buf[q + 3]) : putBytes(p, K.nul);
-    return putBytes(p, K.close2);
+    return putBytes(putToaRest(p, buf, q, n, fast), K.close2);
   }
   return putStr(p, JSON.stringify(decodeOneOption(buf, q, k, n)));
+}
+
+/** a TOA_FAST option after its `{"kind":k,"length":n,"name":"toa","raw":"` head, up to before `}}` */
+function putToaRest(p: number, buf: Uint8Array, q: number, n: number, fast: ToaFast): number {
+  p = putHex(p, buf, q, q + n);
+  p = putBytes(p, fast.head);
+  p = fast.v6 ? putIpv6(p, buf, q + 4) : putIpv4(p, buf, q + 4);
+  p = putBytes(p, K.port);
+  return fast.hasPort ? putUint(p, (buf[q + 2] << 8) | buf[q + 3]) : putBytes(p, K.nul);
+}
+
+// ---- option layouts: the whole option list from a cached plan ---------------------------------
+// Most packets carry one of a few option lists that differ only in TS values and TOA contents
+// (SYN: mss,sackOK,TS,nop,wscale; ACK: nop,nop,TS; TOA,nop,nop,TS). A plan holds the bytes that
+// must match (every kind and length byte, all data of the other options) and the output as
+// constant runs around the variable parts, so such a list costs a few byte compares, two or three
+// copies and the TS/TOA values instead of a walk with a lookup per option.
+
+const OP_TS = -1; // an op >= 0 is a TOA_FAST variant index
+const MAX_PLANS = 2048;
+const MAX_PLAN_CHAIN = 8;
+
+class OptPlan {
+  next: OptPlan | null = null;
+  constructor(
+    readonly doff: number,
+    /** offsets (from the first option byte) and values of the bytes that must match */
+    readonly chkAt: Uint8Array,
+    readonly chkVal: Uint8Array,
+    /** runs[0], ops[0] at opAt[0], runs[1], ..., runs[ops.length] */
+    readonly runs: Run[],
+    readonly ops: Int32Array,
+    readonly opAt: Int32Array,
+    readonly opLen: Int32Array,
+  ) {}
+}
+
+const planTable: Array<OptPlan | null> = new Array<OptPlan | null>(4096).fill(null);
+let planCount = 0;
+const planSlot = (doff: number, b0: number, b1: number): number =>
+  (doff * 0x1f3 + b0 * 0x2d + b1 * 0x9b1) & 4095;
+
+/** a plan for the complete, well-formed list at buf[start, end) (no EOL, no SACK-like data), or null */
+function buildPlan(buf: Uint8Array, start: number, end: number, doff: number): OptPlan | null {
+  const at: number[] = [];
+  const val: number[] = [];
+  const runs: Run[] = [];
+  const ops: number[] = [];
+  const opAt: number[] = [];
+  const opLen: number[] = [];
+  let text = '';
+  let q = start;
+  while (q < end) {
+    const n = optionStep(buf, q, end, end);
+    if (n < 0) return null;
+    const k = buf[q];
+    if (k === 0) return null;
+    if (q > start) text += ',';
+    const rel = q - start;
+    at.push(rel);
+    val.push(k);
+    if (n > 1) {
+      at.push(rel + 1);
+      val.push(n);
+    }
+    if (k === 8 && n === 10) {
+      runs.push(enc(`${text}{"kind":8,"length":10,"name":"TS","raw":"080a`));
+      ops.push(OP_TS);
+      opAt.push(rel);
+      opLen.push(n);
+      text = '}';
+    } else {
+      const vi = toaVariantAt(buf, q, k, n);
+      if (vi >= 0) {
+        if (TOA_FAST[vi] === null) return null;
+        runs.push(enc(`${text}{"kind":${k},"length":${n},"name":"toa","raw":"`));
+        ops.push(vi);
+        opAt.push(rel);
+        opLen.push(n);
+        text = '}}';
+      } else {
+        if (n > 4) return null; // data that changes per packet (SACK blocks, MD5, cookies...)
+        for (let i = 2; i < n; i++) {
+          at.push(rel + i);
+          val.push(buf[q + i]);
+        }
+        text += JSON.stringify(decodeOneOption(buf, q, k, n));
+      }
+    }
+    q += n;
+  }
+  runs.push(enc(`${text}],"truncated":false}}\n`));
+  return new OptPlan(
+    doff,
+    Uint8Array.from(at),
+    Uint8Array.from(val),
+    runs,
+    Int32Array.from(ops),
+    Int32Array.from(opAt),
+    Int32Array.from(opLen),
+  );
+}
+
+/** the plan matching the list at buf[start, ...) of a `doff` header, or null */
+function findPlan(buf: Uint8Array, start: number, doff: number): OptPlan | null {
+  let pl = planTable[planSlot(doff, buf[start], buf[start + 1])];
+  search: while (pl !== null) {
+    if (pl.doff === doff) {
+      const at = pl.chkAt;
+      const val = pl.chkVal;
+      for (let i = 0; i < at.length; i++) {
+        if (buf[start + at[i]] !== val[i]) {
+          pl = pl.next;
+          continue search;
+        }
+      }
+      return pl;
+    }
+    pl = pl.next;
+  }
+  return null;
+}
+
+/** write the list with a plan; -1 when a TOA-shaped option is not the plan's variant (a TFO 254) */
+function putPlan(p: number, buf: Uint8Array, start: number, pl: OptPlan): number {
+  const ops = pl.ops;
+  const runs = pl.runs;
+  const p0 = p;
+  for (let i = 0; i < ops.length; i++) {
+    p = putBytes(p, runs[i]);
+    const op = ops[i];
+    const q = start + pl.opAt[i];
+    if (op === OP_TS) p = putTsVals(p, buf, q);
+    else {
+      const n = pl.opLen[i];
+      if (toaVariantAt(buf, q, buf[q], n) !== op) return -1 - p0;
+      p = putToaRest(p, buf, q, n, TOA_FAST[op] as ToaFast);
+    }
+  }
+  return putBytes(p, runs[ops.length]);
+}
+
+/** putOptionsAndEnd through a plan when the list is complete and one matches (or can be made) */
+function putOptionsPlanned(p: number, f: Frame, pk: DecodedPacketExt): number {
+  const doff = pk.dataOffset;
+  const start = pk.tcpOffset + 20;
+  const end = start + doff * 4 - 20;
+  if (doff > 5 && pk.capturedEnd >= end) {
+    const buf = f.buf;
+    let pl = findPlan(buf, start, doff);
+    if (pl === null && planCount < MAX_PLANS) {
+      pl = buildPlan(buf, start, end, doff);
+      if (pl !== null) {
+        const slot = planSlot(doff, buf[start], buf[start + 1]);
+        let chain = 0;
+        for (let c = planTable[slot]; c !== null; c = c.next) chain++;
+        if (chain < MAX_PLAN_CHAIN) {
+          pl.next = planTable[slot];
+          planTable[slot] = pl;
+          planCount++;
+        }
+      }
+    }
+    if (pl !== null) {
+      const r = putPlan(p, buf, start, pl);
+      if (r >= 0) return r;
+    }
+  }
+  return putOptionsAndEnd(p, f, pk);
 }
 
 function putMalformed(p: number, kind: number, len: number, reason: string, at: number): number {
@@ -849,14 +1053,15 @@ export function writePacketJson(w: ByteSink, f: Frame, pk: DecodedPacketExt): vo
   if (st === DecodeStatus.OK || st === DecodeStatus.BAD_TCP) {
     p = putNumRun(p, SPORT_DPORT, pk.srcPort);
     p = putNumRun(p, DPORT_SEQ, pk.dstPort);
-    p = putUint(p, pk.seq);
+    // pk.seq / pk.ack, read from the header (decode took them from there)
+    p = putU32At(p, buf, pk.tcpOffset + 4);
     p = putBytes(p, K.ack);
-    p = putUint(p, pk.ack);
+    p = putU32At(p, buf, pk.tcpOffset + 8);
     p = putBytes(p, FLAG_CH[(pk.flags << 4) | pk.dataOffset]);
     if (st === DecodeStatus.OK) {
       p = putNumRun(p, WIN_PAYLOAD, pk.window);
       p = putNumRun(p, PAYLOAD_CK[tcpChecksum(f, pk)], pk.payloadLength);
-      w.pos = putOptionsAndEnd(p, f, pk);
+      w.pos = putOptionsPlanned(p, f, pk);
       return;
     }
     p = putUint(p, pk.window);
