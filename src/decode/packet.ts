@@ -74,20 +74,26 @@ function reset(out: DecodedPacketExt): void {
 }
 
 /**
- * Fast path for the common frame: Ethernet without VLAN tags, IPv4 with a 20-byte header (not a
- * fragment, protocol TCP) or IPv6 with TCP as the first next header, and a complete TCP header
- * inside the IP length. Writes EVERY field the generic path would (reset + decoders), so no reset
- * is needed. Returns false, having written nothing that matters, for anything else: the generic
- * path then resets and decodes it.
+ * Decode one frame into `out` (reused; returns it). `out` should come from createDecodedPacket()
+ * so the DecodedPacketExt fields exist; a plain DecodedPacket also works (fields get added).
+ *
+ * Fast path, inline: Ethernet without VLAN tags, IPv4 with a 20-byte header (not a fragment,
+ * protocol TCP) or IPv6 with TCP as the first next header, and a complete TCP header inside the
+ * IP length. It writes EVERY field the generic path would (reset + decoders), so no reset is
+ * needed; anything else leaves it before writing and takes the generic path, which resets.
  */
-function decodeEthernetFast(
-  buf: Uint8Array,
-  off: number,
-  cend: number,
-  wireEnd: number,
-  o: DecodedPacketExt,
-): boolean {
-  if (cend - off < 54) return false; // 14 + 20 + 20
+export function decodePacket(frame: Frame, out: DecodedPacket): DecodedPacket {
+  const o = out as DecodedPacketExt;
+  if (o.opts.toaAfterBreak === undefined) Object.assign(o.opts, createOptionSummary());
+  const buf = frame.buf;
+  const off = frame.offset;
+  let cend = off + frame.capturedLength;
+  if (cend > buf.length) cend = buf.length;
+  if (cend < off) cend = off;
+  let wireEnd = off + frame.originalLength;
+  if (wireEnd < cend) wireEnd = cend;
+  if (frame.linkType !== 1) return decodeGeneric(buf, off, cend, wireEnd, frame.linkType, o);
+  if (cend - off < 54) return decodeGeneric(buf, off, cend, wireEnd, 1, o); // 14 + 20 + 20
   const dv = viewOf(buf); // offsets below are < cend <= buf.length
   const ip = off + 14;
   const etype = dv.getUint16(off + 12);
@@ -100,12 +106,12 @@ function decodeEthernetFast(
   let frag: boolean;
   let t: number;
   if (etype === 0x0800) {
-    if (buf[ip] !== 0x45) return false;
+    if (buf[ip] !== 0x45) return decodeGeneric(buf, off, cend, wireEnd, 1, o);
     const f = (buf[ip + 6] << 8) | buf[ip + 7];
-    if ((f & 0x1fff) !== 0 || buf[ip + 9] !== 6) return false;
+    if ((f & 0x1fff) !== 0 || buf[ip + 9] !== 6) return decodeGeneric(buf, off, cend, wireEnd, 1, o);
     tot = (buf[ip + 2] << 8) | buf[ip + 3];
     if (tot === 0) tot = wireEnd - ip; // TSO/GSO on the sending host: length not filled in
-    if (tot < 40) return false;
+    if (tot < 40) return decodeGeneric(buf, off, cend, wireEnd, 1, o);
     // header checksum: the halves of 5 words; two folds are enough below 2^32
     const w0 = dv.getUint32(ip);
     const w1 = dv.getUint32(ip + 4);
@@ -133,10 +139,11 @@ function decodeEthernetFast(
     frag = (f & 0x2000) !== 0;
     t = ip + 20;
   } else if (etype === 0x86dd) {
-    if (cend - ip < 60 || buf[ip] >> 4 !== 6 || buf[ip + 6] !== 6) return false;
+    if (cend - ip < 60 || buf[ip] >> 4 !== 6 || buf[ip + 6] !== 6)
+      return decodeGeneric(buf, off, cend, wireEnd, 1, o);
     const plen = (buf[ip + 4] << 8) | buf[ip + 5];
     tot = plen === 0 ? wireEnd - ip : 40 + plen; // 0: jumbogram or TSO
-    if (tot < 60) return false;
+    if (tot < 60) return decodeGeneric(buf, off, cend, wireEnd, 1, o);
     version = 6;
     srcAddr = ip + 8;
     ttl = buf[ip + 7];
@@ -144,11 +151,11 @@ function decodeEthernetFast(
     ipck = ChecksumStatus.NOT_CHECKED;
     frag = false;
     t = ip + 40;
-  } else return false;
+  } else return decodeGeneric(buf, off, cend, wireEnd, 1, o);
   const l4End = ip + tot;
   const doff = buf[t + 12] >> 4;
   const hlen = doff * 4;
-  if (doff < 5 || t + hlen > l4End) return false;
+  if (doff < 5 || t + hlen > l4End) return decodeGeneric(buf, off, cend, wireEnd, 1, o);
   // in the field order of createDecodedPacket (a plain DecodedPacket gets them added in that order)
   o.status = DecodeStatus.OK;
   o.ipVersion = version;
@@ -177,25 +184,7 @@ function decodeEthernetFast(
   o.l4Offset = t;
   o.ipFragOffset = 0;
   o.ipHeaderLength = t - ip;
-  return true;
-}
-
-/**
- * Decode one frame into `out` (reused; returns it). `out` should come from createDecodedPacket()
- * so the DecodedPacketExt fields exist; a plain DecodedPacket also works (fields get added).
- */
-export function decodePacket(frame: Frame, out: DecodedPacket): DecodedPacket {
-  const o = out as DecodedPacketExt;
-  if (o.opts.toaAfterBreak === undefined) Object.assign(o.opts, createOptionSummary());
-  const buf = frame.buf;
-  const off = frame.offset;
-  let cend = off + frame.capturedLength;
-  if (cend > buf.length) cend = buf.length;
-  if (cend < off) cend = off;
-  let wireEnd = off + frame.originalLength;
-  if (wireEnd < cend) wireEnd = cend;
-  if (frame.linkType === 1 && decodeEthernetFast(buf, off, cend, wireEnd, o)) return o;
-  return decodeGeneric(buf, off, cend, wireEnd, frame.linkType, o);
+  return o;
 }
 
 function decodeGeneric(
