@@ -27,7 +27,7 @@ export const MAX_CAPLEN = 262144;
 /** Largest pcapng block accepted (Wireshark uses the same bound). */
 export const MAX_BLOCK = 16 * 1024 * 1024;
 /** Size of the synchronous reads used for plain files. */
-export const READ_CHUNK = 4 * 1024 * 1024;
+export const READ_CHUNK = 256 * 1024;
 /** Minimum time between two onProgress calls. */
 const PROGRESS_MS = 100;
 
