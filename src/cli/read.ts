@@ -30,6 +30,7 @@ import {
 import { renderMarkdown } from '../report/markdown.js';
 import { renderText } from '../report/text.js';
 import { EXIT, UserError } from './errors.js';
+import { analyzeParallel, PARALLEL_MIN_BYTES, readThreads } from './read-parallel.js';
 
 export type ReadFormat = 'text' | 'json' | 'markdown';
 
@@ -97,6 +98,8 @@ export interface RunReadOptions {
   bundles?: boolean;
   /** the tool version for the report (default: package.json) */
   toolVersion?: string;
+  /** analysis threads (1 = this thread only); default: readThreads() decides from cores and input size */
+  threads?: number;
 }
 
 export interface AnalyzeOutput {
@@ -230,21 +233,37 @@ export async function analyzeInputs(
     const profile: ProfileName =
       opts.profile ?? (fromBundle && isProfileName(fromBundle.profile) ? fromBundle.profile : 'auto');
     const lb = opts.lb ?? (fromBundle ? parseLbList(fromBundle.lb) : []);
-    const analyzer = new Analyzer({ profile, maxFlows, lb });
-    const push = analyzer.push.bind(analyzer);
     const captures: CaptureSummary[] = [];
-    for (const f of opened.files) {
-      const onProgress = opts.onProgress;
-      const summary = await readCaptureFile(
-        f,
-        push,
-        onProgress ? { onProgress: (d, t) => onProgress(f, d, t) } : undefined,
-      );
-      // a bundle's capture is unpacked to a temp dir: report it by its name inside the bundle
-      summary.source = opened.displayNames.get(f) ?? summary.source;
-      captures.push(summary);
+    const onProgress = opts.onProgress;
+    const threads = readThreads(opened.files, opts.threads);
+    let result: AnalysisResult;
+    if (threads > 1) {
+      const par = await analyzeParallel(opened.files, { profile, lb, maxFlows }, threads, onProgress);
+      const closeBundles = opened.close;
+      opened.close = async () => {
+        await par.close();
+        await closeBundles();
+      };
+      result = par.result;
+      captures.push(...par.captures);
+    } else {
+      const analyzer = new Analyzer({ profile, maxFlows, lb });
+      const push = analyzer.push.bind(analyzer);
+      for (const f of opened.files) {
+        captures.push(
+          await readCaptureFile(
+            f,
+            push,
+            onProgress ? { onProgress: (d, t) => onProgress(f, d, t) } : undefined,
+          ),
+        );
+      }
+      result = analyzer.finish();
     }
-    const result = analyzer.finish();
+    // a bundle's capture is unpacked to a temp dir: report it by its name inside the bundle
+    captures.forEach((c, i) => {
+      c.source = opened.displayNames.get(opened.files[i]!) ?? c.source;
+    });
     let host = opts.host ?? null;
     const hostDir = opts.host ? (opts.hostDir ?? null) : (opts.hostDir ?? opened.hostDir);
     if (!host && hostDir) {
@@ -341,6 +360,7 @@ interface ReadCliOptions {
   maxFlows?: number;
   host?: string;
   color?: boolean;
+  threads?: number;
 }
 
 function progressLine(): (file: string, done: number, total: number | null) => void {
@@ -382,6 +402,11 @@ export function register(program: Command): void {
       '--host <dir>',
       'a host snapshot directory (toa-doctor host --save DIR) to combine with the capture',
     )
+    .option(
+      '--threads <n>',
+      `analysis threads (default: up to 4 on a multi-core machine for capture files of ${PARALLEL_MIN_BYTES / 1048576} MB or more, else 1)`,
+      positiveInt('--threads'),
+    )
     .option('--no-color', 'no colours (also: NO_COLOR=1; colours are only used on a terminal)')
     .addHelpText(
       'after',
@@ -413,6 +438,7 @@ Examples:
         format,
         flows: (o.flows as FlowsMode | undefined) ?? 'problems',
         maxFlows: o.maxFlows,
+        threads: o.threads,
         hostDir: o.host,
         color,
         width: process.stdout.columns || 100,

@@ -5,7 +5,7 @@ import { TOA_VARIANTS } from '../decode/index.js';
 import type { CidrSet } from './cidr.js';
 import { matchingProfiles } from './profiles.js';
 import { clientSide, endpointAddress, type MaterializeContext, materialize } from './record.js';
-import type { FlowStats, ServerPortStat, VerdictExamples } from './result.js';
+import type { AggregatorState, FlowStats, ServerPortStat, VerdictExamples } from './result.js';
 import {
   BREAKS,
   F_ACK_INFERRED,
@@ -44,7 +44,7 @@ export function emptyVerdictCounts(): Record<Verdict, number> {
   return o;
 }
 
-export class Aggregator {
+export class Aggregator implements AggregatorState {
   flows = 0;
   ipv4 = 0;
   ipv6 = 0;
@@ -194,6 +194,71 @@ export class Aggregator {
     return rec;
   }
 
+  /** the counters as plain data (for a partition's share; see mergeState) */
+  exportState(): AggregatorState {
+    const {
+      seen: _seen,
+      ctx: _ctx,
+      lb: _lb,
+      ...state
+    } = this as unknown as AggregatorState & {
+      seen: unknown;
+      ctx: unknown;
+      lb: unknown;
+    };
+    return state;
+  }
+
+  /**
+   * Add another partition's counters. Examples are concatenated: the caller orders them by flow id
+   * and keeps the first EXAMPLES_PER_VERDICT (mergePartitions).
+   */
+  mergeState(o: AggregatorState): void {
+    const add = (a: Float64Array, b: Float64Array): void => {
+      for (let i = 0; i < a.length; i++) a[i]! += b[i]!;
+    };
+    this.flows += o.flows;
+    this.ipv4 += o.ipv4;
+    this.ipv6 += o.ipv6;
+    add(this.verdicts, o.verdicts);
+    for (const v of VERDICTS) this.examples[v].push(...o.examples[v]);
+    this.withSyn += o.withSyn;
+    this.withSynAck += o.withSynAck;
+    this.handshakes += o.handshakes;
+    this.inferredAcks += o.inferredAcks;
+    this.oneDirection += o.oneDirection;
+    for (const k of Object.keys(this.rules) as ClientRule[]) this.rules[k] += o.rules[k];
+    this.tfo += o.tfo;
+    this.serverFirst += o.serverFirst;
+    this.readToa += o.readToa;
+    this.readNoToa += o.readNoToa;
+    add(this.variantFlows, o.variantFlows);
+    add(this.variantOnRead, o.variantOnRead);
+    add(this.mismatch, o.mismatch);
+    add(this.nat64, o.nat64);
+    add(this.synOnly, o.synOnly);
+    this.missingNoRoom += o.missingNoRoom;
+    this.lateTfo += o.lateTfo;
+    this.lateServerFirst += o.lateServerFirst;
+    for (const [k, n] of o.malformed) this.malformed.set(k, (this.malformed.get(k) ?? 0) + n);
+    this.outsideLb += o.outsideLb;
+    for (const [k, n] of o.outsideSources) {
+      const m = this.outsideSources.get(k);
+      if (m !== undefined) this.outsideSources.set(k, m + n);
+      else if (this.outsideSources.size < MAX_SOURCE_KEYS) this.outsideSources.set(k, n);
+    }
+    this.duplicateToa += o.duplicateToa;
+    this.toaToClient += o.toaToClient;
+    for (const [k, p] of o.ports) {
+      const m = this.ports.get(k);
+      if (m) {
+        m.flows += p.flows;
+        m.handshakes += p.handshakes;
+        m.toaOnRead += p.toaOnRead;
+      } else if (this.ports.size < MAX_PORT_KEYS) this.ports.set(k, { ...p });
+    }
+  }
+
   stats(base: {
     profile: FlowStats['profile'];
     packets: number;
@@ -229,10 +294,12 @@ export class Aggregator {
     }
     variants.sort((a, b) => b.flows - a.flows);
     const sources = [...this.outsideSources]
-      .sort((a, b) => b[1] - a[1])
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
       .slice(0, 5)
       .map(([address, flows]) => ({ address, flows }));
-    const ports = [...this.ports.values()].sort((a, b) => b.flows - a.flows || a.port - b.port).slice(0, 50);
+    const ports = [...this.ports.values()]
+      .sort((a, b) => b.flows - a.flows || a.port - b.port || (a.family === 'ipv4' ? -1 : 1))
+      .slice(0, 50);
     const duration =
       base.firstTs !== null && base.lastTs !== null ? Math.max(0, base.lastTs - base.firstTs) : 0;
     return {

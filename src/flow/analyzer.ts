@@ -10,6 +10,7 @@ import { createDecodedPacket, type DecodedPacketExt, decodePacket } from '../dec
 import { DecodeStatus } from '../decode/types.js';
 import { Aggregator, emptyVerdictCounts } from './aggregate.js';
 import { type Cidr, CidrSet, parseCidr } from './cidr.js';
+import { decodedPartition, quickPartition } from './partition.js';
 import { acceptMask } from './profiles.js';
 import { type MaterializeContext, materialize } from './record.js';
 import {
@@ -19,6 +20,7 @@ import {
   DECODE_STATUS_KEYS,
   type DecodeCounters,
   type FlowList,
+  type PartialAnalysis,
 } from './result.js';
 import { type DoneReason, FlowTable } from './table.js';
 import { type FlowRecord, type ProfileName, VERDICTS, type Verdict } from './types.js';
@@ -49,6 +51,14 @@ export class Analyzer {
   private result: AnalysisResult | null = null;
   private recentProblems: FlowRecord[] = [];
   private keepRecent = false;
+  /** partition mode: this analyzer owns share `partIndex` of `partCount` (see partition.ts) */
+  private readonly partIndex: number;
+  private readonly partCount: number;
+  /** partition mode: frames seen (own or not); a flow's id is the number of the frame that created it */
+  private frameNo = 0;
+  /** partition mode: ids of every flow created, ascending (for global flow numbers at the merge) */
+  private creations: Float64Array = new Float64Array(0);
+  private nCreations = 0;
 
   constructor(opts: AnalyzerOptions = {}) {
     this.profile = opts.profile ?? 'auto';
@@ -63,17 +73,40 @@ export class Analyzer {
     this.ctx = { accept: acceptMask(this.profile), profile: this.profile };
     this.agg = new Aggregator(this.ctx, cidrs.length ? new CidrSet(cidrs) : null);
     this.onFlowDone = opts.onFlowDone;
+    this.partCount = Math.max(1, Math.floor(opts.partition?.count ?? 1));
+    this.partIndex = opts.partition?.index ?? 0;
+    if (this.partCount > 1 && this.onFlowDone)
+      throw new RangeError('onFlowDone needs the whole capture: not available in partition mode');
+    if (this.partCount > 1) this.creations = new Float64Array(65536);
     this.table = new FlowTable(this.maxFlows, (slot, why) => this.done(slot, why), opts.initialSlots);
   }
 
-  /** Decode one frame and account it. Never throws on packet content. */
+  /**
+   * Decode one frame and account it. Never throws on packet content. In partition mode, frames of
+   * other partitions are only counted as seen (push EVERY frame of the capture, in order).
+   */
   push(frame: Frame): void {
+    if (this.partCount > 1) {
+      this.frameNo++;
+      const p = quickPartition(frame, this.partCount);
+      if (p < 0) {
+        decodePacket(frame, this.pkt);
+        if (decodedPartition(frame.buf, this.pkt, this.partCount) !== this.partIndex) return;
+        this.account(frame, true);
+        return;
+      }
+      if (p !== this.partIndex) return;
+    }
+    this.account(frame, false);
+  }
+
+  private account(frame: Frame, decoded: boolean): void {
     this.packets++;
     const lt = frame.linkType;
     if (lt === this.curLink) this.curLinkCount++;
     else this.switchLink(lt);
     const pkt = this.pkt;
-    decodePacket(frame, pkt);
+    if (!decoded) decodePacket(frame, pkt);
     const st = pkt.status;
     this.status[st]!++;
     if (st !== DecodeStatus.OK) {
@@ -84,7 +117,21 @@ export class Analyzer {
     const ts = frame.tsSec + frame.tsNsec * 1e-9;
     if (ts < this.firstTs) this.firstTs = ts;
     if (ts > this.lastTs) this.lastTs = ts;
-    this.table.packet(frame, pkt, ts);
+    if (this.partCount > 1) {
+      const t = this.table;
+      t.nextId = this.frameNo;
+      t.packet(frame, pkt, ts);
+      if (t.nextId !== this.frameNo) this.created(this.frameNo);
+    } else this.table.packet(frame, pkt, ts);
+  }
+
+  private created(id: number): void {
+    if (this.nCreations === this.creations.length) {
+      const c = new Float64Array(this.creations.length * 2);
+      c.set(this.creations);
+      this.creations = c;
+    }
+    this.creations[this.nCreations++] = id;
   }
 
   private switchLink(lt: number): void {
@@ -173,6 +220,36 @@ export class Analyzer {
       firstTs: Number.isFinite(this.firstTs) ? this.firstTs : null,
       lastTs: Number.isFinite(this.lastTs) ? this.lastTs : null,
     };
+  }
+
+  /**
+   * Partition mode, after finish(): this partition's counts and aggregates as plain data (structured-
+   * cloneable), for mergePartitions(). Flow records are fetched separately (listFlows()).
+   */
+  exportPartial(): PartialAnalysis {
+    const r = this.finish();
+    const t = this.table;
+    const keptIds = new Float64Array(t.count);
+    const keptVerdicts = new Uint8Array(t.count);
+    let i = 0;
+    for (const s of t.slots()) {
+      keptIds[i] = t.idOf(s);
+      keptVerdicts[i++] = t.verdict[s]!;
+    }
+    return {
+      stats: r.stats,
+      agg: this.agg.exportState(),
+      linkTypes: r.linkTypes,
+      creations: this.creations.slice(0, this.nCreations),
+      keptIds,
+      keptVerdicts,
+    };
+  }
+
+  /** Partition mode: the kept flows whose verdict index has its bit set in `mask`, in creation order. */
+  *listFlows(mask: number): Generator<FlowRecord> {
+    const t = this.table;
+    for (const s of t.slots()) if (mask & (1 << t.verdict[s]!)) yield materialize(t, s, this.ctx);
   }
 
   /** Judge every flow still in the table and return the result (idempotent). */

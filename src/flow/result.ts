@@ -18,6 +18,56 @@ export interface AnalyzerOptions {
   onFlowDone?: (f: FlowRecord) => void;
   /** slots allocated up front before the table starts doubling (tests use small values) */
   initialSlots?: number;
+  /**
+   * analyse only share `index` of `count` of the connections (partition.ts); every frame must
+   * still be pushed. The shares are combined with mergePartitions() (src/flow/merge.ts).
+   */
+  partition?: { index: number; count: number };
+}
+
+/** One partition's share of an analysis, as plain data (it crosses a worker-thread boundary). */
+export interface PartialAnalysis {
+  stats: FlowStats;
+  agg: AggregatorState;
+  linkTypes: Record<number, number>;
+  /** ids of every flow the partition created, ascending (an id is the number of the creating frame) */
+  creations: Float64Array;
+  /** the flows still in the table at the end, in creation order: ids and verdict indexes */
+  keptIds: Float64Array;
+  keptVerdicts: Uint8Array;
+}
+
+/** Aggregator counters as plain data (Aggregator.exportState / mergeState). */
+export interface AggregatorState {
+  flows: number;
+  ipv4: number;
+  ipv6: number;
+  verdicts: Float64Array;
+  examples: VerdictExamples;
+  withSyn: number;
+  withSynAck: number;
+  handshakes: number;
+  inferredAcks: number;
+  oneDirection: number;
+  rules: Record<ClientRule, number>;
+  tfo: number;
+  serverFirst: number;
+  readToa: number;
+  readNoToa: number;
+  variantFlows: Float64Array;
+  variantOnRead: Float64Array;
+  mismatch: Float64Array;
+  nat64: Float64Array;
+  synOnly: Float64Array;
+  missingNoRoom: number;
+  lateTfo: number;
+  lateServerFirst: number;
+  malformed: Map<string, number>;
+  outsideLb: number;
+  outsideSources: Map<string, number>;
+  duplicateToa: number;
+  toaToClient: number;
+  ports: Map<number, ServerPortStat>;
 }
 
 /** Decode counters over every packet pushed. */
