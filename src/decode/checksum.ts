@@ -13,14 +13,16 @@ function pseudoSum(buf: Uint8Array, pkt: DecodedPacket, segLen: number): number 
   const src = pkt.srcAddrOffset;
   const dst = pkt.dstAddrOffset;
   // IPv4: zero, proto, 16-bit length; IPv6: 32-bit length, zeros, next header — same word sum
-  const rest = 6 + (segLen >>> 16) + (segLen & 0xffff);
-  if (alen === 4 && src >= 0 && dst >= 0 && src + 4 <= buf.length && dst + 4 <= buf.length) {
-    const dv = viewOf(buf);
-    const a = dv.getUint32(src);
-    const b = dv.getUint32(dst);
-    return (a >>> 16) + (a & 0xffff) + (b >>> 16) + (b & 0xffff) + rest;
+  let s = 6 + (segLen >>> 16) + (segLen & 0xffff);
+  if (src < 0 || dst < 0 || src + alen > buf.length || dst + alen > buf.length)
+    return sumBytes(buf, dst, dst + alen, sumBytes(buf, src, src + alen, 0)) + s;
+  const dv = viewOf(buf);
+  for (let i = 0; i < alen; i += 4) {
+    const a = dv.getUint32(src + i);
+    const b = dv.getUint32(dst + i);
+    s += (a >>> 16) + (a & 0xffff) + (b >>> 16) + (b & 0xffff);
   }
-  return sumBytes(buf, dst, dst + alen, sumBytes(buf, src, src + alen, 0)) + rest;
+  return s;
 }
 
 /**
