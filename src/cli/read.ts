@@ -27,8 +27,6 @@ import {
   type ReportDocument,
   type ReportInput,
 } from '../report/build.js';
-import { renderMarkdown } from '../report/markdown.js';
-import { renderText } from '../report/text.js';
 import { EXIT, UserError } from './errors.js';
 import { analyzeParallel, PARALLEL_MIN_BYTES, readThreads } from './read-parallel.js';
 
@@ -329,8 +327,14 @@ export async function runRead(inputs: string[], opts: RunReadOptions = {}): Prom
         flowLimit: maxRows === Number.POSITIVE_INFINITY ? undefined : maxRows + 1,
       });
       summary = doc.summary;
-      if (format === 'markdown') write(renderMarkdown(doc, { maxRows, hostMarkdown }));
-      else write(renderText(doc, { color: !!opts.color, width: opts.width ?? 100, maxRows, hostText }));
+      // loaded here: a --json run does not compile the table and colour libraries
+      if (format === 'markdown') {
+        const { renderMarkdown } = await import('../report/markdown.js');
+        write(renderMarkdown(doc, { maxRows, hostMarkdown }));
+      } else {
+        const { renderText } = await import('../report/text.js');
+        write(renderText(doc, { color: !!opts.color, width: opts.width ?? 100, maxRows, hostText }));
+      }
     }
     writer?.flush();
     return { ...a, exitCode: summary.exitCode, summary };
