@@ -63,6 +63,24 @@ export function resetOptionSummary(s: OptionSummaryExt): void {
 /** per TOA_VARIANTS index: 1 when the row carries the client address */
 const CARRIES = Uint8Array.from(TOA_VARIANTS, (v) => (v.carriesClient ? 1 : 0));
 
+const F_MSS = 1;
+const F_TS = 2;
+const F_MD5 = 4;
+const F_AO = 8;
+const F_MPTCP = 16;
+const F_TFO = 32;
+/** kind 254: TFO only with the TFO ExID */
+const F_EXP = 64;
+/** option kind → the summary flag it sets */
+const KIND_FLAG = new Uint8Array(256);
+KIND_FLAG[2] = F_MSS;
+KIND_FLAG[8] = F_TS;
+KIND_FLAG[19] = F_MD5;
+KIND_FLAG[29] = F_AO;
+KIND_FLAG[30] = F_MPTCP;
+KIND_FLAG[34] = F_TFO;
+KIND_FLAG[254] = F_EXP;
+
 /**
  * Summarise the option area [start, end) of which bytes before `cend` were captured.
  * Offsets recorded are absolute (into buf). Every field of `s` is written once, at the end.
@@ -83,12 +101,7 @@ export function summarizeOptions(
   let breakCode = 0; // a WalkStop code, 0 = none
   let breakOffset = -1;
   let eolOffset = -1;
-  let hasMss = false;
-  let hasTimestamps = false;
-  let hasTfo = false;
-  let hasMptcp = false;
-  let hasMd5 = false;
-  let hasAo = false;
+  let flags = 0; // F_* bits of the kinds seen
   let extVariant = -1;
   let extOffset = -1;
   let p = start;
@@ -128,28 +141,10 @@ export function summarizeOptions(
       breakCode = WalkStop.TRUNCATED;
       break;
     }
-    switch (k) {
-      case 2:
-        hasMss = true;
-        break;
-      case 8:
-        hasTimestamps = true;
-        break;
-      case 19:
-        hasMd5 = true;
-        break;
-      case 29:
-        hasAo = true;
-        break;
-      case 30:
-        hasMptcp = true;
-        break;
-      case 34:
-        hasTfo = true;
-        break;
-      case 254:
-        if (n >= 4 && ((buf[p + 2] << 8) | buf[p + 3]) === TFO_EXID) hasTfo = true;
-        break;
+    const f = KIND_FLAG[k];
+    if (f !== 0) {
+      if (f !== F_EXP) flags |= f;
+      else if (n >= 4 && ((buf[p + 2] << 8) | buf[p + 3]) === TFO_EXID) flags |= F_TFO;
     }
     const vi = toaVariantAt(buf, p, k, n);
     if (vi >= 0) {
@@ -226,12 +221,12 @@ export function summarizeOptions(
   s.eolOffset = eolOffset;
   s.optionAreaLength = end - start;
   s.optionBytesUsed = p - start;
-  s.hasMss = hasMss;
-  s.hasTimestamps = hasTimestamps;
-  s.hasTfo = hasTfo;
-  s.hasMptcp = hasMptcp;
-  s.hasMd5 = hasMd5;
-  s.hasAo = hasAo;
+  s.hasMss = (flags & F_MSS) !== 0;
+  s.hasTimestamps = (flags & F_TS) !== 0;
+  s.hasTfo = (flags & F_TFO) !== 0;
+  s.hasMptcp = (flags & F_MPTCP) !== 0;
+  s.hasMd5 = (flags & F_MD5) !== 0;
+  s.hasAo = (flags & F_AO) !== 0;
   s.toaAfterBreak = toaAfterBreak;
   s.toaAfterBreakOffset = toaAfterBreakOffset;
   s.toaAfterEolOffset = toaAfterEolOffset;
