@@ -77,7 +77,7 @@ function reset(out: DecodedPacketExt): void {
  * Decode one frame into `out` (reused; returns it). `out` should come from createDecodedPacket()
  * so the DecodedPacketExt fields exist; a plain DecodedPacket also works (fields get added).
  *
- * Fast path, inline: Ethernet without VLAN tags, IPv4 with a 20-byte header (not a fragment,
+ * Fast path, inline: Ethernet or Linux cooked (SLL, SLL2) without VLAN tags, IPv4 with a 20-byte header (not a fragment,
  * protocol TCP) or IPv6 with TCP as the first next header, and a complete TCP header inside the
  * IP length. It writes EVERY field the generic path would (reset + decoders), so no reset is
  * needed; anything else leaves it before writing and takes the generic path, which resets.
@@ -92,11 +92,23 @@ export function decodePacket(frame: Frame, out: DecodedPacket): DecodedPacket {
   if (cend < off) cend = off;
   let wireEnd = off + frame.originalLength;
   if (wireEnd < cend) wireEnd = cend;
-  if (frame.linkType !== 1) return decodeGeneric(buf, off, cend, wireEnd, frame.linkType, o);
-  if (cend - off < 54) return decodeGeneric(buf, off, cend, wireEnd, 1, o); // 14 + 20 + 20
+  const lt = frame.linkType;
+  // link header length and where its ethertype sits; the checks below need 40 bytes after it
+  let ip: number;
+  let etypeAt: number;
+  if (lt === 1) {
+    ip = off + 14;
+    etypeAt = off + 12;
+  } else if (lt === 276) {
+    ip = off + 20; // LINUX_SLL2: protocol first
+    etypeAt = off;
+  } else if (lt === 113) {
+    ip = off + 16; // LINUX_SLL
+    etypeAt = off + 14;
+  } else return decodeGeneric(buf, off, cend, wireEnd, lt, o);
+  if (cend - ip < 40) return decodeGeneric(buf, off, cend, wireEnd, lt, o); // IPv4 + TCP headers
   const dv = viewOf(buf); // offsets below are < cend <= buf.length
-  const ip = off + 14;
-  const etype = dv.getUint16(off + 12);
+  const etype = dv.getUint16(etypeAt);
   let version: 4 | 6;
   let srcAddr: number;
   let ttl: number;
@@ -106,12 +118,12 @@ export function decodePacket(frame: Frame, out: DecodedPacket): DecodedPacket {
   let frag: boolean;
   let t: number;
   if (etype === 0x0800) {
-    if (buf[ip] !== 0x45) return decodeGeneric(buf, off, cend, wireEnd, 1, o);
+    if (buf[ip] !== 0x45) return decodeGeneric(buf, off, cend, wireEnd, lt, o);
     const f = (buf[ip + 6] << 8) | buf[ip + 7];
-    if ((f & 0x1fff) !== 0 || buf[ip + 9] !== 6) return decodeGeneric(buf, off, cend, wireEnd, 1, o);
+    if ((f & 0x1fff) !== 0 || buf[ip + 9] !== 6) return decodeGeneric(buf, off, cend, wireEnd, lt, o);
     tot = (buf[ip + 2] << 8) | buf[ip + 3];
     if (tot === 0) tot = wireEnd - ip; // TSO/GSO on the sending host: length not filled in
-    if (tot < 40) return decodeGeneric(buf, off, cend, wireEnd, 1, o);
+    if (tot < 40) return decodeGeneric(buf, off, cend, wireEnd, lt, o);
     // header checksum: the halves of 5 words; two folds are enough below 2^32
     const w0 = dv.getUint32(ip);
     const w1 = dv.getUint32(ip + 4);
@@ -140,10 +152,10 @@ export function decodePacket(frame: Frame, out: DecodedPacket): DecodedPacket {
     t = ip + 20;
   } else if (etype === 0x86dd) {
     if (cend - ip < 60 || buf[ip] >> 4 !== 6 || buf[ip + 6] !== 6)
-      return decodeGeneric(buf, off, cend, wireEnd, 1, o);
+      return decodeGeneric(buf, off, cend, wireEnd, lt, o);
     const plen = (buf[ip + 4] << 8) | buf[ip + 5];
     tot = plen === 0 ? wireEnd - ip : 40 + plen; // 0: jumbogram or TSO
-    if (tot < 60) return decodeGeneric(buf, off, cend, wireEnd, 1, o);
+    if (tot < 60) return decodeGeneric(buf, off, cend, wireEnd, lt, o);
     version = 6;
     srcAddr = ip + 8;
     ttl = buf[ip + 7];
@@ -151,11 +163,11 @@ export function decodePacket(frame: Frame, out: DecodedPacket): DecodedPacket {
     ipck = ChecksumStatus.NOT_CHECKED;
     frag = false;
     t = ip + 40;
-  } else return decodeGeneric(buf, off, cend, wireEnd, 1, o);
+  } else return decodeGeneric(buf, off, cend, wireEnd, lt, o);
   const l4End = ip + tot;
   const doff = buf[t + 12] >> 4;
   const hlen = doff * 4;
-  if (doff < 5 || t + hlen > l4End) return decodeGeneric(buf, off, cend, wireEnd, 1, o);
+  if (doff < 5 || t + hlen > l4End) return decodeGeneric(buf, off, cend, wireEnd, lt, o);
   // in the field order of createDecodedPacket (a plain DecodedPacket gets them added in that order)
   o.status = DecodeStatus.OK;
   o.ipVersion = version;
