@@ -37,7 +37,7 @@ export interface LinkResult {
 const ETH_IPV4 = 0x0800;
 const ETH_IPV6 = 0x86dd;
 
-function isVlanTag(t: number): boolean {
+export function isVlanTag(t: number): boolean {
   return t === 0x8100 || t === 0x88a8 || t === 0x9100 || t === 0x9200 || t === 0x9300;
 }
 

@@ -5,7 +5,7 @@
 import type { Frame } from '../capture/types.js';
 import type { DecodedPacketExt } from './ext-types.js';
 import { decodeIPv4, decodeIPv6 } from './ip.js';
-import { decodeLink, type LinkResult } from './link.js';
+import { decodeLink, isVlanTag, type LinkResult } from './link.js';
 import { viewOf } from './sum.js';
 import { createOptionSummary, decodeTcp, resetOptionSummary, summarizeOptions } from './tcp.js';
 import { ChecksumStatus, type DecodedPacket, DecodeStatus } from './types.js';
@@ -77,9 +77,9 @@ function reset(out: DecodedPacketExt): void {
  * Decode one frame into `out` (reused; returns it). `out` should come from createDecodedPacket()
  * so the DecodedPacketExt fields exist; a plain DecodedPacket also works (fields get added).
  *
- * Fast path, inline: Ethernet or Linux cooked (SLL, SLL2) without VLAN tags, IPv4 with a 20-byte header (not a fragment,
- * protocol TCP) or IPv6 with TCP as the first next header, and a complete TCP header inside the
- * IP length. It writes EVERY field the generic path would (reset + decoders), so no reset is
+ * Fast path, inline: Ethernet or Linux cooked (SLL, SLL2) with at most one VLAN tag, IPv4 with a
+ * 20-byte header (not a fragment, protocol TCP) or IPv6 with TCP as the first next header, and a
+ * complete TCP header inside the IP length. It writes EVERY field the generic path would (reset + decoders), so no reset is
  * needed; anything else leaves it before writing and takes the generic path, which resets.
  */
 export function decodePacket(frame: Frame, out: DecodedPacket): DecodedPacket {
@@ -108,7 +108,15 @@ export function decodePacket(frame: Frame, out: DecodedPacket): DecodedPacket {
   } else return decodeGeneric(buf, off, cend, wireEnd, lt, o);
   if (cend - ip < 40) return decodeGeneric(buf, off, cend, wireEnd, lt, o); // IPv4 + TCP headers
   const dv = viewOf(buf); // offsets below are < cend <= buf.length
-  const etype = dv.getUint16(etypeAt);
+  let etype = dv.getUint16(etypeAt);
+  let vlans = 0;
+  if (etype !== 0x0800 && etype !== 0x86dd && isVlanTag(etype)) {
+    // one 802.1Q/802.1ad tag (a second one makes the inner type a tag: generic path)
+    etype = dv.getUint16(ip + 2);
+    ip += 4;
+    vlans = 1;
+    if (cend - ip < 40) return decodeGeneric(buf, off, cend, wireEnd, lt, o);
+  }
   let version: 4 | 6;
   let srcAddr: number;
   let ttl: number;
@@ -179,7 +187,7 @@ export function decodePacket(frame: Frame, out: DecodedPacket): DecodedPacket {
   o.ipTotalLength = tot;
   o.ipChecksum = ipck;
   o.ipFragment = frag;
-  o.vlanIds = 0;
+  o.vlanIds = vlans;
   o.tcpOffset = t;
   o.srcPort = dv.getUint16(t);
   o.dstPort = dv.getUint16(t + 2);
