@@ -69,17 +69,30 @@ const F_MD5 = 4;
 const F_AO = 8;
 const F_MPTCP = 16;
 const F_TFO = 32;
-/** kind 254: TFO only with the TFO ExID */
-const F_EXP = 64;
-/** option kind → the summary flag it sets */
-const KIND_FLAG = new Uint8Array(256);
-KIND_FLAG[2] = F_MSS;
-KIND_FLAG[8] = F_TS;
-KIND_FLAG[19] = F_MD5;
-KIND_FLAG[29] = F_AO;
-KIND_FLAG[30] = F_MPTCP;
-KIND_FLAG[34] = F_TFO;
-KIND_FLAG[254] = F_EXP;
+/** kind 254: TFO only with the TFO ExID (and then not a TOA) */
+const E_EXP = 1 << 12;
+/**
+ * (kind << 8 | length) → one entry for the walk: bits 0-4 the TOA_VARIANTS index + 1 (0: none,
+ * as findToaVariant), bits 5-10 the F_* flag the kind sets, E_EXP for kind 254.
+ */
+const KIND_LEN = new Uint16Array(65536);
+for (let n = 0; n < 256; n++) {
+  for (const [k, f] of [
+    [2, F_MSS],
+    [8, F_TS],
+    [19, F_MD5],
+    [29, F_AO],
+    [30, F_MPTCP],
+    [34, F_TFO],
+  ])
+    KIND_LEN[(k << 8) | n] = f << 5;
+  KIND_LEN[(254 << 8) | n] = E_EXP;
+}
+// as the TOA lookup table: a later row with the same (kind, length) wins
+TOA_VARIANTS.forEach((v, i) => {
+  const x = (v.kind << 8) | v.length;
+  KIND_LEN[x] = (KIND_LEN[x] & ~0x1f) | (i + 1);
+});
 
 /**
  * Summarise the option area [start, end) of which bytes before `cend` were captured.
@@ -141,26 +154,29 @@ export function summarizeOptions(
       breakCode = WalkStop.TRUNCATED;
       break;
     }
-    const f = KIND_FLAG[k];
-    if (f !== 0) {
-      if (f !== F_EXP) flags |= f;
-      else if (n >= 4 && ((buf[p + 2] << 8) | buf[p + 3]) === TFO_EXID) flags |= F_TFO;
-    }
-    const vi = toaVariantAt(buf, p, k, n);
-    if (vi >= 0) {
-      if (CARRIES[vi] === 1) {
-        if (toaCount === 0) {
-          toaKind = k;
-          toaLength = n;
-          toaOffset = p;
-          toaVariant = vi;
-        }
-        toaCount++;
-      } else {
-        toaExtCount++;
-        if (extVariant < 0) {
-          extVariant = vi;
-          extOffset = p;
+    const e = KIND_LEN[(k << 8) | n];
+    if (e !== 0) {
+      let vi = (e & 0x1f) - 1;
+      if ((e & E_EXP) === 0) flags |= e >> 5;
+      else if (n >= 4 && ((buf[p + 2] << 8) | buf[p + 3]) === TFO_EXID) {
+        flags |= F_TFO;
+        vi = -1; // a TFO option, not a TOA (toaVariantAt)
+      }
+      if (vi >= 0) {
+        if (CARRIES[vi] === 1) {
+          if (toaCount === 0) {
+            toaKind = k;
+            toaLength = n;
+            toaOffset = p;
+            toaVariant = vi;
+          }
+          toaCount++;
+        } else {
+          toaExtCount++;
+          if (extVariant < 0) {
+            extVariant = vi;
+            extOffset = p;
+          }
         }
       }
     }
