@@ -28,7 +28,7 @@ import {
   type ReportInput,
 } from '../report/build.js';
 import { EXIT, UserError } from './errors.js';
-import { analyzeParallel, PARALLEL_MIN_BYTES, readThreads } from './read-parallel.js';
+import { analyzeParallel, readThreads } from './read-parallel.js';
 
 export type ReadFormat = 'text' | 'json' | 'markdown';
 
@@ -96,7 +96,7 @@ export interface RunReadOptions {
   bundles?: boolean;
   /** the tool version for the report (default: package.json) */
   toolVersion?: string;
-  /** analysis threads (1 = this thread only); default: readThreads() decides from cores and input size */
+  /** analysis threads (default 1 = this thread only; see readThreads) */
   threads?: number;
 }
 
@@ -408,7 +408,7 @@ export function register(program: Command): void {
     )
     .option(
       '--threads <n>',
-      `analysis threads (default: up to 4 on a multi-core machine for capture files of ${PARALLEL_MIN_BYTES / 1048576} MB or more, else 1)`,
+      'analysis threads for capture files (default 1; each thread reads the whole file and analyses a share of the connections)',
       positiveInt('--threads'),
     )
     .option('--no-color', 'no colours (also: NO_COLOR=1; colours are only used on a terminal)')
