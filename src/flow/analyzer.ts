@@ -19,6 +19,7 @@ import {
   type AnalyzerSnapshot,
   DECODE_STATUS_KEYS,
   type DecodeCounters,
+  emptyDecodeCounters,
   type FlowList,
   type PartialAnalysis,
 } from './result.js';
@@ -166,22 +167,13 @@ export class Analyzer {
   }
 
   private decodeCounters(): DecodeCounters {
-    const d: DecodeCounters = {
-      ok: 0,
-      unknownLinkType: 0,
-      notIp: 0,
-      notTcp: 0,
-      ipFragment: 0,
-      truncated: 0,
-      badIp: 0,
-      badTcp: 0,
-      unknownLinkTypes: Object.fromEntries(this.unknownLinkTypes),
-      checksums: {
-        checked: this.table.ckChecked,
-        badToServer: this.table.ckBadToServer,
-        badToClient: this.table.ckBadToClient,
-        unverifiable: this.table.ckUnverifiable,
-      },
+    const d: DecodeCounters = emptyDecodeCounters();
+    d.unknownLinkTypes = Object.fromEntries(this.unknownLinkTypes);
+    d.checksums = {
+      checked: this.table.ckChecked,
+      badToServer: this.table.ckBadToServer,
+      badToClient: this.table.ckBadToClient,
+      unverifiable: this.table.ckUnverifiable,
     };
     for (let i = 0; i < 8; i++) d[DECODE_STATUS_KEYS[i as DecodeStatus]] = this.status[i]!;
     return d;

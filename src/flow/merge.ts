@@ -9,7 +9,14 @@
  */
 import { Aggregator, EXAMPLES_PER_VERDICT } from './aggregate.js';
 import { acceptMask } from './profiles.js';
-import type { AnalysisResult, DecodeCounters, FlowList, FlowStats, PartialAnalysis } from './result.js';
+import {
+  type AnalysisResult,
+  type DecodeCounters,
+  emptyDecodeCounters,
+  type FlowList,
+  type FlowStats,
+  type PartialAnalysis,
+} from './result.js';
 import { type FlowRecord, type ProfileName, VERDICTS, type Verdict } from './types.js';
 
 /** One partition's share: its counters, and its kept flows on demand. */
@@ -39,18 +46,7 @@ function below(a: Float64Array, x: number): number {
 }
 
 function sumDecode(parts: PartialAnalysis[]): DecodeCounters {
-  const d: DecodeCounters = {
-    ok: 0,
-    unknownLinkType: 0,
-    notIp: 0,
-    notTcp: 0,
-    ipFragment: 0,
-    truncated: 0,
-    badIp: 0,
-    badTcp: 0,
-    unknownLinkTypes: {},
-    checksums: { checked: 0, badToServer: 0, badToClient: 0, unverifiable: 0 },
-  };
+  const d = emptyDecodeCounters();
   for (const p of parts) {
     const s = p.stats.decode;
     d.ok += s.ok;

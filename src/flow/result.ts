@@ -94,6 +94,22 @@ export interface DecodeCounters {
   };
 }
 
+/** all-zero decode counters */
+export function emptyDecodeCounters(): DecodeCounters {
+  return {
+    ok: 0,
+    unknownLinkType: 0,
+    notIp: 0,
+    notTcp: 0,
+    ipFragment: 0,
+    truncated: 0,
+    badIp: 0,
+    badTcp: 0,
+    unknownLinkTypes: {},
+    checksums: { checked: 0, badToServer: 0, badToClient: 0, unverifiable: 0 },
+  };
+}
+
 export const DECODE_STATUS_KEYS: Record<
   DecodeStatus,
   keyof Omit<DecodeCounters, 'unknownLinkTypes' | 'checksums'>

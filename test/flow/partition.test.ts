@@ -13,7 +13,7 @@ import { mergePartitions, type PartitionSource } from '../../src/flow/merge.js';
 import { decodedPartition, quickPartition } from '../../src/flow/partition.js';
 import type { AnalysisResult, AnalyzerOptions } from '../../src/flow/result.js';
 import type { ProfileName } from '../../src/flow/types.js';
-import { ipTcp, type Link, linkWrap } from '../helpers/packets.js';
+import { ipTcp, LINKTYPE, type Link, linkWrap, writePcap } from '../helpers/packets.js';
 import { captureOf, SCENARIOS, scenarioConns } from '../helpers/scenarios.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -159,7 +159,7 @@ describe('partitioned analysis equals one analyzer', () => {
             ts: t,
           };
         });
-        const buf = captureOfFrames(frames);
+        const buf = writePcap(frames, { linkType: LINKTYPE.en10mb });
         expect(view(partitioned(buf, { initialSlots: 16 }, n))).toEqual(
           view(sequential(buf, { initialSlots: 16 })),
         );
@@ -168,25 +168,6 @@ describe('partitioned analysis equals one analyzer', () => {
     );
   });
 });
-
-function captureOfFrames(frames: Array<{ data: Uint8Array; ts: number }>): Buffer {
-  const head = Buffer.alloc(24);
-  head.writeUInt32LE(0xa1b2c3d4, 0);
-  head.writeUInt16LE(2, 4);
-  head.writeUInt16LE(4, 6);
-  head.writeUInt32LE(65535, 16);
-  head.writeUInt32LE(1, 20);
-  const parts: Uint8Array[] = [head];
-  for (const f of frames) {
-    const h = Buffer.alloc(16);
-    h.writeUInt32LE(Math.floor(f.ts), 0);
-    h.writeUInt32LE(Math.round((f.ts % 1) * 1e6) % 1e6, 4);
-    h.writeUInt32LE(f.data.length, 8);
-    h.writeUInt32LE(f.data.length, 12);
-    parts.push(h, f.data);
-  }
-  return Buffer.concat(parts);
-}
 
 describe('quickPartition', () => {
   it('agrees with the decoded packet on every TCP frame of every fixture, for 2 to 5 partitions', () => {
