@@ -347,10 +347,10 @@ function buildReportSummary(input: ReportInput): ReportDocument['summary'] {
   return buildReport({ ...input, flowLimit: 0 }).summary;
 }
 
-function positiveInt(name: string) {
+function positiveInt(name: string, example: number) {
   return (v: string): number => {
     if (!/^\d+$/.test(v.trim()) || Number(v) < 1)
-      throw new UserError(`${name}: not a positive whole number: ${v}`, `example: ${name} 100000`);
+      throw new UserError(`${name}: not a positive whole number: ${v}`, `example: ${name} ${example}`);
     return Number(v);
   };
 }
@@ -400,7 +400,7 @@ export function register(program: Command): void {
     .option(
       '--max-flows <n>',
       `flow table cap; older flows are evicted but still counted (default ${DEFAULT_MAX_FLOWS})`,
-      positiveInt('--max-flows'),
+      positiveInt('--max-flows', 100000),
     )
     .option(
       '--host <dir>',
@@ -409,7 +409,7 @@ export function register(program: Command): void {
     .option(
       '--threads <n>',
       'analysis threads for capture files (default 1; each thread reads the whole file and analyses a share of the connections)',
-      positiveInt('--threads'),
+      positiveInt('--threads', 2),
     )
     .option('--no-color', 'no colours (also: NO_COLOR=1; colours are only used on a terminal)')
     .addHelpText(
