@@ -58,6 +58,9 @@ describe('toa-doctor read: exit codes', () => {
     expect(cli(['read', join(dir, 'ok.pcap'), '--lb', '10.0.0.0/33']).code).toBe(2);
     expect(cli(['read', join(dir, 'ok.pcap'), '--flows', 'some']).code).toBe(2);
     expect(cli(['read', join(dir, 'ok.pcap'), '--max-flows', '0']).code).toBe(2);
+    const th = cli(['read', join(dir, 'ok.pcap'), '--threads', '0']);
+    expect(th.code).toBe(2);
+    expect(th.err).toContain('--threads: not a positive whole number');
     expect(cli(['read', join(dir, 'ok.pcap'), '--json', '--markdown']).code).toBe(2);
     expect(cli(['read']).code).toBe(2);
     expect(cli(['read', join(dir, 'ok.pcap'), '--host', join(dir, 'no-such-dir')]).code).toBe(2);
