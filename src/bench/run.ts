@@ -770,6 +770,16 @@ export async function runBench(o: BenchOptions): Promise<void> {
       repeat: R,
     },
     {
+      // a lower bound, not a toa-doctor path: the least a flow table can do per packet (see worker.ts)
+      id: `floor-${main.key}`,
+      label: 'flow-table floor: lookup + count only',
+      file: main,
+      kind: 'worker',
+      argv: [node, WORKER, 'floor', main.path],
+      okCodes: [0],
+      repeat: R,
+    },
+    {
       id: `print-json-${main.key}`,
       label: 'toa-doctor print --json',
       file: main,

@@ -1,7 +1,12 @@
 /**
  * Bench worker: one measurement in its own process, so its peak RSS is its own.
  *
- *   node dist/bench/worker.js reader|decode|analyze FILE [maxFlows]
+ *   node dist/bench/worker.js reader|decode|analyze|floor FILE [maxFlows]
+ *
+ * `floor` is a lower bound for any flow table, not a toa-doctor code path: the file's TCP 5-tuples
+ * are decoded first (not timed), then only the smallest per-packet work a flow table must do is
+ * timed: hash the tuple, find or create its 64-byte row in an open-addressing index, bump a
+ * counter and store one word. IPv6 tuples are folded to IPv4-sized keys (cheaper: still a bound).
  *
  * Prints one JSON line: {mode, packets, seconds, ...counts, maxRssKB}. `seconds` is the time inside
  * the process (no Node start-up). The other areas' modules are loaded by a computed specifier so
@@ -77,6 +82,8 @@ export async function runWorker(mode: string, file: string, maxFlows?: number): 
     const res = an.finish() as { flows?: unknown[] | number; stats?: { flows?: number } } | undefined;
     const flows = res?.flows;
     extra.flows = Array.isArray(flows) ? flows.length : typeof flows === 'number' ? flows : undefined;
+  } else if (mode === 'floor') {
+    return floorKernel(file, readCaptureFile, await load<DecodeModule>('../decode/index.js'));
   } else {
     throw new Error(`unknown worker mode ${mode}`);
   }
@@ -90,6 +97,118 @@ export async function runWorker(mode: string, file: string, maxFlows?: number): 
     summaryPackets: summary.packets,
     maxRssKB: process.resourceUsage().maxRSS,
     ...extra,
+  };
+}
+
+function mixBits(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
+  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+function word(b: Buffer, o: number): number {
+  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+}
+
+/** folded key word of an address: IPv4 as is, IPv6 as the XOR of its four words */
+function addrWord(b: Buffer, o: number, v4: boolean): number {
+  return v4 ? word(b, o) : (word(b, o) ^ word(b, o + 4) ^ word(b, o + 8) ^ word(b, o + 12)) >>> 0;
+}
+
+async function floorKernel(
+  file: string,
+  readCaptureFile: ReadCaptureFile,
+  dec: DecodeModule,
+): Promise<WorkerResult> {
+  const pkt = dec.createDecodedPacket();
+  let ka = new Uint32Array(1 << 20);
+  let kb = new Uint32Array(1 << 20);
+  let kp = new Uint32Array(1 << 20);
+  let n = 0;
+  const summary = await readCaptureFile(file, (f) => {
+    dec.decodePacket(f, pkt);
+    if (pkt.status !== 0) return;
+    if (n === ka.length) {
+      const grow = (a: Uint32Array<ArrayBuffer>): Uint32Array<ArrayBuffer> => {
+        const b = new Uint32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      ka = grow(ka);
+      kb = grow(kb);
+      kp = grow(kp);
+    }
+    const v4 = pkt.ipVersion === 4;
+    const s = addrWord(f.buf, pkt.srcAddrOffset, v4);
+    const d = addrWord(f.buf, pkt.dstAddrOffset, v4);
+    const sIsA = s < d || (s === d && pkt.srcPort <= pkt.dstPort);
+    ka[n] = sIsA ? s : d;
+    kb[n] = sIsA ? d : s;
+    kp[n] = (sIsA ? (pkt.srcPort << 16) | pkt.dstPort : (pkt.dstPort << 16) | pkt.srcPort) >>> 0;
+    n++;
+  });
+  const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
+  const W = 16; // 64 bytes per flow
+  // sized up front for this file (a real table cannot know): no growth inside the timed loop
+  let rows = new Uint32Array(Math.max(65536, n) * W);
+  let index = new Int32Array(1 << Math.max(17, Math.ceil(Math.log2((n / 5) * 1.5 + 1))));
+  let mask = index.length - 1;
+  let flows = 0;
+  for (let i = 0; i < n; i++) {
+    const a = ka[i]!;
+    const b = kb[i]!;
+    const p = kp[i]!;
+    const h = mixBits((mixBits(a ^ 0x9e3779b9) + Math.imul(b, 0x85ebca6b) + p) | 0);
+    let j = h & mask;
+    let slot = -1;
+    for (;;) {
+      const e = index[j]!;
+      if (e === 0) break;
+      const o = (e - 1) * W;
+      if (rows[o] === a && rows[o + 1] === b && rows[o + 2] === p) {
+        slot = e - 1;
+        break;
+      }
+      j = (j + 1) & mask;
+    }
+    if (slot < 0) {
+      slot = flows++;
+      if (slot * W === rows.length) {
+        const r = new Uint32Array(rows.length * 2);
+        r.set(rows);
+        rows = r;
+      }
+      const o = slot * W;
+      rows[o] = a;
+      rows[o + 1] = b;
+      rows[o + 2] = p;
+      rows[o + 3] = h;
+      index[j] = slot + 1;
+      if (flows * 10 > index.length * 7) {
+        index = new Int32Array(index.length * 2);
+        mask = index.length - 1;
+        for (let s = 0; s < flows; s++) {
+          let k = rows[s * W + 3]! & mask;
+          while (index[k] !== 0) k = (k + 1) & mask;
+          index[k] = s + 1;
+        }
+      }
+    }
+    const o = slot * W;
+    rows[o + 4] = rows[o + 4]! + 1;
+    rows[o + 5 + (i & 7)] = i;
+  }
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(c0);
+  return {
+    mode: 'floor',
+    packets: n,
+    seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    summaryPackets: summary.packets,
+    maxRssKB: process.resourceUsage().maxRSS,
+    flows,
   };
 }
 
