@@ -100,6 +100,9 @@ export async function runWorker(mode: string, file: string, maxFlows?: number): 
   };
 }
 
+// The floor hashes exactly as src/flow/table.ts does (same mixer, same key words), so the bound it
+// measures pays the same hash cost; it is kept local because this worker compiles and runs on its
+// own while the flow area changes (see the header).
 function mixBits(h: number): number {
   h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
   h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
