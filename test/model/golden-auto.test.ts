@@ -1,0 +1,56 @@
+/**
+ * `auto` with no host evidence must not change anything the model work added: `read` on the demo
+ * and on every committed capture gives byte for byte the JSON, text and Markdown that the build
+ * before the module models gave. The golden files in test/golden/auto/ were written by that build
+ * (commit 2a8fce6) with the command lines below; regenerate them only for a deliberate change of
+ * the output, never to make this test pass after a model change.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const GOLDEN = join(ROOT, 'test/golden/auto');
+
+const inputs = [
+  'fixtures/samples/demo.pcap',
+  ...readdirSync(join(ROOT, 'fixtures/captures'))
+    .sort()
+    .map((f) => `fixtures/captures/${f}`),
+];
+
+function read(args: string[]): string {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/toa-doctor.js'), 'read', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', COLUMNS: '100' },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return r.stdout;
+}
+
+const FORMATS: Array<{ ext: string; args: string[] }> = [
+  { ext: 'json', args: ['--json', '--flows', 'all'] },
+  { ext: 'txt', args: [] },
+  { ext: 'md', args: ['--markdown', '--flows', 'all'] },
+];
+
+describe('auto without host evidence: output identical to the build before module models', () => {
+  it('covers the demo and every committed capture', () => {
+    expect(inputs.length).toBeGreaterThan(10);
+    for (const f of inputs) {
+      const b = basename(f).replace(/\.[^.]+$/, '');
+      for (const { ext } of FORMATS) expect(readdirSync(GOLDEN)).toContain(`${b}.${ext}`);
+    }
+  });
+  for (const f of inputs) {
+    const b = basename(f).replace(/\.[^.]+$/, '');
+    for (const { ext, args } of FORMATS) {
+      it(`${b}.${ext}`, () => {
+        const want = readFileSync(join(GOLDEN, `${b}.${ext}`), 'utf8');
+        expect(read([f, ...args])).toBe(want);
+      });
+    }
+  }
+});
