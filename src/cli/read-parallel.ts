@@ -28,6 +28,7 @@ import { Analyzer } from '../flow/analyzer.js';
 import { mergePartitions, type PartitionSource } from '../flow/merge.js';
 import type { AnalysisResult, PartialAnalysis } from '../flow/result.js';
 import type { FlowRecord, ProfileName } from '../flow/types.js';
+import type { ModuleModel } from '../model/modules.js';
 
 export const MAX_THREADS = 16;
 const BATCH = 2000;
@@ -36,6 +37,8 @@ const STALL_MS = 120_000;
 
 export interface ParallelSettings {
   profile: ProfileName;
+  /** the module model chosen (plain data: it crosses to the workers) */
+  model?: ModuleModel;
   lb: string[];
   maxFlows: number;
 }
@@ -80,6 +83,7 @@ export function readThreads(files: string[], requested = 1): number {
 function partitionAnalyzer(s: ParallelSettings, index: number, count: number): Analyzer {
   return new Analyzer({
     profile: s.profile,
+    model: s.model,
     lb: s.lb,
     maxFlows: Math.max(1, Math.ceil(s.maxFlows / count)),
     partition: { index, count },

@@ -11,7 +11,7 @@ import { DecodeStatus } from '../decode/types.js';
 import { Aggregator, emptyVerdictCounts } from './aggregate.js';
 import { type Cidr, CidrSet, parseCidr } from './cidr.js';
 import { decodedPartition, quickPartition } from './partition.js';
-import { acceptMask } from './profiles.js';
+import { judgeModel, profileModel } from './profiles.js';
 import { type MaterializeContext, materialize } from './record.js';
 import {
   type AnalysisResult,
@@ -71,7 +71,7 @@ export class Analyzer {
       if (!p) throw new RangeError(`not a CIDR: ${c}`);
       cidrs.push(p);
     }
-    this.ctx = { accept: acceptMask(this.profile), profile: this.profile };
+    this.ctx = { model: judgeModel(opts.model ?? profileModel(this.profile)), profile: this.profile };
     this.agg = new Aggregator(this.ctx, cidrs.length ? new CidrSet(cidrs) : null);
     this.onFlowDone = opts.onFlowDone;
     this.partCount = Math.max(1, Math.floor(opts.partition?.count ?? 1));
@@ -151,7 +151,7 @@ export class Analyzer {
 
   /** a flow leaves the table (evicted, or its 5-tuple reused by a new connection) */
   private done(slot: number, _why: DoneReason): void {
-    const v = judge(this.table, slot, this.scratch, this.ctx.accept);
+    const v = judge(this.table, slot, this.scratch, this.ctx.model);
     this.table.verdict[slot] = v;
     let rec: FlowRecord | undefined;
     if (this.onFlowDone || (this.keepRecent && v !== V_OK)) rec = materialize(this.table, slot, this.ctx);
@@ -192,7 +192,7 @@ export class Analyzer {
     let judged = 0;
     for (const slot of t.newestFirst()) {
       if (judged++ >= SNAPSHOT_JUDGE_LIMIT) break;
-      const v = judge(t, slot, this.scratch, this.ctx.accept);
+      const v = judge(t, slot, this.scratch, this.ctx.model);
       verdicts[VERDICTS[v]!]++;
       if (newest.length < limit) newest.push(materialize(t, slot, this.ctx));
       if (v !== V_OK && problems.length < limit) problems.push(materialize(t, slot, this.ctx));
@@ -249,7 +249,7 @@ export class Analyzer {
     if (this.result) return this.result;
     const t = this.table;
     for (const slot of t.slots()) {
-      const v = judge(t, slot, this.scratch, this.ctx.accept);
+      const v = judge(t, slot, this.scratch, this.ctx.model);
       t.verdict[slot] = v;
       const rec = this.onFlowDone ? materialize(t, slot, this.ctx) : undefined;
       this.agg.add(t, slot, this.scratch, v, rec);

@@ -7,8 +7,10 @@
  * every frame), so ids of different partitions compare directly, and a flow's global number is the
  * count of flows created before it in all partitions, plus one.
  */
+
+import type { ModuleModel } from '../model/modules.js';
 import { Aggregator, EXAMPLES_PER_VERDICT } from './aggregate.js';
-import { acceptMask } from './profiles.js';
+import { judgeModel, profileModel } from './profiles.js';
 import {
   type AnalysisResult,
   type DecodeCounters,
@@ -28,6 +30,8 @@ export interface PartitionSource {
 
 export interface MergeOptions {
   profile: ProfileName;
+  /** the model the partitions judged with (default: the row `profile` names) */
+  model?: ModuleModel;
   /** the --max-flows the user gave (the partitions split it) */
   maxFlows: number;
   lb: string[];
@@ -76,7 +80,7 @@ export function mergePartitions(sources: PartitionSource[], opts: MergeOptions):
     for (const c of creations) n += below(c, id);
     return n;
   };
-  const ctx = { accept: acceptMask(opts.profile), profile: opts.profile };
+  const ctx = { model: judgeModel(opts.model ?? profileModel(opts.profile)), profile: opts.profile };
   const agg = new Aggregator(ctx, null);
   for (const p of parts) agg.mergeState(p.agg);
   for (const v of VERDICTS) {

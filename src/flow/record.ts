@@ -5,7 +5,7 @@
  */
 import { addressToString, decodeToa, formatEndpoint, TOA_VARIANTS } from '../decode/index.js';
 import type { ChecksumStatus, OptionBreak } from '../decode/types.js';
-import { profileVariantIds, variantLabel } from './profiles.js';
+import { type JudgeModel, profileVariantIds, variantLabel } from './profiles.js';
 import {
   BREAKS,
   F_CLIENT_B,
@@ -134,14 +134,14 @@ const ROLE_TO_PACKET: Record<number, PacketRole> = {
 const scratch = new Scratch();
 
 export interface MaterializeContext {
-  accept: Uint8Array;
+  model: JudgeModel;
   profile: ProfileName;
 }
 
 /** Build the FlowRecord of a slot (judging it again: cheap, and keeps one source of truth). */
 export function materialize(t: FlowTable, slot: number, ctx: MaterializeContext): FlowRecord {
   const s = scratch;
-  const v = judge(t, slot, s, ctx.accept);
+  const v = judge(t, slot, s, ctx.model);
   const bits = t.bitsOf(slot);
   const { client, rule } = clientSide(t, slot);
   const server = client === 0 ? 1 : 0;
@@ -184,11 +184,21 @@ export function materialize(t: FlowTable, slot: number, ctx: MaterializeContext)
     rec.toa = { ...p, packets: order.filter((r) => packets.has(r)) };
   } else if (v === V_MALFORMED && bits & F_EXTRAS) {
     // the TOA the module cannot reach: show whom it names
-    const readRole = bits & F_TFO_DATA ? ROLE_SYN : ROLE_ACK;
+    const readRole = s.readRole;
     const h = t.extras.get(slot)?.find((e) => e.hidden && e.role === readRole);
     if (h) rec.toa = { ...sighting(h.bytes, h.variant), packets: [ROLE_TO_PACKET[readRole]!] };
   }
-  rec.reason = reasonText(rec, v, t, slot, ctx.profile);
+  if (ctx.model.named) {
+    const hasRole = (r: number) => (bits & (F_HAS_SYN << r)) !== 0;
+    rec.model = {
+      id: ctx.model.row.id,
+      reads: ctx.model.row.reads,
+      pick: ctx.model.row.pick,
+      readPacket: hasRole(s.readRole) ? (s.readRole === ROLE_SYN ? 'syn' : 'ack') : null,
+    };
+    rec.reason =
+      modelReasonText(rec, v, t, slot, ctx.model, s.readRole) ?? reasonText(rec, v, t, slot, ctx.profile);
+  } else rec.reason = reasonText(rec, v, t, slot, ctx.profile);
   if (rec.toa && rec.toa.port === 0xf989 && rec.toa.kind === 254) {
     const roles = [ROLE_SYN, ROLE_ACK, ROLE_DATA];
     if (roles.some((r) => bits & (F_HAS_SYN << r) && t.rBits(slot * 4 + r) & R_TFO_LOOKALIKE))
@@ -286,5 +296,54 @@ function reasonText(rec: FlowRecord, v: number, t: FlowTable, slot: number, prof
     }
     default:
       return '';
+  }
+}
+
+/** 'the SYN' / 'the handshake ACK' for a role */
+function roleName(role: number): string {
+  return role === ROLE_SYN ? 'the SYN' : 'the handshake ACK';
+}
+
+/**
+ * Reasons that depend on the module model (null: the generic text of reasonText fits). The words
+ * say which module reads what, so a verdict that differs from `auto` explains itself.
+ */
+function modelReasonText(
+  rec: FlowRecord,
+  v: number,
+  t: FlowTable,
+  slot: number,
+  m: JudgeModel,
+  readRole: number,
+): string | null {
+  const row = m.row;
+  const toa = rec.toa;
+  const name = row.label;
+  switch (v) {
+    case V_OK: {
+      if (!toa) return null;
+      let s = `${toaText(toa)} on ${roleName(readRole)}: ${name} reads ${row.reads === 'syn-or-ack' ? 'the SYN and the ACK' : roleName(readRole)}`;
+      const facts = readRole === ROLE_SYN ? rec.syn : rec.handshakeAck;
+      const n = facts?.toa.filter((x) => x.address !== null).length ?? 0;
+      if (n > 1) s += `; ${n} TOAs on that packet, the module keeps the ${row.pick} (${toaText(toa)})`;
+      return s;
+    }
+    case V_LATE:
+      if (row.reads === 'syn' && !tfoData(rec))
+        return `${toa ? toaText(toa) : 'TOA'} rode on ${toa?.packets.includes('ack') ? 'the handshake ACK' : 'later packets'} but not the SYN: ${name} reads the SYN only`;
+      return null;
+    case V_KIND_MISMATCH:
+      return `${toa ? toaText(toa) : 'TOA'} seen, but ${name} reads ${row.accepts.map(variantLabel).join(', ')}`;
+    case V_NAT64: {
+      const vi = TOA_VARIANTS.findIndex((x) => x.id === toa?.variant);
+      const who = `IPv6 client ${toa?.address ? formatEndpoint(toa.address, toa.port) : ''} in ${toa ? `${toa.kind}/${toa.length}` : 'TOA'} on an IPv4 flow`;
+      if (vi >= 0 && m.nat64[vi])
+        return `${who}: getpeername() cannot return it; the app must call getsockopt(IPPROTO_IP, 4096) (${name} supports it for ${toa?.kind}/${toa?.length})`;
+      return `${who}: ${row.nat64Else}`;
+    }
+    default:
+      void t;
+      void slot;
+      return null;
   }
 }

@@ -5,11 +5,17 @@
  * src/diagnose/capture-stats.ts CaptureStats, is derived from it: src/diagnose/index.ts toCaptureStats.)
  */
 import type { DecodeStatus } from '../decode/types.js';
+import type { ModuleModel } from '../model/modules.js';
 import type { ClientRule, FlowRecord, ProfileName, Verdict } from './types.js';
 
 export interface AnalyzerOptions {
   /** which (kind, length) variants the backend module reads; default 'auto' */
   profile?: ProfileName;
+  /**
+   * the module model that judges the flows (a src/model row, e.g. with its configured kinds
+   * applied); default: the row `profile` names
+   */
+  model?: ModuleModel;
   /** hard cap on flows kept in memory (default 1,000,000); oldest finished flows are evicted first */
   maxFlows?: number;
   /** the LB's addresses as CIDRs ('10.0.0.0/8', '2001:db8::/32'); TOA from other sources is flagged */

@@ -27,8 +27,35 @@ export const PROFILES = [
   'tencentos',
   'aliyun-cdn',
   'vtoa',
+  // module models (src/model/modules.ts) without an older profile name
+  'tgw_toa',
+  'tgw_toa-nat64',
+  'alikernel',
+  'vtoa-anolis',
+  'tcp_toa',
+  'ebpf-cdn',
+  'dpvs-vip',
+  'huawei-toa',
+  'huawei-elb',
+  'lvs_toa',
+  'ttgw',
+  'ip_vs_ca',
 ] as const;
 export type ProfileName = (typeof PROFILES)[number];
+
+/** The profiles that existed before module models: `auto` matches traffic against these. */
+export const LEGACY_PROFILES = [
+  'auto',
+  'tencent',
+  'tencent-nat64',
+  'alibaba-lvs',
+  'dpvs',
+  'huawei',
+  'ucloud',
+  'tencentos',
+  'aliyun-cdn',
+  'vtoa',
+] as const satisfies readonly ProfileName[];
 
 /** Which packet of a flow a TOA rode on. */
 export type PacketRole = 'syn' | 'ack' | 'data';
@@ -95,4 +122,14 @@ export interface FlowRecord {
   toa: (ToaSighting & { packets: PacketRole[] }) | null;
   /** short human reason for the verdict */
   reason: string;
+  /**
+   * Set only when a module model (not `auto`) judged the flow: the packet the model took the
+   * address from for this flow ('syn' | 'ack', null when not captured) and what the model reads.
+   */
+  model?: {
+    id: string;
+    reads: 'ack' | 'syn' | 'syn-or-ack';
+    pick: 'first' | 'last';
+    readPacket: 'syn' | 'ack' | null;
+  };
 }

@@ -20,6 +20,7 @@
  */
 import { decodeToa, TOA_VARIANTS } from '../decode/index.js';
 import { ChecksumStatus } from '../decode/types.js';
+import { type JudgeModel, READ_EITHER, READ_SYN } from './profiles.js';
 import {
   F_ACK_INFERRED,
   F_EXTRAS,
@@ -35,6 +36,8 @@ import {
   ROLE_SYNACK,
 } from './table.js';
 import { VERDICTS, type Verdict } from './types.js';
+
+const READ_ACK = 0;
 
 export const V_OK = 0;
 export const V_MISSING = 1;
@@ -143,44 +146,68 @@ function clientCarrying(v: number): boolean {
 }
 
 /**
- * Judge one flow. `accept[v]` = 1 when the profile's module reads TOA_VARIANTS[v].
+ * Judge one flow the way the model's module reads it (`m`, derived from a src/model row):
+ *   reads 'ack'        the packet that creates the socket: the handshake ACK (the SYN under TCP Fast
+ *                      Open). With `auto` a SYN-only kind-28 variant is also read from the SYN.
+ *   reads 'syn'        the SYN only: an accepted TOA that rides only on the ACK/data is TOA_LATE.
+ *   reads 'syn-or-ack' the SYN and then the ACK (whose TOA overwrites the SYN's): either is OK.
+ *   pick first/last    which accepted TOA on that packet the module keeps; a named model does not
+ *                      call two TOAs on the one packet INCONSISTENT (it uses one of them).
  * Sets s.verdict / s.primary / s.readRole / s.readHasToa and returns the verdict index.
  */
-export function judge(t: FlowTable, slot: number, s: Scratch, accept: Uint8Array): number {
+export function judge(t: FlowTable, slot: number, s: Scratch, m: JudgeModel): number {
   s.fill(t, slot);
+  const accept = m.accept;
   const bits = t.bitsOf(slot);
   const base = slot * 4;
   const tfo = (bits & F_TFO_DATA) !== 0;
-  const readRole = tfo ? ROLE_SYN : ROLE_ACK;
-  s.readRole = readRole;
+  const mode = tfo ? READ_SYN : m.reads;
+  // the packet whose facts (checksum, hidden TOA) decide; for syn-or-ack set again below
+  let readRole = mode === READ_SYN ? ROLE_SYN : ROLE_ACK;
   s.primary = -1;
-  const hasRead = (bits & (F_HAS_SYN << readRole)) !== 0;
+  const hasSyn = (bits & F_HAS_SYN) !== 0;
+  const hasAck = (bits & F_HAS_ACK) !== 0;
 
   // client-address sightings
   let nClient = 0;
   let firstClient = -1;
   let firstAccepted = -1;
-  let onRead = -1; // first accepted sighting on the packet the module reads
+  let onRead = -1; // the accepted sighting the module uses
+  let onSyn = -1; // syn-or-ack: the accepted sighting on the SYN
   let clientOnRead = -1;
   let synOnlyOnSyn = -1;
   let acceptedLater = -1;
   let acceptedSyn = -1;
   for (let i = 0; i < s.n; i++) {
     const v = s.variant[i]!;
-    if (!clientCarrying(v)) continue;
+    if (!clientCarrying(v) || m.notClient[v]) continue;
     nClient++;
     if (firstClient < 0) firstClient = i;
     const r = s.role[i]!;
-    if (r === readRole && clientOnRead < 0) clientOnRead = i;
+    const readsThis = mode === READ_EITHER ? r === ROLE_SYN || r === ROLE_ACK : r === readRole;
+    if (readsThis && clientOnRead < 0) clientOnRead = i;
     if (!accept[v]) continue;
     if (firstAccepted < 0) firstAccepted = i;
-    const synOnly = TOA_VARIANTS[v]!.synOnly;
-    if (r === ROLE_SYN && synOnly && synOnlyOnSyn < 0) synOnlyOnSyn = i;
-    if (onRead < 0 && (r === readRole || (r === ROLE_SYN && synOnly))) onRead = i;
-    // after the packet the module reads (data; with TFO also the ACK)
+    if (mode === READ_ACK) {
+      const synOnly = TOA_VARIANTS[v]!.synOnly;
+      if (r === ROLE_SYN && synOnly && synOnlyOnSyn < 0) synOnlyOnSyn = i;
+      if (onRead < 0 && (r === readRole || (r === ROLE_SYN && synOnly && !m.named))) onRead = i;
+      else if (m.pickLast && r === readRole && s.role[onRead]! === r) onRead = i;
+      if (r === ROLE_SYN && acceptedSyn < 0) acceptedSyn = i;
+    } else if (mode === READ_SYN) {
+      if (r === ROLE_SYN && (onRead < 0 || m.pickLast)) onRead = i;
+    } else if (r === ROLE_ACK) {
+      if (onRead < 0 || s.role[onRead] !== ROLE_ACK || m.pickLast) onRead = i;
+    } else if (r === ROLE_SYN && (onSyn < 0 || m.pickLast)) onSyn = i;
+    // after the packet the module reads (data; with TFO / a SYN reader also the ACK)
     if (r > readRole && r !== ROLE_SYNACK && acceptedLater < 0) acceptedLater = i;
-    if (r === ROLE_SYN && acceptedSyn < 0) acceptedSyn = i;
   }
+  if (mode === READ_EITHER) {
+    // the ACK's TOA overwrites the saved SYN's (toa-ebpf/toa-kern.c toa_parse)
+    if (onRead < 0) onRead = onSyn;
+    if (onRead >= 0) readRole = s.role[onRead]!;
+  }
+  s.readRole = readRole;
   s.readHasToa = clientOnRead >= 0 || synOnlyOnSyn >= 0;
 
   const done = (v: number, primary: number): number => {
@@ -189,18 +216,20 @@ export function judge(t: FlowTable, slot: number, s: Scratch, accept: Uint8Array
     return v;
   };
 
-  if (!hasRead && synOnlyOnSyn < 0)
+  const hasRead = mode === READ_EITHER ? hasSyn && hasAck : (bits & (F_HAS_SYN << readRole)) !== 0;
+  if (!hasRead && synOnlyOnSyn < 0 && !(mode === READ_EITHER && onRead >= 0))
     return done(V_INCOMPLETE, firstAccepted >= 0 ? firstAccepted : firstClient);
 
-  const hidden = hasRead && t.rHidVar(base + readRole) !== -1;
+  const hidden = (bits & (F_HAS_SYN << readRole)) !== 0 && t.rHidVar(base + readRole) !== -1;
   if (nClient === 0) return done(hidden ? V_MALFORMED : V_MISSING, -1);
   if (firstAccepted < 0) return done(V_KIND_MISMATCH, clientOnRead >= 0 ? clientOnRead : firstClient);
 
-  // different client addresses within the flow
+  // different client addresses within the flow (a named model uses one of two on one packet)
   for (let i = 0; i < s.n; i++) {
-    if (!clientCarrying(s.variant[i]!)) continue;
+    if (!clientCarrying(s.variant[i]!) || m.notClient[s.variant[i]!]) continue;
     for (let j = i + 1; j < s.n; j++) {
-      if (!clientCarrying(s.variant[j]!)) continue;
+      if (!clientCarrying(s.variant[j]!) || m.notClient[s.variant[j]!]) continue;
+      if (m.named && s.role[i] === s.role[j]) continue;
       if (!s.sameClient(i, j)) return done(V_INCONSISTENT, onRead >= 0 ? onRead : firstAccepted);
     }
   }
