@@ -18,7 +18,9 @@ import { parseCidr } from '../flow/cidr.js';
 import { isProfileName } from '../flow/profiles.js';
 import type { AnalysisResult } from '../flow/result.js';
 import { PROFILES, type ProfileName } from '../flow/types.js';
+import { hostModelGuess } from '../host/model.js';
 import type { HostEvidence } from '../host/types-host.js';
+import { chooseModel, type ModelChoice } from '../model/choose.js';
 import {
   buildReport,
   type FlowsMode,
@@ -107,6 +109,8 @@ export interface AnalyzeOutput {
   host: HostEvidence | null;
   hostDir: string | null;
   bundle: ReportBundleInfo | null;
+  /** the module model that judged the flows, and why */
+  model: ModelChoice;
 }
 
 export interface RunReadResult extends AnalyzeOutput {
@@ -228,15 +232,31 @@ export async function analyzeInputs(
   try {
     // a bundle is judged with the settings it was made with, unless the command line says otherwise
     const fromBundle = opened.analysis;
+    const asked: ProfileName | undefined =
+      opts.profile ??
+      (fromBundle && fromBundle.profile !== 'auto' && isProfileName(fromBundle.profile)
+        ? fromBundle.profile
+        : undefined);
+    // host evidence first: without --profile, the module it identifies judges the flows
+    let host = opts.host ?? null;
+    const hostDir = opts.host ? (opts.hostDir ?? null) : (opts.hostDir ?? opened.hostDir);
+    if (!host && hostDir) {
+      const { loadHostDir } = await import('../host/index.js');
+      host = await loadHostDir(hostDir);
+    }
+    const modelChoice = chooseModel(asked, host ? hostModelGuess(host) : null);
     const profile: ProfileName =
-      opts.profile ?? (fromBundle && isProfileName(fromBundle.profile) ? fromBundle.profile : 'auto');
+      modelChoice.by === 'host' && isProfileName(modelChoice.model.id)
+        ? modelChoice.model.id
+        : (asked ?? 'auto');
+    const model = modelChoice.model;
     const lb = opts.lb ?? (fromBundle ? parseLbList(fromBundle.lb) : []);
     const captures: CaptureSummary[] = [];
     const onProgress = opts.onProgress;
     const threads = readThreads(opened.files, opts.threads);
     let result: AnalysisResult;
     if (threads > 1) {
-      const par = await analyzeParallel(opened.files, { profile, lb, maxFlows }, threads, onProgress);
+      const par = await analyzeParallel(opened.files, { profile, model, lb, maxFlows }, threads, onProgress);
       const closeBundles = opened.close;
       opened.close = async () => {
         await par.close();
@@ -245,7 +265,7 @@ export async function analyzeInputs(
       result = par.result;
       captures.push(...par.captures);
     } else {
-      const analyzer = new Analyzer({ profile, maxFlows, lb });
+      const analyzer = new Analyzer({ profile, model, maxFlows, lb });
       const push = analyzer.push.bind(analyzer);
       for (const f of opened.files) {
         captures.push(
@@ -262,13 +282,7 @@ export async function analyzeInputs(
     captures.forEach((c, i) => {
       c.source = opened.displayNames.get(opened.files[i]!) ?? c.source;
     });
-    let host = opts.host ?? null;
-    const hostDir = opts.host ? (opts.hostDir ?? null) : (opts.hostDir ?? opened.hostDir);
-    if (!host && hostDir) {
-      const { loadHostDir } = await import('../host/index.js');
-      host = await loadHostDir(hostDir);
-    }
-    const findings = diagnose(result, { lb, profile, host: host ?? undefined, captures });
+    const findings = diagnose(result, { lb, profile, host: host ?? undefined, captures, model: modelChoice });
     const shownHostDir = hostDir ? (opened.displayNames.get(hostDir) ?? hostDir) : null;
     return {
       result,
@@ -277,6 +291,7 @@ export async function analyzeInputs(
       host,
       hostDir: shownHostDir,
       bundle: opened.bundle,
+      model: modelChoice,
       close: opened.close,
     };
   } catch (e) {
@@ -314,6 +329,7 @@ export async function runRead(inputs: string[], opts: RunReadOptions = {}): Prom
       hostDir: a.hostDir,
       hostJson,
       toolVersion: opts.toolVersion,
+      model: a.model,
     };
     let summary: ReportDocument['summary'];
     if (format === 'json') {

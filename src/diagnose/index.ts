@@ -10,6 +10,7 @@ import { PROFILE_TABLE, profileInfo, profileVariantIds, variantLabel } from '../
 import type { AnalysisResult, FlowStats } from '../flow/result.js';
 import type { FlowRecord, ProfileName, Verdict } from '../flow/types.js';
 import type { HostEvidence } from '../host/types-host.js';
+import type { ModelChoice } from '../model/choose.js';
 import type { CaptureStats } from './capture-stats.js';
 import { correlate } from './correlate.js';
 import { diagnoseHost } from './host-rules.js';
@@ -23,6 +24,8 @@ export interface DiagnoseOptions {
   profile?: ProfileName;
   /** reader summaries (warnings such as a truncated tail become findings) */
   captures?: CaptureSummary[];
+  /** the module model that judged the flows (src/model/choose.ts); remedies follow it */
+  model?: ModelChoice;
 }
 
 export interface FindingCodeInfo {
@@ -294,7 +297,22 @@ export function diagnose(result: AnalysisResult, opts: DiagnoseOptions = {}): Fi
     );
   }
 
-  if (n.TOA_LATE > 0) {
+  const named = opts.model && opts.model.by !== 'default' ? opts.model.model : null;
+  if (n.TOA_LATE > 0 && named?.reads === 'syn') {
+    add(
+      'TOA_LATE',
+      'error',
+      n.TOA_LATE,
+      ex('TOA_LATE'),
+      `TOA rides on the ACK or later packets, but ${named.label} reads the SYN only`,
+      `${named.label} takes the client address from the SYN (${named.source.map((x) => `${x.repo} ${x.file} ${x.fn}`).join('; ')}). ` +
+        'The load balancer puts the TOA on the handshake ACK / data, which this module never parses, so the application ' +
+        'sees the load balancer address.',
+      named.id === 'ip_vs_ca'
+        ? 'Use a module that reads the handshake ACK for this LB (Tencent tgw_toa for 200/8, DPVS/Huawei toa for 254/8), or an LB that puts the TOA on the SYN.'
+        : 'Use the module that matches this LB (it reads the handshake ACK), or configure the LB to send the TOA on the SYN.',
+    );
+  } else if (n.TOA_LATE > 0) {
     const tfo = s.lateTfo;
     add(
       'TOA_LATE',
@@ -357,7 +375,26 @@ export function diagnose(result: AnalysisResult, opts: DiagnoseOptions = {}): Fi
     );
   }
 
-  if (n.TOA_NAT64 > 0) {
+  const nat64Unsupported = named
+    ? topEntries(s.nat64Variants).filter(([id]) => !named.nat64Api.includes(id))
+    : [];
+  if (n.TOA_NAT64 > 0 && named && nat64Unsupported.length > 0) {
+    const v = nat64Unsupported.map(([id]) => variantLabel(id)).join(', ');
+    add(
+      'TOA_NAT64',
+      'error',
+      n.TOA_NAT64,
+      ex('TOA_NAT64'),
+      `IPv6 clients (TOA ${v}) on IPv4 connections, and ${named.label} offers no way to read them`,
+      `These IPv4 connections carry an IPv6 client address in TOA ${v}. ${named.label}: ${named.nat64Else}` +
+        (named.nat64Api.length
+          ? ` (its getsockopt(IPPROTO_IP, 4096) works for ${named.nat64Api.map(variantLabel).join(', ')} only).`
+          : '.'),
+      named.nat64Api.length
+        ? `Have the load balancer send the IPv6 client as ${named.nat64Api.map(variantLabel).join(' or ')} (then getsockopt 4096 returns it), or install a module whose getsockopt 4096 reads ${v} (Tencent tgw_toa NAT64 for 253/20).`
+        : `Install a module with a NAT64 API for ${v} (Tencent tgw_toa NAT64 for 253/20, DPVS kmod/toa for 254/20) and call getsockopt(fd, IPPROTO_IP, 4096), or serve the IPv6 clients on an IPv6 backend.`,
+    );
+  } else if (n.TOA_NAT64 > 0) {
     const vs = topEntries(s.nat64Variants);
     const v = vs.map(([id]) => variantLabel(id)).join(', ');
     add(

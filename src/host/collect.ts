@@ -43,6 +43,8 @@ export const SYSCTL_PATHS = [
   '/proc/sys/net/ca/tcpopt_addr',
   '/proc/sys/net/ipv4/slb_vtoa/v6vtoa_info_mode',
   '/proc/sys/kernel/dmesg_restrict',
+  // the Alibaba CDN eBPF kinds, when the map is pinned there (bpffs prints `0: 28` lines)
+  '/sys/fs/bpf/toa/toa_opcode_map',
 ];
 
 export interface SnapshotMeta {

@@ -20,6 +20,7 @@ import type {
   ToaSighting,
   Verdict,
 } from '../flow/types.js';
+import type { ModelChoice } from '../model/choose.js';
 
 export const REPORT_SCHEMA = 'toa-doctor/report@1';
 
@@ -88,8 +89,14 @@ export interface ReportFlow {
   lastTs: number;
   packets: { toServer: number; toClient: number };
   handshake: {
-    /** the packet the module reads: 'ack' (handshake-completing ACK), 'syn' (TFO, kind-28), null when not captured */
+    /**
+     * the packet the module takes the client address from for this flow: 'ack' (the
+     * handshake-completing ACK), 'syn' (TFO, kind 28, a SYN-reading model; for a syn-or-ack model the
+     * one whose TOA it used), null when not captured
+     */
     readPacket: 'syn' | 'ack' | null;
+    /** only when a module model (not auto) judged: which packet(s) the model reads */
+    modelReads?: 'ack' | 'syn' | 'syn-or-ack';
     syn: ReportPacket | null;
     synAck: ReportPacket | null;
     ack: ReportPacket | null;
@@ -128,6 +135,8 @@ export interface ReportSummary {
   };
   verdicts: Record<Verdict, number>;
   profile: { selected: ProfileName; reads: string[]; matching: ProfileName[] };
+  /** only when a module model (not auto) judged the flows: which, and why it was chosen */
+  model?: ReportModel;
   variants: VariantCount[];
   handshake: {
     withSyn: number;
@@ -139,6 +148,19 @@ export interface ReportSummary {
     clientRules: Record<ClientRule, number>;
   };
   decode: DecodeCounters;
+}
+
+export interface ReportModel {
+  id: string;
+  label: string;
+  /** 'profile': --profile; 'host': identified from the host evidence */
+  chosenBy: 'profile' | 'host';
+  why: string;
+  reads: 'ack' | 'syn' | 'syn-or-ack';
+  pick: 'first' | 'last';
+  variants: string[];
+  nat64Api: string[];
+  source: Array<{ repo: string; file: string; fn: string }>;
 }
 
 export interface ReportDocument {
@@ -172,6 +194,8 @@ export interface ReportInput {
   toolVersion?: string;
   /** buildReport(): materialise at most this many flows (text/Markdown show a bounded table) */
   flowLimit?: number;
+  /** the module model chosen (src/model/choose.ts); nothing is added for `auto` by default */
+  model?: ModelChoice | null;
 }
 
 let cachedVersion: string | null = null;
@@ -239,7 +263,15 @@ export function flowJson(f: FlowRecord): ReportFlow {
   // the packet the module reads: the SYN under TFO and for the SYN-only (kind 28) variants
   const synOnly = f.toa !== null && TOA_VARIANTS.some((v) => v.id === f.toa?.variant && v.synOnly);
   const tfoData = f.tfo && (f.syn?.payloadLength ?? 0) > 0;
-  const readPacket = tfoData || synOnly ? (f.syn ? 'syn' : null) : f.handshakeAck ? 'ack' : null;
+  const readPacket = f.model
+    ? f.model.readPacket
+    : tfoData || synOnly
+      ? f.syn
+        ? 'syn'
+        : null
+      : f.handshakeAck
+        ? 'ack'
+        : null;
   return {
     id: f.id,
     family: f.family,
@@ -264,6 +296,7 @@ export function flowJson(f: FlowRecord): ReportFlow {
     packets: { ...f.packets },
     handshake: {
       readPacket,
+      ...(f.model ? { modelReads: f.model.reads } : {}),
       syn: packetJson(f.syn),
       synAck: packetJson(f.synAck),
       ack: packetJson(f.handshakeAck),
@@ -295,6 +328,21 @@ function countListed(result: AnalysisResult, mode: FlowsMode): number {
 
 function iso(ts: number | null): string | null {
   return ts === null ? null : new Date(Math.round(ts * 1000)).toISOString();
+}
+
+function reportModel(c: ModelChoice): ReportModel {
+  const m = c.model;
+  return {
+    id: m.id,
+    label: m.label,
+    chosenBy: c.by === 'host' ? 'host' : 'profile',
+    why: c.why,
+    reads: m.reads,
+    pick: m.pick,
+    variants: m.accepts.map(variantLabel),
+    nat64Api: m.nat64Api.map(variantLabel),
+    source: m.source,
+  };
 }
 
 /** Everything but the flow list. */
@@ -353,9 +401,13 @@ export function buildReportHead(input: ReportInput): Omit<ReportDocument, 'flows
       verdicts: { ...s.verdicts },
       profile: {
         selected: s.profile,
-        reads: profileVariantIds(s.profile).map(variantLabel),
+        reads:
+          input.model && input.model.by !== 'default'
+            ? [...input.model.model.accepts, ...(input.model.model.extensions ?? [])].map(variantLabel)
+            : profileVariantIds(s.profile).map(variantLabel),
         matching: s.matchingProfiles,
       },
+      ...(input.model && input.model.by !== 'default' ? { model: reportModel(input.model) } : {}),
       variants: s.variants,
       handshake: {
         withSyn: s.withSyn,

@@ -56,6 +56,11 @@ export function renderMarkdown(doc: ReportDocument, opts: MarkdownOptions = {}):
       ? `auto${s.profile.matching.length ? ` (traffic matches ${s.profile.matching.join(', ')})` : ''}`
       : `${s.profile.selected} (reads ${s.profile.reads.join(', ')})`,
   );
+  if (s.model)
+    row(
+      'Module model',
+      `${s.model.label}: reads ${s.model.reads}, ${s.model.pick} TOA wins (${s.model.why})`,
+    );
   if (doc.input.lb.length) row('LB addresses', doc.input.lb.join(', '));
   if (doc.input.host) row('Host snapshot', doc.input.host);
   out.push('');

@@ -153,6 +153,10 @@ function header(doc: ReportDocument, c: ChalkInstance, width: number, command: s
         : `${prof.selected} (reads ${prof.reads.join(', ')})`,
     ),
   );
+  if (s.model)
+    lines.push(
+      kv('model', `${s.model.label}: reads ${s.model.reads}, ${s.model.pick} TOA wins (${s.model.why})`),
+    );
   if (doc.input.lb.length) lines.push(kv('LB', doc.input.lb.join(', ')));
   if (doc.input.host) lines.push(kv('host', doc.input.host));
   const vc = (Object.entries(s.verdicts) as Array<[Verdict, number]>)

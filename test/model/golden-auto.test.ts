@@ -1,7 +1,7 @@
 /**
  * `auto` with no host evidence must not change anything the model work added: `read` on the demo
  * and on every committed capture gives byte for byte the JSON, text and Markdown that the build
- * before the module models gave. The golden files in test/golden/auto/ were written by that build
+ * before the module models gave. The golden files in fixtures/golden/auto/ were written by that build
  * (commit 2a8fce6) with the command lines below; regenerate them only for a deliberate change of
  * the output, never to make this test pass after a model change.
  */
@@ -11,7 +11,7 @@ import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
-const GOLDEN = join(ROOT, 'test/golden/auto');
+const GOLDEN = join(ROOT, 'fixtures/golden/auto');
 
 const inputs = [
   'fixtures/samples/demo.pcap',
