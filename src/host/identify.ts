@@ -3,6 +3,7 @@
  * (kind, length) variants it reads (reference sections 3 and 12). Variant ids follow the
  * decode table's 'toa-<kind>-<len>' naming (host does not import decode).
  */
+import { MODULE_MODELS } from '../model/modules.js';
 import { counterSetImplementations } from './stats.js';
 import type { DmesgSummary, HostSnapshot, Implementation } from './types-host.js';
 
@@ -19,8 +20,21 @@ export interface ImplementationInfo {
   module: 'toa' | 'vtoa' | 'tcp_toa' | 'ip_vs_ca' | null;
 }
 
-/** ONE table (section 12). */
-export const IMPLEMENTATIONS: ImplementationInfo[] = [
+/**
+ * What each implementation reads comes from its module-model row (src/model/modules.ts): the
+ * first row that is a build of it, except where the host cannot tell two builds apart and the
+ * wider one avoids a false kind mismatch (Huawei log lines are also printed by userid/lvs_toa, which
+ * adds 200/8; Tencent's tgw_toa packages read 253/20 for NAT64 too).
+ */
+const IMPL_MODEL: Partial<Record<Implementation, string>> = { huawei: 'lvs_toa', tgw_toa: 'tgw_toa-nat64' };
+
+function modelAccepts(id: Implementation): string[] {
+  const row = MODULE_MODELS.find((m) => m.id === IMPL_MODEL[id]) ?? MODULE_MODELS.find((m) => m.impl === id);
+  return row ? [...row.accepts] : [];
+}
+
+/** ONE table of implementations the host can identify; `accepts` from the model rows. */
+const IMPLEMENTATION_ROWS: ImplementationInfo[] = [
   {
     id: 'alibaba-lvs',
     label: 'Alibaba LVS RS toa',
@@ -71,7 +85,7 @@ export const IMPLEMENTATIONS: ImplementationInfo[] = [
   },
   {
     id: 'huawei',
-    label: 'Huawei TCP_option_address',
+    label: 'Huawei TCP_option_address or userid/lvs_toa',
     accepts: ['toa-254-8'],
     ipv6Hooks: false,
     statsFile: 'toa_stats',
@@ -126,6 +140,11 @@ export const IMPLEMENTATIONS: ImplementationInfo[] = [
     module: 'ip_vs_ca',
   },
 ];
+
+export const IMPLEMENTATIONS: ImplementationInfo[] = IMPLEMENTATION_ROWS.map((i) => ({
+  ...i,
+  accepts: modelAccepts(i.id),
+}));
 
 export function implementationInfo(id: Implementation): ImplementationInfo | undefined {
   return IMPLEMENTATIONS.find((i) => i.id === id);

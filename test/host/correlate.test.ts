@@ -45,7 +45,9 @@ describe('correlate(stats, ev)', () => {
     const codes = correlate(s, ev).map((x) => x.code);
     expect(codes).toContain('CORR_WINDOW_MISMATCH');
     expect(codes).not.toContain('CORR_MODULE_READS_OTHER_KIND');
-    expect(codes).toContain('CORR_KIND_NOT_ACCEPTED');
+    // Huawei-style evidence may be userid/lvs_toa, which reads 200/8 (src/toa.h TCPOPT_TOA_TENCENT):
+    // without usable counters, 200/8 is not called a kind the module cannot read
+    expect(codes).not.toContain('CORR_KIND_NOT_ACCEPTED');
   });
 
   it('one snapshot: kind on the wire vs the identified implementation', async () => {

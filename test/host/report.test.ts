@@ -23,7 +23,7 @@ describe('renderHostText', () => {
     const t = renderHostText(ev, findings, { color: false });
     expect(t).not.toContain(ESC);
     expect(t).toMatch(/^Host elb-rs-07 · kernel 4\.19\.36-vhulk/);
-    expect(t).toContain('Implementation: Huawei TCP_option_address (reads 254/8)');
+    expect(t).toContain('Implementation: Huawei TCP_option_address or userid/lvs_toa (reads 254/8, 200/8)');
     expect(t).toMatch(/│ toa\s+│ Live\s+│ OE/);
     expect(t).toMatch(/│ syn_recv_sock_no_toa\s+│ 37\s+│ 5 /);
     expect(t).toContain('hook    [20.120402] TOA: CPU [3] hooked inet_getname');
@@ -69,7 +69,7 @@ describe('hostToJson', () => {
     expect(j.findings[0].code).toBe('HOST_NO_TOA_RISING');
     expect(j.stats[0].totals.syn_recv_sock_no_toa).toBe(1120);
     expect(j.deltas.normalized.synRecvNoToa).toBe(120);
-    expect(j.implementations[0]).toMatchObject({ id: 'huawei', accepts: ['toa-254-8'] });
+    expect(j.implementations[0]).toMatchObject({ id: 'huawei', accepts: ['toa-254-8', 'toa-200-8'] });
     expect(j).not.toHaveProperty('raw');
   });
 });
