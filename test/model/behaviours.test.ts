@@ -1,0 +1,190 @@
+/**
+ * One host root + one capture per module-model behaviour: the capture is built here with the
+ * packet writer (test/helpers), the host root is a fixture tree (fixtures/hosts/<impl>), and `read
+ * --host` must judge each connection the way that module reads it: the verdict, the `toa` the
+ * module uses, the packet it reads, and the remedy text. Each case also runs without host evidence
+ * (auto) where the verdict differs, so the test shows the model is what changed it.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cdnToaOption, connection, ipToBytes, MSS_OPT, NOP, toaOption } from '../helpers/packets.js';
+import { captureOf, type Pkt } from '../helpers/scenarios.js';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'toa-models-'));
+
+interface Flow {
+  client: string;
+  verdict: string;
+  reason: string;
+  toa: {
+    kind: number;
+    length: number;
+    address: string | null;
+    port: number | null;
+    packets: string[];
+  } | null;
+  handshake: { readPacket: string | null; modelReads?: string };
+}
+interface Doc {
+  summary: {
+    profile: { selected: string; reads: string[] };
+    model?: { id: string; chosenBy: string; why: string; reads: string; pick: string };
+  };
+  flows: Flow[];
+  findings: Array<{
+    code: string;
+    severity: string;
+    title: string;
+    explanation: string;
+    remediation: string;
+  }>;
+}
+
+function read(name: string, conns: Pkt[][], args: string[]): Doc {
+  const f = join(dir, `${name}.pcap`);
+  writeFileSync(f, captureOf(conns));
+  const r = spawnSync(
+    process.execPath,
+    [join(ROOT, 'bin/toa-doctor.js'), 'read', f, '--json', '--flows', 'all', ...args],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    },
+  );
+  expect(r.stderr).toBe('');
+  return JSON.parse(r.stdout) as Doc;
+}
+const host = (h: string) => ['--host', join(ROOT, 'fixtures/hosts', h)];
+const byPort = (d: Doc, port: number) => d.flows.find((f) => f.client.endsWith(`:${port}`))!;
+
+const LB = '10.0.0.9';
+const RS = '10.0.1.5';
+const conn = (cport: number, o: { syn?: number[]; ack?: number[] }) =>
+  connection({
+    client: LB,
+    server: RS,
+    cport,
+    sport: 80,
+    t0: 1_700_000_000 + cport / 1000,
+    synOptions: o.syn ? [...o.syn, ...MSS_OPT] : undefined,
+    ackOptions: o.ack,
+  });
+
+describe('SYN reader: yubo/ip_vs_ca (reads the SYN only, kind from tcpopt_addr)', () => {
+  const conns = [
+    conn(31001, { syn: toaOption(254, '203.0.113.1', 41001) }),
+    conn(31002, { ack: toaOption(254, '203.0.113.2', 41002) }),
+    conn(31003, { syn: toaOption(200, '203.0.113.3', 41003) }),
+  ];
+  const d = read('ip_vs_ca', conns, host('ip_vs_ca-syn'));
+
+  it('chooses the model from the host, with tcpopt_addr = 254 applied', () => {
+    expect(d.summary.model).toMatchObject({ id: 'ip_vs_ca', chosenBy: 'host', reads: 'syn' });
+    expect(d.summary.model!.why).toContain('tcpopt_addr = 254');
+    expect(d.summary.profile.reads).toEqual(['254/8']);
+  });
+  it('a SYN-only TOA is TOA_OK and the SYN is the packet read', () => {
+    const f = byPort(d, 31001);
+    expect(f.verdict, f.reason).toBe('TOA_OK');
+    expect(f.toa).toMatchObject({ kind: 254, address: '203.0.113.1', port: 41001 });
+    expect(f.handshake).toMatchObject({ readPacket: 'syn', modelReads: 'syn' });
+  });
+  it('an ACK-only TOA is TOA_LATE, and the remedy says the module reads the SYN only', () => {
+    const f = byPort(d, 31002);
+    expect(f.verdict).toBe('TOA_LATE');
+    expect(f.reason).toContain('reads the SYN only');
+    const late = d.findings.find((x) => x.code === 'TOA_LATE')!;
+    expect(late.title).toContain('reads the SYN only');
+    expect(late.remediation).toContain('reads the handshake ACK');
+    expect(late.remediation).not.toContain('TCP_DEFER_ACCEPT');
+  });
+  it('kind 200 on the SYN is a kind mismatch once tcpopt_addr says 254', () => {
+    expect(byPort(d, 31003).verdict).toBe('TOA_KIND_MISMATCH');
+  });
+  it('auto (no host evidence) judges the same packets the other way round', () => {
+    const a = read('ip_vs_ca-auto', conns, []);
+    expect(a.summary.model).toBeUndefined();
+    expect(byPort(a, 31001).verdict).toBe('TOA_SYN_ONLY');
+    expect(byPort(a, 31002).verdict).toBe('TOA_OK');
+  });
+});
+
+describe('SYN-or-ACK: Alibaba CDN eBPF (saved SYN, then the ACK)', () => {
+  const conns = [
+    conn(32001, { syn: toaOption(254, '203.0.113.11', 42001) }),
+    conn(32002, { ack: toaOption(254, '203.0.113.12', 42002) }),
+    conn(32003, { syn: [...cdnToaOption('203.0.113.13'), NOP] }),
+    conn(32004, { syn: toaOption(254, '203.0.113.14', 42004), ack: toaOption(254, '203.0.113.14', 42004) }),
+  ];
+  const d = read('cdn-ebpf', conns, host('cdn-ebpf'));
+
+  it('chooses the eBPF model with the pinned opcode map', () => {
+    expect(d.summary.model).toMatchObject({ id: 'ebpf-cdn', chosenBy: 'host', reads: 'syn-or-ack' });
+    expect(d.summary.model!.why).toContain('toa_opcode_map: kinds 28 (address) and 254 (with port)');
+  });
+  it('a TOA on either packet is TOA_OK, and readPacket names the one used', () => {
+    expect(byPort(d, 32001)).toMatchObject({ verdict: 'TOA_OK', handshake: { readPacket: 'syn' } });
+    expect(byPort(d, 32002)).toMatchObject({ verdict: 'TOA_OK', handshake: { readPacket: 'ack' } });
+    expect(byPort(d, 32003)).toMatchObject({ verdict: 'TOA_OK', toa: { kind: 28, address: '203.0.113.13' } });
+    // both carry it: the ACK's overwrites the SYN's (toa-kern.c toa_parse)
+    expect(byPort(d, 32004)).toMatchObject({ verdict: 'TOA_OK', handshake: { readPacket: 'ack' } });
+    expect(byPort(d, 32001).reason).toContain('reads the SYN and the ACK');
+  });
+  it('auto calls the SYN-only 254/8 TOA_SYN_ONLY', () => {
+    expect(byPort(read('cdn-auto', conns, []), 32001).verdict).toBe('TOA_SYN_ONLY');
+  });
+});
+
+describe('last wins: Huawei ELB toa 2.1 (get_toa_data keeps scanning)', () => {
+  const two = [...toaOption(254, '203.0.113.21', 43001), ...toaOption(254, '198.51.100.21', 43011)];
+  const d = read('elb-last', [conn(33001, { ack: two })], host('huawei-elb'));
+
+  it('two TOAs on the ACK: TOA_OK with the last one as the flow toa', () => {
+    expect(d.summary.model).toMatchObject({ id: 'huawei-elb', chosenBy: 'host', pick: 'last' });
+    const f = byPort(d, 33001);
+    expect(f.verdict, f.reason).toBe('TOA_OK');
+    expect(f.toa).toMatchObject({ address: '198.51.100.21', port: 43011 });
+    expect(f.reason).toContain('2 TOAs on that packet, the module keeps the last');
+  });
+  it('--profile alibaba-lvs (first wins) keeps the first one', () => {
+    const f = byPort(read('elb-first', [conn(33001, { ack: two })], ['--profile', 'alibaba-lvs']), 33001);
+    expect(f.verdict).toBe('TOA_OK');
+    expect(f.toa).toMatchObject({ address: '203.0.113.21', port: 43001 });
+  });
+  it('auto calls two different clients on one packet TOA_INCONSISTENT', () => {
+    expect(byPort(read('elb-auto', [conn(33001, { ack: two })], []), 33001).verdict).toBe('TOA_INCONSISTENT');
+  });
+});
+
+describe('NAT64 API: getsockopt 4096 only where the model supports it for that kind', () => {
+  const v6 = '2001:db8:ff::21';
+  it('Huawei ELB 2.1 with 253/20: no 4096 for kind 253, the remedy says so', () => {
+    const d = read('elb-253', [conn(34001, { ack: toaOption(253, v6, 44001) })], host('huawei-elb'));
+    const f = byPort(d, 34001);
+    expect(f.verdict).toBe('TOA_NAT64');
+    expect(f.toa).toMatchObject({ kind: 253, length: 20, address: v6 });
+    expect(f.reason).toContain('accepts only kind 254');
+    const n = d.findings.find((x) => x.code === 'TOA_NAT64')!;
+    expect(n.severity).toBe('error');
+    expect(n.remediation).toContain('send the IPv6 client as 254/20');
+    expect(n.explanation).toContain('works for 254/20 only');
+  });
+  it('Huawei ELB 2.1 with 254/20: getsockopt 4096 is the remedy', () => {
+    const d = read('elb-254', [conn(34002, { ack: toaOption(254, v6, 44002) })], host('huawei-elb'));
+    const f = byPort(d, 34002);
+    expect(f.verdict).toBe('TOA_NAT64');
+    expect(f.reason).toContain('getsockopt(IPPROTO_IP, 4096)');
+    expect(d.findings.find((x) => x.code === 'TOA_NAT64')!.remediation).toContain('4096');
+  });
+  it('AliKernel (--profile alikernel) has no 4096 at all', () => {
+    const d = read('alik-253', [conn(34003, { ack: toaOption(253, v6, 44003) })], ['--profile', 'alikernel']);
+    expect(byPort(d, 34003).reason).toContain('no getsockopt 4096');
+    expect(d.summary.model).toMatchObject({ id: 'alikernel', chosenBy: 'profile' });
+  });
+});
+
+void ipToBytes;
