@@ -76,12 +76,12 @@ export function checkManifest(v: unknown): CheckedManifest {
     }
     return val;
   };
-  const strOrNull = (field: string, val: unknown, max: number): string | null =>
-    val === null || val === undefined
-      ? null
-      : typeof val === 'string'
-        ? str(field, val, max, '')
-        : (warn(field, `${field} is ${kind(val)}, not a string: ignored`), null);
+  const strOrNull = (field: string, val: unknown, max: number): string | null => {
+    if (val === null || val === undefined) return null;
+    if (typeof val === 'string') return str(field, val, max, '');
+    warn(field, `${field} is ${kind(val)}, not a string: ignored`);
+    return null;
+  };
   const num = (field: string, val: unknown): number | null => {
     if (val === null || val === undefined) return null;
     if (typeof val === 'number' && Number.isFinite(val) && val >= 0) return val;
@@ -95,12 +95,10 @@ export function checkManifest(v: unknown): CheckedManifest {
   };
 
   const schema = str('schema', v.schema, MANIFEST_STRING_LIMITS.schema, '');
-  const generator =
-    v.generator === 'toa-doctor' || v.generator === 'collector-script'
-      ? v.generator
-      : (v.generator !== undefined &&
-          warn('generator', 'generator is not "toa-doctor" or "collector-script": ignored'),
-        'toa-doctor');
+  let generator: BundleManifest['generator'] = 'toa-doctor';
+  if (v.generator === 'toa-doctor' || v.generator === 'collector-script') generator = v.generator;
+  else if (v.generator !== undefined)
+    warn('generator', 'generator is not "toa-doctor" or "collector-script": ignored');
   const L = MANIFEST_STRING_LIMITS;
 
   // ---- members

@@ -127,7 +127,6 @@ export interface UnpackResult {
 export function badName(name: string): string | null {
   if (name === '') return 'an empty name';
   if (Buffer.byteLength(name, 'utf8') > PATH_MAX_BYTES) return `a name over ${PATH_MAX_BYTES} bytes`;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
   if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) return 'control characters in its name';
   for (const seg of name.split('/')) {
     if (seg === '' || seg === '.' || seg === '..') return `a '${seg || '//'}' path segment`;
