@@ -320,7 +320,12 @@ export async function analyzeInputs(
     const { result, captures } = read;
     // a bundle's capture is unpacked to a temp dir: report it by its name inside the bundle
     captures.forEach((c, i) => {
-      c.source = opened.displayNames.get(opened.files[i]!) ?? c.source;
+      const file = opened.files[i]!;
+      const shown = opened.displayNames.get(file);
+      if (!shown) return;
+      c.source = shown;
+      // the reader names the file it read: the temp path is an internal detail
+      for (const w of c.warnings) w.message = w.message.split(file).join(shown);
     });
     let host = opts.host ?? null;
     const hostDir = opts.host ? (opts.hostDir ?? null) : (opts.hostDir ?? opened.hostDir);
@@ -328,7 +333,13 @@ export async function analyzeInputs(
       const { loadHostDir } = await import('../host/index.js');
       host = await loadHostDir(hostDir);
     }
-    const findings = diagnose(result, { lb, profile, host: host ?? undefined, captures });
+    const findings = diagnose(result, {
+      lb,
+      profile,
+      host: host ?? undefined,
+      captures,
+      bundleProblems: opened.bundle?.problems,
+    });
     const shownHostDir = hostDir ? (opened.displayNames.get(hostDir) ?? hostDir) : null;
     return {
       result,
