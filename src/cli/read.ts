@@ -241,6 +241,21 @@ async function openBundlesInner(
   };
 }
 
+/** Every string in `v` (plain objects and arrays) with `from` replaced by `to`. */
+function renamePaths<T>(v: T, from: string, to: string): T {
+  const walk = (x: unknown): unknown => {
+    if (typeof x === 'string') return x.includes(from) ? x.split(from).join(to) : x;
+    if (Array.isArray(x)) return x.map(walk);
+    if (x && typeof x === 'object') {
+      const o: Record<string, unknown> = {};
+      for (const [k, val] of Object.entries(x)) o[k] = walk(val);
+      return o;
+    }
+    return x;
+  };
+  return walk(v) as T;
+}
+
 /** An error that names a file inside a bundle's temp directory names it as `bundle.tar.gz:member` instead. */
 function hideTempPath(err: unknown, tempDir: string | null, bundlePath: string | null): unknown {
   if (!tempDir || !bundlePath || !(err instanceof Error) || !err.message.includes(tempDir)) return err;
@@ -332,6 +347,9 @@ export async function analyzeInputs(
     if (!host && hostDir) {
       const { loadHostDir } = await import('../host/index.js');
       host = await loadHostDir(hostDir);
+      // a bundle's snapshot sits in its temp dir: the report names it inside the bundle instead
+      if (opened.tempDir && opened.bundle && hostDir.startsWith(opened.tempDir))
+        host = renamePaths(host, hostDir, opened.displayNames.get(hostDir) ?? basename(opened.bundle.path));
     }
     const findings = diagnose(result, {
       lb,

@@ -4,8 +4,9 @@
  * a header size larger than the data that follows), and can stream gigabytes of zeros through gzip
  * without holding them, so bombs are generated in the test and never committed.
  */
-import { createWriteStream } from 'node:fs';
+
 import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import { createGzip, constants as zc } from 'node:zlib';
 
 export interface RawEntry {
@@ -47,7 +48,8 @@ export function header(name: string, type: string, size: number, linkname = ''):
 function paxRecord(key: string, value: string): Buffer {
   const body = ` ${key}=${value}\n`;
   let len = Buffer.byteLength(body) + 1;
-  while (String(len).length + Buffer.byteLength(body) !== len) len = String(len).length + Buffer.byteLength(body);
+  while (String(len).length + Buffer.byteLength(body) !== len)
+    len = String(len).length + Buffer.byteLength(body);
   return Buffer.from(`${len}${body}`);
 }
 
@@ -68,7 +70,9 @@ export function* tarChunks(entries: RawEntry[]): Generator<Buffer> {
     yield header(e.pax ? 'long-name-in-pax' : e.name, type, size, e.linkname);
     if (e.data !== undefined) {
       if (Buffer.isBuffer(e.data)) yield e.data;
-      else for (let left = e.data.zeros; left > 0; left -= ZERO.length) yield ZERO.subarray(0, Math.min(left, ZERO.length));
+      else
+        for (let left = e.data.zeros; left > 0; left -= ZERO.length)
+          yield ZERO.subarray(0, Math.min(left, ZERO.length));
     }
     if (dataLen === size) yield Buffer.alloc(pad(size));
   }
