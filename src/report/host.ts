@@ -6,6 +6,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import type { Finding, Severity } from '../diagnose/types.js';
 import { implementationInfo } from '../host/identify.js';
+import { counterText } from '../host/stats.js';
 import type { DmesgEvent, HostDeltas, HostEvidence, PortListeners, StatsFile } from '../host/types-host.js';
 import { forMarkdown, forMarkdownCode, forTerminal as term } from './escape.js';
 
@@ -122,13 +123,14 @@ function statsTable(ev: HostEvidence, f: StatsFile, c: ChalkInstance): string {
   for (const ctr of f.counters) {
     const row: string[] = [
       ctr.known ? ctr.name : `${term(ctr.name)} ${c.dim('(unknown)')}`,
-      String(ctr.total),
+      counterText(ctr),
     ];
     if (ev.deltas) {
       const d = deltaFor(ev, f.path, ctr.name);
       row.push(d === null ? '' : d === 0 ? c.dim('+0') : c.bold(signed(d)));
     }
-    if (showCpus.length) row.push(...showCpus.map((x) => String(ctr.perCpu[x] ?? '')));
+    if (showCpus.length)
+      row.push(...showCpus.map((x) => String(ctr.exact?.perCpu[x] ?? ctr.perCpu[x] ?? '')));
     else if (f.cpus.length) {
       const vals = Object.values(ctr.perCpu);
       row.push(`min ${Math.min(...vals)} max ${Math.max(...vals)}`);
@@ -180,7 +182,11 @@ export function renderHostText(ev: HostEvidence, findings: Finding[], opts: Host
   lines.push('');
 
   // stats
-  if (s.stats.length === 0) lines.push(c.bold('Counters'), '  no /proc/net/toa_stats or vtoa_stats', '');
+  const deniedStats = (s.unreadable ?? []).filter((f) => /^\/proc\/net\/v?toa_stats$/.test(f));
+  for (const f of deniedStats)
+    lines.push(c.bold(`Counters ${f}`), c.yellow('  cannot read (permission denied): run as root'), '');
+  if (s.stats.length === 0 && deniedStats.length === 0)
+    lines.push(c.bold('Counters'), '  no /proc/net/toa_stats or vtoa_stats', '');
   for (const f of s.stats) {
     lines.push(
       c.bold(`Counters ${f.path}`) +
@@ -211,7 +217,7 @@ export function renderHostText(ev: HostEvidence, findings: Finding[], opts: Host
     c.bold('Kernel log') +
       c.dim(
         d.source
-          ? ` (${term(d.source)}, ${d.lines} lines, ${d.events.length} TOA-related)`
+          ? ` (${term(d.source)}, ${d.lines} lines, ${d.events.length + (d.omitted ?? 0)} TOA-related${d.omitted ? `; ${d.omitted} repeats of the same patterns not kept` : ''})`
           : ` (unavailable: ${term(d.error ?? 'not read')})`,
       ),
   );
@@ -330,7 +336,14 @@ export function hostToJson(
     snmp: s.snmp,
     toaTable: s.toaTable,
     hookers: s.hookers,
-    dmesg: { source: s.dmesg.source, error: s.dmesg.error, lines: s.dmesg.lines, events: s.dmesg.events },
+    dmesg: {
+      source: s.dmesg.source,
+      error: s.dmesg.error,
+      lines: s.dmesg.lines,
+      events: s.dmesg.events,
+      ...(s.dmesg.counts ? { counts: s.dmesg.counts } : {}),
+      ...(s.dmesg.omitted ? { omitted: s.dmesg.omitted } : {}),
+    },
     dmesgSummary: {
       lastLoad: ev.dmesgSummary.lastLoad?.message ?? null,
       lastUnload: ev.dmesgSummary.lastUnload?.message ?? null,
@@ -432,9 +445,11 @@ export function renderHostMarkdown(
           head,
           f.counters.map((ctr) => [
             ctr.name,
-            String(ctr.total),
+            counterText(ctr),
             ...(ev.deltas ? [signed(deltaFor(ev, f.path, ctr.name))] : []),
-            ...f.cpus.slice(0, MAX_CPU_COLUMNS).map((x) => String(ctr.perCpu[x] ?? '')),
+            ...f.cpus
+              .slice(0, MAX_CPU_COLUMNS)
+              .map((x) => String(ctr.exact?.perCpu[x] ?? ctr.perCpu[x] ?? '')),
           ]),
         ),
         '',
