@@ -22,7 +22,9 @@ export const BUNDLE_SCHEMA = 'toa-doctor/bundle@1';
 export interface ManifestMember {
   /** path inside the archive, '/'-separated, no leading './' */
   path: string;
+  /** bytes; -1 when a manifest from elsewhere gave none usable */
   size: number;
+  /** lowercase hex; '' when not recorded (collector without sha256sum) */
   sha256: string;
 }
 
@@ -57,6 +59,8 @@ export interface AnonymizationInfo {
   addresses: { ipv4: number; ipv6: number; mac: number };
   payload: 'zeroed' | 'kept';
   droppedNonTcp: number;
+  /** what was done to TCP/IP options that carry addresses (MPTCP ADD_ADDR, IPv4 timestamps, ...) */
+  options?: string[];
 }
 
 export interface BundleManifest {
@@ -206,7 +210,10 @@ export function normalizeMemberPath(p: string): string {
   return s;
 }
 
-/** Parse a (possibly partial) tar stream held in memory. */
+/**
+ * Parse a (possibly partial) tar stream held in memory. For archives this program wrote (tests,
+ * inspection); a bundle from elsewhere is read by unpackArchive (unpack.ts), which streams and is bounded.
+ */
 export async function parseTar(
   raw: Buffer,
 ): Promise<{ members: Map<string, ArchiveMember>; errors: string[] }> {

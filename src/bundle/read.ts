@@ -1,24 +1,26 @@
 /**
  * Reading a support bundle back (`toa-doctor read BUNDLE.tar.gz`): recognise it by content, unpack
- * it into a temporary directory, check every member against the manifest (present, complete, sha256),
+ * it into a temporary directory (streamed and bounded: unpack.ts), check every member against the manifest (present, complete, sha256),
  * and hand the capture and host snapshot to the normal `read` pipeline. A damaged bundle is read as
  * far as it goes: each problem names the member, and whatever is left is analysed.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { CaptureError } from '../capture/types.js';
+import { BUNDLE_SCHEMA, type BundleManifest, isGzip, isTarHeader } from './archive.js';
+import { checkManifest } from './manifest.js';
+import { makeTempDir, removeTempDir } from './tempdir.js';
 import {
-  type ArchiveMember,
-  BUNDLE_SCHEMA,
-  type BundleManifest,
-  isGzip,
-  isTarHeader,
-  readArchive,
-  sha256,
-} from './archive.js';
+  DEFAULT_LIMITS,
+  shortName,
+  sizeText,
+  type UnpackedMember,
+  type UnpackLimits,
+  type UnpackResult,
+  unpackArchive,
+} from './unpack.js';
 
 export type BundleProblemKind =
   | 'truncated-archive'
@@ -30,7 +32,17 @@ export type BundleProblemKind =
   | 'bad-sha256'
   | 'bad-size'
   | 'unverified'
-  | 'unlisted';
+  | 'unlisted'
+  /** a field of manifest.json is of the wrong type or too long: ignored or cut, the rest is used */
+  | 'bad-field'
+  /** a member with an impossible name, a name clash, or not a regular file: skipped */
+  | 'damaged-member'
+  /** a size or count limit was reached: what fits is read (README "Reading a bundle: limits") */
+  | 'limit'
+  /** a member could not be written to the temp directory (disk full...) */
+  | 'unwritable'
+  /** capture.pcap is not a readable capture: the host snapshot is analysed without it */
+  | 'bad-capture';
 
 export interface BundleProblem {
   kind: BundleProblemKind;
@@ -112,17 +124,11 @@ function inflateHead(gz: Buffer, want: number): Promise<Buffer> {
   });
 }
 
-function safeJoin(base: string, rel: string): string | null {
-  if (rel === '' || rel.split('/').some((s) => s === '..' || s === '')) return null;
-  const p = resolve(base, rel);
-  return p.startsWith(base + sep) ? p : null;
-}
-
 function describe(path: string, m: BundleManifest | null): string {
   if (!m) return `reading bundle ${basename(path)} (no manifest: host and time unknown)`;
   const by = m.generator === 'collector-script' ? 'collector script' : `toa-doctor ${m.toolVersion}`;
   const cap =
-    m.capture?.source === 'none' || !m.capture
+    m.capture.source === 'none'
       ? 'no capture'
       : m.capture.source === 'file'
         ? 'capture from a file'
@@ -133,44 +139,105 @@ function describe(path: string, m: BundleManifest | null): string {
   );
 }
 
-function validManifest(v: unknown): v is BundleManifest {
-  if (!v || typeof v !== 'object') return false;
-  const m = v as Partial<BundleManifest>;
-  return typeof m.schema === 'string' && Array.isArray(m.members);
-}
+/** At most this many problems are listed; the rest are counted in one last line. */
+export const MAX_PROBLEMS = 100;
 
 /**
  * Open a bundle. Throws CaptureError only when the file cannot be read at all or is not a bundle;
- * every other defect is reported in `problems`.
+ * every other defect is reported in `problems`. The temp directory is removed by close(), and on
+ * every exit path (tempdir.ts) if close() never runs.
  */
-export async function readBundle(path: string): Promise<OpenedBundle> {
-  let buf: Buffer;
+export async function readBundle(path: string, opts: { limits?: UnpackLimits } = {}): Promise<OpenedBundle> {
   try {
-    buf = await readFile(path);
+    const st = await stat(path);
+    if (!st.isFile())
+      throw new CaptureError(
+        st.isDirectory() ? 'EISDIR' : 'NOT_A_FILE',
+        `${path}: not a regular file`,
+        'give the .tar.gz file written by `toa-doctor bundle` or the collector script',
+      );
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new CaptureError(
-      code ?? 'READ_ERROR',
-      code === 'ENOENT'
-        ? `no such file: ${path}`
-        : `${path}: cannot read (${code ?? (err as Error).message})`,
-    );
+    if (err instanceof CaptureError) throw err;
+    throw readError(path, err);
   }
-  const content = await readArchive(buf);
+  const dir = makeTempDir('toa-doctor-read-');
+  const base = resolve(dir);
+  let content: UnpackResult;
+  try {
+    content = await unpackArchive(path, base, {
+      limits: opts.limits,
+      keep: new Set(['manifest.json', 'report.json']),
+    });
+  } catch (err) {
+    await removeTempDir(dir);
+    throw readError(path, err);
+  }
+  try {
+    return await examine(path, dir, content, opts.limits ?? DEFAULT_LIMITS);
+  } catch (err) {
+    await removeTempDir(dir);
+    throw err;
+  }
+}
+
+function readError(path: string, err: unknown): CaptureError {
+  const code = (err as NodeJS.ErrnoException).code;
+  return new CaptureError(
+    code ?? 'READ_ERROR',
+    code === 'ENOENT'
+      ? `no such file: ${path}`
+      : code === 'EACCES'
+        ? `${path}: cannot read (permission denied)`
+        : `${path}: cannot read (${code ?? (err as Error).message})`,
+    code === 'ENOENT'
+      ? 'check the path; a bundle is the .tar.gz written by `toa-doctor bundle`'
+      : code === 'EACCES'
+        ? 'make the file readable for this user (or run as its owner)'
+        : 'check that the file is a complete copy of the bundle',
+  );
+}
+
+async function examine(
+  path: string,
+  dir: string,
+  content: UnpackResult,
+  limits: UnpackLimits,
+): Promise<OpenedBundle> {
   const problems: BundleProblem[] = [];
+  let dropped = 0;
   const add = (
     kind: BundleProblemKind,
     member: string | null,
     severity: BundleProblem['severity'],
     message: string,
-  ) => problems.push({ kind, member, severity, message });
+  ) => {
+    if (problems.length < MAX_PROBLEMS) problems.push({ kind, member, severity, message });
+    else dropped++;
+  };
 
-  if (content.members.size === 0)
+  // one top-level directory around everything (tar czf out.tgz dir/): unwrap it
+  let members = content.members;
+  let root = resolve(dir);
+  const names = [...members.keys()];
+  if (names.length && !members.has('manifest.json')) {
+    const top = names[0]!.split('/')[0]!;
+    if (names.every((n) => n.startsWith(`${top}/`)) && members.has(`${top}/manifest.json`)) {
+      const unwrapped = new Map<string, UnpackedMember>();
+      for (const [k, v] of members)
+        unwrapped.set(k.slice(top.length + 1), { ...v, path: k.slice(top.length + 1) });
+      members = unwrapped;
+      root = join(root, top);
+    }
+  }
+
+  if (members.size === 0) {
+    const why = content.gzipError ?? content.tarErrors[0] ?? content.issues[0]?.message ?? 'no members';
     throw new CaptureError(
       'NOT_A_BUNDLE',
-      `${path}: not a readable toa-doctor bundle (${content.gzipError ?? content.tarErrors[0] ?? 'no members'})`,
+      `${path}: not a readable toa-doctor bundle (${clipText(why, 200)})`,
       'a bundle is the .tar.gz written by `toa-doctor bundle` or the collector script; re-download or re-create it',
     );
+  }
   if (content.gzipError)
     add(
       'truncated-archive',
@@ -178,24 +245,56 @@ export async function readBundle(path: string): Promise<OpenedBundle> {
       'error',
       `the archive is cut or damaged (${content.gzipError}); members after that point are lost`,
     );
+  for (const i of content.issues)
+    add(
+      i.kind === 'bad-name' || i.kind === 'name-clash' || i.kind === 'not-a-file'
+        ? 'damaged-member'
+        : i.kind === 'unwritable'
+          ? 'unwritable'
+          : 'limit',
+      i.member,
+      i.kind === 'not-a-file' ? 'warning' : 'error',
+      i.message,
+    );
 
   // ---- manifest
   let manifest: BundleManifest | null = null;
-  const mm = content.members.get('manifest.json');
+  const mm = members.get('manifest.json');
   if (!mm)
     add('no-manifest', 'manifest.json', 'error', 'manifest.json is missing: members cannot be verified');
+  else if (mm.cut || !mm.data)
+    add(
+      'bad-manifest',
+      'manifest.json',
+      'error',
+      `manifest.json is larger than ${sizeText(limits.memberBytes.manifest)} (the manifest limit): not read, members cannot be verified`,
+    );
   else {
+    let v: unknown;
+    let parsed = true;
     try {
-      const v = JSON.parse(mm.data.toString('utf8')) as unknown;
-      if (validManifest(v)) manifest = v;
-      else add('bad-manifest', 'manifest.json', 'error', 'manifest.json is not a bundle manifest');
+      v = JSON.parse(mm.data.toString('utf8'));
     } catch {
+      parsed = false;
       add(
         'bad-manifest',
         'manifest.json',
         'error',
         `manifest.json is ${mm.partial ? 'cut short' : 'not valid JSON'}`,
       );
+    }
+    if (parsed) {
+      const checked = checkManifest(v);
+      if (!checked.manifest)
+        add(
+          'bad-manifest',
+          'manifest.json',
+          'error',
+          `manifest.json is not a bundle manifest (${checked.fatal})`,
+        );
+      manifest = checked.manifest;
+      for (const i of checked.issues)
+        add('bad-field', 'manifest.json', 'warning', `manifest.json: ${i.message}`);
     }
   }
   if (manifest && manifest.schema !== BUNDLE_SCHEMA)
@@ -212,35 +311,33 @@ export async function readBundle(path: string): Promise<OpenedBundle> {
     const listed = new Set<string>();
     let unverified = 0;
     for (const e of manifest.members) {
+      if (listed.has(e.path)) continue;
       listed.add(e.path);
-      const got: ArchiveMember | undefined = content.members.get(e.path);
+      const got = members.get(e.path);
+      const name = shortName(e.path);
       if (!got) {
-        add('missing', e.path, 'error', `${e.path} is listed in the manifest but missing from the archive`);
+        add('missing', e.path, 'error', `${name} is listed in the manifest but missing from the archive`);
         bad.add(e.path);
         continue;
       }
+      if (got.cut) continue; // reported with the limit that cut it
       if (got.partial) {
-        add('partial', e.path, 'error', `${e.path} is cut short (${got.data.length} of ${got.size} bytes)`);
+        add('partial', e.path, 'error', `${name} is cut short (${got.written} of ${got.size} bytes)`);
         continue;
       }
-      if (typeof e.sha256 === 'string' && e.sha256) {
-        if (sha256(got.data) !== e.sha256.toLowerCase()) {
+      if (e.sha256) {
+        if (got.sha256 !== e.sha256) {
           add(
             'bad-sha256',
             e.path,
             'error',
-            `${e.path} does not match its sha256 in the manifest (changed or damaged)`,
+            `${name} does not match its sha256 in the manifest (changed or damaged)`,
           );
           bad.add(e.path);
         }
       } else unverified++;
-      if (typeof e.size === 'number' && e.size !== got.data.length && !bad.has(e.path))
-        add(
-          'bad-size',
-          e.path,
-          'error',
-          `${e.path} is ${got.data.length} bytes, the manifest says ${e.size}`,
-        );
+      if (e.size >= 0 && e.size !== got.written && !bad.has(e.path))
+        add('bad-size', e.path, 'error', `${name} is ${got.written} bytes, the manifest says ${e.size}`);
     }
     if (unverified)
       add(
@@ -249,27 +346,26 @@ export async function readBundle(path: string): Promise<OpenedBundle> {
         'info',
         `${unverified} members have no sha256 in the manifest (collector without sha256sum)`,
       );
-    for (const name of content.members.keys())
-      if (name !== 'manifest.json' && !listed.has(name))
-        add('unlisted', name, 'warning', `${name} is not listed in the manifest (not verified)`);
-  }
-
-  // ---- unpack
-  const dir = await mkdtemp(join(tmpdir(), 'toa-doctor-read-'));
-  const base = resolve(dir);
-  for (const m of content.members.values()) {
-    const target = safeJoin(base, m.path);
-    if (!target) continue;
-    await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, m.data);
+    let unlisted = 0;
+    for (const name of members.keys())
+      if (name !== 'manifest.json' && !listed.has(name)) {
+        if (unlisted++ < 20)
+          add('unlisted', name, 'warning', `${shortName(name)} is not listed in the manifest (not verified)`);
+      }
+    if (unlisted > 20)
+      add(
+        'unlisted',
+        null,
+        'warning',
+        `${unlisted - 20} more members are not listed in the manifest (not verified)`,
+      );
   }
 
   // ---- what can be analysed
-  const has = (p: string) => content.members.has(p);
-  const capMember = content.members.get('capture.pcap');
+  const capMember = members.get('capture.pcap');
   let capture: string | null = null;
-  if (capMember && capMember.data.length >= 24) {
-    capture = join(base, 'capture.pcap');
+  if (capMember && capMember.written >= 24) {
+    capture = join(root, 'capture.pcap');
     if (bad.has('capture.pcap'))
       add(
         'bad-sha256',
@@ -280,22 +376,22 @@ export async function readBundle(path: string): Promise<OpenedBundle> {
   } else if (capMember)
     add('partial', 'capture.pcap', 'error', 'capture.pcap is too short to hold a capture');
   else if (
-    manifest?.capture &&
+    manifest &&
     manifest.capture.source !== 'none' &&
     !manifest.members.some((e) => e.path === 'capture.pcap')
   )
     add('missing', 'capture.pcap', 'info', 'the bundle was made without packets (none were captured)');
 
-  const names = [...content.members.keys()];
-  const hasBefore = names.some((n) => n.startsWith('host/before/'));
-  const hasAfter = names.some((n) => n.startsWith('host/after/'));
+  const all = [...members.keys()];
+  const hasBefore = all.some((n) => n.startsWith('host/before/'));
+  const hasAfter = all.some((n) => n.startsWith('host/after/'));
   const hostDir =
     hasBefore && hasAfter
-      ? join(base, 'host')
+      ? join(root, 'host')
       : hasAfter
-        ? join(base, 'host/after')
+        ? join(root, 'host/after')
         : hasBefore
-          ? join(base, 'host/before')
+          ? join(root, 'host/before')
           : null;
   if (manifest && !hostDir && manifest.members.some((e) => e.path.startsWith('host/')))
     add('missing', 'host/', 'error', 'the host snapshot is missing: host findings cannot be made');
@@ -311,23 +407,29 @@ export async function readBundle(path: string): Promise<OpenedBundle> {
     );
 
   let report: unknown | null = null;
-  if (has('report.json') && !bad.has('report.json')) {
+  const rj = members.get('report.json');
+  if (rj?.data && !rj.cut && !bad.has('report.json')) {
     try {
-      report = JSON.parse(content.members.get('report.json')!.data.toString('utf8'));
+      report = JSON.parse(rj.data.toString('utf8'));
     } catch {
       report = null;
     }
   }
+  if (dropped)
+    problems.push({
+      kind: 'limit',
+      member: null,
+      severity: 'warning',
+      message: `${dropped} more problems are not listed (at most ${MAX_PROBLEMS} are)`,
+    });
 
   const analysable = capture !== null || hostDir !== null;
-  if (!analysable && !manifest) {
-    await rm(dir, { recursive: true, force: true });
+  if (!analysable && !manifest)
     throw new CaptureError(
       'NOT_A_BUNDLE',
       `${path}: a tar.gz without a manifest, capture.pcap or host/ snapshot: not a toa-doctor bundle`,
       'a bundle is the .tar.gz written by `toa-doctor bundle` or the collector script',
     );
-  }
 
   return {
     path,
@@ -336,20 +438,18 @@ export async function readBundle(path: string): Promise<OpenedBundle> {
     capture,
     hostDir,
     report,
-    analysis:
-      manifest?.analysis &&
-      typeof manifest.analysis.profile === 'string' &&
-      Array.isArray(manifest.analysis.lb)
-        ? {
-            profile: manifest.analysis.profile,
-            lb: manifest.analysis.lb.filter((x) => typeof x === 'string'),
-          }
-        : null,
+    analysis: manifest?.analysis
+      ? { profile: manifest.analysis.profile, lb: [...manifest.analysis.lb] }
+      : null,
     problems,
     description: describe(path, manifest),
     analysable,
-    close: () => rm(dir, { recursive: true, force: true }),
+    close: () => removeTempDir(dir),
   };
+}
+
+function clipText(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n)}…` : s;
 }
 
 /** One line per problem, for stderr: "bundle: capture.pcap: ..." */

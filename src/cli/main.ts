@@ -94,6 +94,8 @@ export async function main(argv: string[]): Promise<void> {
     const program = await buildProgram(argv);
     await program.parseAsync(argv);
   } catch (err) {
+    // TOA_DOCTOR_DEBUG=1 (the exit-3 hint recommends it): the stack and cause chain, before the message
+    if (process.env.TOA_DOCTOR_DEBUG && !(err instanceof CommanderError)) printDebug(err);
     if (err instanceof CommanderError) {
       if (
         err.code === 'commander.helpDisplayed' ||
@@ -120,6 +122,13 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-if (process.env.TOA_DOCTOR_DEBUG) {
-  process.on('exit', () => undefined);
+function printDebug(err: unknown): void {
+  let e: unknown = err;
+  for (let depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
+    const x = e as Error & { code?: unknown };
+    const head = depth === 0 ? 'debug' : 'caused by';
+    const code = x.code !== undefined ? ` [code ${String(x.code)}]` : '';
+    process.stderr.write(`toa-doctor ${head}:${code} ${x.stack ?? String(e)}\n`);
+    e = x.cause;
+  }
 }

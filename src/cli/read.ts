@@ -10,7 +10,7 @@ import { writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { readCaptureFile } from '../capture/reader.js';
-import type { CaptureSummary } from '../capture/types.js';
+import { CaptureError, type CaptureSummary } from '../capture/types.js';
 import { diagnose } from '../diagnose/index.js';
 import type { Finding } from '../diagnose/types.js';
 import { Analyzer, DEFAULT_MAX_FLOWS } from '../flow/analyzer.js';
@@ -158,13 +158,35 @@ async function openBundles(
   /** the analysis settings the bundle was made with (profile, --lb), if recorded */
   analysis: { profile: string; lb: string[] } | null;
   displayNames: Map<string, string>;
+  /** the bundle's temp directory and unpacked capture (never shown to the user) */
+  tempDir: string | null;
+  bundleCapture: string | null;
   close: () => Promise<void>;
 }> {
+  const closers: Array<() => Promise<void>> = [];
+  const close = async () => {
+    for (const c of closers) await c();
+  };
+  try {
+    return await openBundlesInner(inputs, enabled, closers, close);
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+async function openBundlesInner(
+  inputs: string[],
+  enabled: boolean,
+  closers: Array<() => Promise<void>>,
+  close: () => Promise<void>,
+): Promise<Awaited<ReturnType<typeof openBundles>>> {
+  let tempDir: string | null = null;
+  let bundleCapture: string | null = null;
   const files: string[] = [];
   let bundle: ReportBundleInfo | null = null;
   let hostDir: string | null = null;
   let analysis: { profile: string; lb: string[] } | null = null;
-  const closers: Array<() => Promise<void>> = [];
   /** temp paths of unpacked bundle members → what the report calls them */
   const displayNames = new Map<string, string>();
   for (const f of inputs) {
@@ -177,9 +199,15 @@ async function openBundles(
       files.push(f);
       continue;
     }
-    if (bundle) throw new UserError('read one support bundle at a time', `got a second bundle: ${f}`);
+    if (bundle)
+      throw new UserError(
+        'read one support bundle at a time',
+        `got a second bundle: ${f}; run \`toa-doctor read\` once per bundle`,
+      );
     const opened = await b.readBundle(f);
     closers.push(() => opened.close());
+    tempDir = opened.dir;
+    bundleCapture = opened.capture;
     bundle = {
       path: f,
       description: opened.description,
@@ -198,7 +226,6 @@ async function openBundles(
     if (hostDir) displayNames.set(hostDir, `${basename(f)}:host`);
     analysis = opened.analysis ?? null;
     if (!opened.analysable) {
-      await opened.close();
       throw new UserError(
         `nothing to analyse in bundle ${f}`,
         b.formatProblems(opened.problems).join('; ') ||
@@ -212,10 +239,36 @@ async function openBundles(
     hostDir,
     displayNames,
     analysis,
-    close: async () => {
-      for (const c of closers) await c();
-    },
+    tempDir,
+    bundleCapture,
+    close,
   };
+}
+
+/** Every string in `v` (plain objects and arrays) with `from` replaced by `to`. */
+function renamePaths<T>(v: T, from: string, to: string): T {
+  const walk = (x: unknown): unknown => {
+    if (typeof x === 'string') return x.includes(from) ? x.split(from).join(to) : x;
+    if (Array.isArray(x)) return x.map(walk);
+    if (x && typeof x === 'object') {
+      const o: Record<string, unknown> = {};
+      for (const [k, val] of Object.entries(x)) o[k] = walk(val);
+      return o;
+    }
+    return x;
+  };
+  return walk(v) as T;
+}
+
+/** An error that names a file inside a bundle's temp directory names it as `bundle.tar.gz:member` instead. */
+function hideTempPath(err: unknown, tempDir: string | null, bundlePath: string | null): unknown {
+  if (!tempDir || !bundlePath || !(err instanceof Error) || !err.message.includes(tempDir)) return err;
+  const shown = `${basename(bundlePath)}:`;
+  const msg = err.message.split(`${tempDir}/`).join(shown).split(tempDir).join(shown);
+  if (err instanceof CaptureError) return new CaptureError(err.code, msg, err.hint);
+  if (err instanceof UserError) return new UserError(msg, err.hint, err.exitCode);
+  err.message = msg;
+  return err;
 }
 
 /** Read, analyse and diagnose: everything except rendering. */
@@ -243,6 +296,9 @@ export async function analyzeInputs(
     if (!host && hostDir) {
       const { loadHostDir } = await import('../host/index.js');
       host = await loadHostDir(hostDir);
+      // a bundle's snapshot sits in its temp dir: the report names it inside the bundle instead
+      if (opened.tempDir && opened.bundle && hostDir.startsWith(opened.tempDir))
+        host = renamePaths(host, hostDir, opened.displayNames.get(hostDir) ?? basename(opened.bundle.path));
     }
     const modelChoice = chooseModel(asked, host ? hostModelGuess(host) : null);
     const profile: ProfileName =
@@ -251,23 +307,25 @@ export async function analyzeInputs(
         : (asked ?? 'auto');
     const model = modelChoice.model;
     const lb = opts.lb ?? (fromBundle ? parseLbList(fromBundle.lb) : []);
-    const captures: CaptureSummary[] = [];
     const onProgress = opts.onProgress;
-    const threads = readThreads(opened.files, opts.threads);
-    let result: AnalysisResult;
-    if (threads > 1) {
-      const par = await analyzeParallel(opened.files, { profile, model, lb, maxFlows }, threads, onProgress);
-      const closeBundles = opened.close;
-      opened.close = async () => {
-        await par.close();
-        await closeBundles();
-      };
-      result = par.result;
-      captures.push(...par.captures);
-    } else {
+    const readAll = async (
+      files: string[],
+    ): Promise<{ result: AnalysisResult; captures: CaptureSummary[] }> => {
+      const captures: CaptureSummary[] = [];
+      const threads = readThreads(files, opts.threads);
+      if (threads > 1) {
+        const par = await analyzeParallel(files, { profile, model, lb, maxFlows }, threads, onProgress);
+        const closeBundles = opened.close;
+        opened.close = async () => {
+          await par.close();
+          await closeBundles();
+        };
+        captures.push(...par.captures);
+        return { result: par.result, captures };
+      }
       const analyzer = new Analyzer({ profile, model, maxFlows, lb });
       const push = analyzer.push.bind(analyzer);
-      for (const f of opened.files) {
+      for (const f of files) {
         captures.push(
           await readCaptureFile(
             f,
@@ -276,13 +334,45 @@ export async function analyzeInputs(
           ),
         );
       }
-      result = analyzer.finish();
+      return { result: analyzer.finish(), captures };
+    };
+    let read: { result: AnalysisResult; captures: CaptureSummary[] };
+    try {
+      read = await readAll(opened.files);
+    } catch (e) {
+      // a bundle whose capture.pcap cannot be read still has its host snapshot: analyse that
+      const bc = opened.bundleCapture;
+      const hostLeft = !opts.host && (opts.hostDir ?? opened.hostDir);
+      if (!(e instanceof CaptureError) || !bc || !e.message.includes(bc) || !hostLeft || !opened.bundle)
+        throw e;
+      const why = (hideTempPath(e, opened.tempDir, opened.bundle.path) as Error).message;
+      opened.bundle.problems.push({
+        kind: 'bad-capture',
+        member: 'capture.pcap',
+        severity: 'error',
+        message: `capture.pcap cannot be read (${why}): only the host snapshot is analysed`,
+      });
+      opened.files = opened.files.filter((f) => f !== bc);
+      read = await readAll(opened.files);
     }
+    const { result, captures } = read;
     // a bundle's capture is unpacked to a temp dir: report it by its name inside the bundle
     captures.forEach((c, i) => {
-      c.source = opened.displayNames.get(opened.files[i]!) ?? c.source;
+      const file = opened.files[i]!;
+      const shown = opened.displayNames.get(file);
+      if (!shown) return;
+      c.source = shown;
+      // the reader names the file it read: the temp path is an internal detail
+      for (const w of c.warnings) w.message = w.message.split(file).join(shown);
     });
-    const findings = diagnose(result, { lb, profile, host: host ?? undefined, captures, model: modelChoice });
+    const findings = diagnose(result, {
+      lb,
+      profile,
+      host: host ?? undefined,
+      captures,
+      model: modelChoice,
+      bundleProblems: opened.bundle?.problems,
+    });
     const shownHostDir = hostDir ? (opened.displayNames.get(hostDir) ?? hostDir) : null;
     return {
       result,
@@ -296,7 +386,7 @@ export async function analyzeInputs(
     };
   } catch (e) {
     await opened.close();
-    throw e;
+    throw hideTempPath(e, opened.tempDir, opened.bundle?.path ?? null);
   }
 }
 

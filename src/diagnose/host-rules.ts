@@ -133,6 +133,11 @@ export const HOST_FINDING_CODES: HostFindingCode[] = [
   { code: 'HOST_TOA_TABLE_PRESENT', severity: 'info', title: '/proc/net/toa_table present (costly to read)' },
   { code: 'HOST_HOOKERS_SHARED', severity: 'info', title: 'Several consumers chained on one hookers place' },
   {
+    code: 'HOST_PERMISSION_DENIED',
+    severity: 'warning',
+    title: 'Some host files cannot be read (permission denied): run as root',
+  },
+  {
     code: 'HOST_MODULE_BUILTIN',
     severity: 'info',
     title: 'TOA is built into the kernel (stats file without a loadable module)',
@@ -259,6 +264,25 @@ function moduleRules(ev: HostEvidence, out: Finding[]): { active: boolean } {
   const readers = loadedReaders(ev);
   const statsPresent = s.stats.length > 0;
   const active = readers.length > 0 || statsPresent || s.ebpf.present;
+  // files that exist but could not be read are missing evidence, not evidence of absence
+  const denied = s.unreadable ?? [];
+  if (denied.length) {
+    out.push(
+      finding(
+        'HOST_PERMISSION_DENIED',
+        'warning',
+        'Some host files cannot be read (permission denied): run as root',
+        `${denied.length} file${denied.length === 1 ? '' : 's'} could not be read as this user (${denied.slice(0, 4).join(', ')}${denied.length > 4 ? ', ...' : ''}). ` +
+          'Nothing is concluded from them: a module, counter or log line may be there.',
+        'Run `sudo toa-doctor host` (or make the snapshot as root) to see them.',
+        denied.slice(0, 6).map((f) => ({ ref: f, detail: 'cannot read (permission denied)' })),
+      ),
+    );
+    const key = (f: string) =>
+      f === '/proc/modules' || /^\/proc\/net\/v?toa_stats$/.test(f) || f.startsWith('/sys/module/');
+    // the module state rests on what could not be read: say only that
+    if (!active && denied.some(key)) return { active: false };
+  }
 
   for (const m of readers) {
     if (m.state && !/^live$/i.test(m.state))
@@ -388,7 +412,13 @@ function moduleRules(ev: HostEvidence, out: Finding[]): { active: boolean } {
   }
 
   // ---- built-in (stats file without a module)
-  if (statsPresent && readers.length === 0 && !s.ebpf.present && s.procModules !== null)
+  if (
+    statsPresent &&
+    readers.length === 0 &&
+    !s.ebpf.present &&
+    s.procModules !== null &&
+    !denied.some((f) => f.startsWith('/sys/module/'))
+  )
     out.push(
       finding(
         'HOST_MODULE_BUILTIN',

@@ -26,6 +26,8 @@ export interface DiagnoseOptions {
   captures?: CaptureSummary[];
   /** the module model that judged the flows (src/model/choose.ts); remedies follow it */
   model?: ModelChoice;
+  /** problems met opening a support bundle; the errors among them become BUNDLE_INCOMPLETE */
+  bundleProblems?: ReadonlyArray<{ severity: string; member: string | null; message: string }>;
 }
 
 export interface FindingCodeInfo {
@@ -104,6 +106,11 @@ export const CAPTURE_FINDING_CODES: FindingCodeInfo[] = [
   },
   { code: 'FLOWS_EVICTED', severity: 'warning', title: 'The flow table was full: old flows were evicted' },
   { code: 'CAPTURE_READ_WARNING', severity: 'warning', title: 'The capture file was damaged or cut short' },
+  {
+    code: 'BUNDLE_INCOMPLETE',
+    severity: 'warning',
+    title: 'The bundle was read only in part (damaged, or over a reading limit)',
+  },
   {
     code: 'INCOMPLETE_FLOWS',
     severity: 'info',
@@ -674,6 +681,20 @@ export function diagnose(result: AnalysisResult, opts: DiagnoseOptions = {}): Fi
       );
     }
   }
+
+  const bundleErrors = (opts.bundleProblems ?? []).filter((p) => p.severity === 'error');
+  if (bundleErrors.length)
+    add(
+      'BUNDLE_INCOMPLETE',
+      'warning',
+      0,
+      bundleErrors.slice(0, 5).map((p) => ({ ref: p.member ?? 'bundle', detail: p.message.slice(0, 300) })),
+      '',
+      `${bundleErrors.length} problem${bundleErrors.length === 1 ? '' : 's'} opening the bundle: ${bundleErrors[0]!.message.slice(0, 300)}. ` +
+        'The findings cover only what could be read.',
+      'Ask for the bundle again (a complete copy, or one made with a smaller --max-bytes); ' +
+        'the bundle problems above name each member concerned.',
+    );
 
   // ---------------------------------------------------------------- host evidence
   if (opts.host) {

@@ -3,7 +3,7 @@ import { endianness as osEndianness, hostname as osHostname } from 'node:os';
 import { resolve } from 'node:path';
 import { containerHints } from './container.js';
 import { dmesgInfo, type ExecFn, readKernelLog } from './dmesg.js';
-import { existsUnder, readUnder, sizeUnder } from './fsroot.js';
+import { existsUnder, isPermissionError, readErrorText, readUnder, sizeUnder } from './fsroot.js';
 import { parseKernel } from './kernel.js';
 import { type Endianness, listenerInfo } from './listeners.js';
 import { moduleStates, parseProcModules, readEbpfToa, readSysModule, TOA_MODULES } from './modules.js';
@@ -37,6 +37,8 @@ const TOA_TABLE_SMALL = 64 * 1024;
 const MAX_DMESG_KEEP = 8 * 1024 * 1024;
 /** /proc/net/tcp* lists listeners first; busy servers have ~150 bytes per socket */
 const TCP_MAX = 16 * 1024 * 1024;
+/** toa_stats is a few KiB even with 256 CPUs; a bigger one is not a stats file */
+const STATS_MAX = 1024 * 1024;
 
 export const STATS_PATHS = ['/proc/net/toa_stats', '/proc/net/vtoa_stats'];
 export const SYSCTL_PATHS = [
@@ -79,18 +81,23 @@ export async function collectHost(root = '/', opts: CollectOptions = {}): Promis
   const notes: string[] = [];
   const meta = live ? null : await readMeta(absRoot);
 
+  /** host paths that exist but could not be read for lack of permission */
+  const unreadable: string[] = [];
   const read = async (abs: string, max?: number): Promise<string | null> => {
     const r = await readUnder(absRoot, abs, max);
     if (r.text !== null) raw[rel(abs)] = r.text;
-    else if (r.error && r.error !== 'ENOENT' && r.error !== 'ENOTDIR') notes.push(`${abs}: ${r.error}`);
-    if (r.truncated) notes.push(`${abs}: truncated at ${max} bytes`);
+    else if (r.error && r.error !== 'ENOENT' && r.error !== 'ENOTDIR') {
+      notes.push(`${abs}: ${readErrorText(r.error)}`);
+      if (isPermissionError(r.error)) unreadable.push(abs);
+    }
+    if (r.truncated) notes.push(`${abs}: truncated at ${max ?? '4194304'} bytes`);
     return r.text;
   };
 
   // ---- stats files
   const stats: StatsFile[] = [];
   for (const p of STATS_PATHS) {
-    const t = await read(p);
+    const t = await read(p, STATS_MAX);
     if (t !== null) stats.push(parseStatsFile(t, p));
   }
 
@@ -120,6 +127,10 @@ export async function collectHost(root = '/', opts: CollectOptions = {}): Promis
   for (const { name } of TOA_MODULES) {
     const sm = await readSysModule(absRoot, name);
     if (!sm) continue;
+    for (const f of sm.unreadable ?? []) {
+      unreadable.push(f);
+      notes.push(`${f}: ${readErrorText('EACCES')}`);
+    }
     sysModules.push(sm);
     const base = `sys/module/${name}`;
     raw[`${base}/.present`] = '';
@@ -183,12 +194,18 @@ export async function collectHost(root = '/', opts: CollectOptions = {}): Promis
   if (opts.dmesg !== false) {
     if (opts.dmesgFile) {
       const r = await readUnder('/', resolve(opts.dmesgFile), 64 * 1024 * 1024);
-      if (r.text === null) notes.push(`${opts.dmesgFile}: ${r.error}`);
+      if (r.text === null) notes.push(`${opts.dmesgFile}: ${readErrorText(r.error ?? 'EIO')}`);
       dmesg = dmesgInfo(r.text, r.text !== null ? opts.dmesgFile : null, r.text === null ? r.error : null);
       if (r.text !== null) raw[SNAPSHOT_DMESG] = tail(r.text);
     } else if (!live) {
       const r = await readUnder(absRoot, `/${SNAPSHOT_DMESG}`, 64 * 1024 * 1024);
-      const err = r.text === null ? (meta?.dmesgError ?? `no ${SNAPSHOT_DMESG} in ${absRoot}`) : null;
+      if (isPermissionError(r.error)) unreadable.push(`/${SNAPSHOT_DMESG}`);
+      const err =
+        r.text === null
+          ? r.error && r.error !== 'ENOENT'
+            ? `${SNAPSHOT_DMESG}: ${readErrorText(r.error)}`
+            : (meta?.dmesgError ?? `no ${SNAPSHOT_DMESG} in ${absRoot}`)
+          : null;
       dmesg = dmesgInfo(r.text, r.text !== null ? (meta?.dmesgSource ?? SNAPSHOT_DMESG) : null, err);
       if (r.text !== null) raw[SNAPSHOT_DMESG] = tail(r.text);
     } else {
@@ -227,6 +244,7 @@ export async function collectHost(root = '/', opts: CollectOptions = {}): Promis
     sysctl,
     raw,
     notes,
+    ...(unreadable.length ? { unreadable } : {}),
   };
 }
 

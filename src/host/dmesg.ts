@@ -368,115 +368,184 @@ export function classifyLine(line: string, lineNo = 0): DmesgEvent | null {
   return null;
 }
 
-/** Classify a whole dmesg / journal text, keeping order. */
-export function classifyDmesg(text: string): { lines: number; events: DmesgEvent[] } {
-  const lines = String(text).split(/\r?\n/);
-  if (lines.length && lines[lines.length - 1] === '') lines.pop();
-  const events: DmesgEvent[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const ev = classifyLine(lines[i]!, i + 1);
-    if (ev) events.push(ev);
+/**
+ * Bounded examples: a kernel log can hold a million TOA lines (a debug build logs one per
+ * connection). Every line is classified and counted, and the replay (DmesgReplay) sees every event,
+ * but only the first and last EXAMPLES_PER_PATTERN events of each pattern are kept as examples.
+ */
+export const EXAMPLES_PER_PATTERN = 20;
+/** longest message kept per event; longer ones are cut (the count is exact either way) */
+export const MAX_MESSAGE = 1024;
+
+/** Classify a whole dmesg / journal text, keeping order; `events` holds bounded examples. */
+export function classifyDmesg(text: string): {
+  lines: number;
+  events: DmesgEvent[];
+  counts: Record<string, number>;
+  omitted: number;
+  summary: DmesgSummary;
+} {
+  const t = String(text);
+  const replay = new DmesgReplay();
+  const first = new Map<string, DmesgEvent[]>();
+  const last = new Map<string, DmesgEvent[]>();
+  const counts: Record<string, number> = {};
+  let lines = 0;
+  let omitted = 0;
+  let at = 0;
+  while (at < t.length) {
+    let nl = t.indexOf('\n', at);
+    if (nl < 0) nl = t.length;
+    let end = nl;
+    if (end > at && t.charCodeAt(end - 1) === 13) end--;
+    lines++;
+    const line = end - at > 4 * MAX_MESSAGE ? t.slice(at, at + 4 * MAX_MESSAGE) : t.slice(at, end);
+    at = nl + 1;
+    const ev = classifyLine(line, lines);
+    if (!ev) continue;
+    if (ev.message.length > MAX_MESSAGE) ev.message = `${ev.message.slice(0, MAX_MESSAGE)}…`;
+    replay.add(ev);
+    counts[ev.pattern] = (counts[ev.pattern] ?? 0) + 1;
+    const f = first.get(ev.pattern) ?? [];
+    if (f.length < EXAMPLES_PER_PATTERN) {
+      f.push(ev);
+      first.set(ev.pattern, f);
+      continue;
+    }
+    const l = last.get(ev.pattern) ?? [];
+    l.push(ev);
+    if (l.length > EXAMPLES_PER_PATTERN) {
+      l.shift();
+      omitted++;
+    }
+    last.set(ev.pattern, l);
   }
-  return { lines: lines.length, events };
+  const events = [...first.values(), ...last.values()].flat().sort((a, b) => a.line - b.line);
+  return { lines, events, counts, omitted, summary: replay.result() };
 }
 
-/** Replay the events to know what holds now (after the last load / unload). */
-export function summarizeDmesg(events: DmesgEvent[]): DmesgSummary {
-  let lastLoad: DmesgEvent | null = null;
-  let lastUnload: DmesgEvent | null = null;
-  let lastLoadOrUnload: DmesgEvent | null = null;
-  const hooked = new Set<string>();
-  let dead: DmesgEvent[] = [];
-  let failures: DmesgEvent[] = [];
-  const crashes: DmesgEvent[] = [];
-  const outOfTree = new Set<string>();
-  const implementations: Implementation[] = [];
-  let debugLines = 0;
-  const noteImpl = (i: Implementation) => {
-    if (i === 'generic' || i === 'kernel') return;
-    const at = implementations.indexOf(i);
-    if (at >= 0) implementations.splice(at, 1);
-    implementations.push(i);
-  };
+/** Lists in a summary keep at most this many events (the newest). */
+const SUMMARY_KEEP = 50;
+
+/**
+ * Replay the events to know what holds now (after the last load / unload), one event at a time,
+ * so a log of any length is replayed without keeping it.
+ */
+export class DmesgReplay {
+  private lastLoad: DmesgEvent | null = null;
+  private lastUnload: DmesgEvent | null = null;
+  private lastLoadOrUnload: DmesgEvent | null = null;
+  private readonly hooked = new Set<string>();
+  private dead: DmesgEvent[] = [];
+  private failures: DmesgEvent[] = [];
+  private readonly crashes: DmesgEvent[] = [];
+  private readonly outOfTree = new Set<string>();
+  private readonly implementations: Implementation[] = [];
+  private debugLines = 0;
   // a `toa` load episode: hook lines and "toa loaded" without any banner is the Huawei module (6.3)
-  let bannerInEpisode = false;
-  let hooksInEpisode = false;
-  for (const ev of events) {
+  private bannerInEpisode = false;
+  private hooksInEpisode = false;
+
+  private noteImpl(i: Implementation): void {
+    if (i === 'generic' || i === 'kernel') return;
+    const at = this.implementations.indexOf(i);
+    if (at >= 0) this.implementations.splice(at, 1);
+    this.implementations.push(i);
+  }
+
+  private static keep(list: DmesgEvent[], ev: DmesgEvent): void {
+    list.push(ev);
+    if (list.length > SUMMARY_KEEP) list.shift();
+  }
+
+  add(ev: DmesgEvent): void {
     switch (ev.kind) {
       case 'banner':
-        if (ev.impl !== 'generic') noteImpl(ev.impl);
-        else ev.candidates?.forEach(noteImpl);
-        if (ev.pattern.startsWith('banner-')) bannerInEpisode = true;
+        if (ev.impl !== 'generic') this.noteImpl(ev.impl);
+        else for (const c of ev.candidates ?? []) this.noteImpl(c);
         // a new load attempt starts: forget the previous attempt's failures
         if (ev.pattern.startsWith('banner-')) {
-          dead = [];
-          failures = [];
+          this.bannerInEpisode = true;
+          this.dead = [];
+          this.failures = [];
         }
         break;
       case 'load':
-        lastLoad = ev;
-        lastLoadOrUnload = ev;
-        if (ev.pattern === 'load-toa' && !bannerInEpisode && hooksInEpisode) noteImpl('huawei');
-        else noteImpl(ev.impl);
-        bannerInEpisode = false;
-        hooksInEpisode = false;
-        dead = [];
-        failures = [];
+        this.lastLoad = ev;
+        this.lastLoadOrUnload = ev;
+        if (ev.pattern === 'load-toa' && !this.bannerInEpisode && this.hooksInEpisode)
+          this.noteImpl('huawei');
+        else this.noteImpl(ev.impl);
+        this.bannerInEpisode = false;
+        this.hooksInEpisode = false;
+        this.dead = [];
+        this.failures = [];
         break;
       case 'unload':
-        lastUnload = ev;
-        lastLoadOrUnload = ev;
-        hooked.clear();
-        bannerInEpisode = false;
-        hooksInEpisode = false;
-        dead = [];
-        failures = [];
+        this.lastUnload = ev;
+        this.lastLoadOrUnload = ev;
+        this.hooked.clear();
+        this.bannerInEpisode = false;
+        this.hooksInEpisode = false;
+        this.dead = [];
+        this.failures = [];
         break;
       case 'hook':
-        if (ev.fn) hooked.add(ev.fn);
-        if (ev.module === 'toa') hooksInEpisode = true;
+        if (ev.fn && (this.hooked.size < 64 || this.hooked.has(ev.fn))) this.hooked.add(ev.fn);
+        if (ev.module === 'toa') this.hooksInEpisode = true;
         break;
       case 'unhook':
-        if (ev.fn) hooked.delete(ev.fn);
+        if (ev.fn) this.hooked.delete(ev.fn);
         break;
       case 'dead':
-        dead.push(ev);
+        DmesgReplay.keep(this.dead, ev);
         break;
       case 'failure':
-        failures.push(ev);
+        DmesgReplay.keep(this.failures, ev);
         break;
       case 'crash':
-        crashes.push(ev);
+        DmesgReplay.keep(this.crashes, ev);
         break;
       case 'taint':
-        if (ev.module && /out-of-tree|verification failed/i.test(ev.message)) outOfTree.add(ev.module);
+        if (ev.module && this.outOfTree.size < 64 && /out-of-tree|verification failed/i.test(ev.message))
+          this.outOfTree.add(ev.module);
         break;
       case 'debug':
-        debugLines++;
-        if (ev.impl !== 'generic') noteImpl(ev.impl);
+        this.debugLines++;
+        if (ev.impl !== 'generic') this.noteImpl(ev.impl);
         break;
       case 'runtime':
-        if (ev.impl !== 'generic') noteImpl(ev.impl);
+        if (ev.impl !== 'generic') this.noteImpl(ev.impl);
         break;
       default:
         break;
     }
   }
-  const fns = [...hooked];
-  return {
-    lastLoad,
-    lastUnload,
-    unloadedAfterLoad: lastLoadOrUnload !== null && lastLoadOrUnload.kind === 'unload',
-    implementations,
-    hooked: fns,
-    ipv4Hooked: fns.some((f) => V4_FNS.has(f)),
-    ipv6Hooked: fns.some((f) => V6_FNS.has(f)),
-    dead,
-    failures,
-    crashes,
-    outOfTree: [...outOfTree],
-    debugLines,
-  };
+
+  result(): DmesgSummary {
+    const fns = [...this.hooked];
+    return {
+      lastLoad: this.lastLoad,
+      lastUnload: this.lastUnload,
+      unloadedAfterLoad: this.lastLoadOrUnload !== null && this.lastLoadOrUnload.kind === 'unload',
+      implementations: [...this.implementations],
+      hooked: fns,
+      ipv4Hooked: fns.some((f) => V4_FNS.has(f)),
+      ipv6Hooked: fns.some((f) => V6_FNS.has(f)),
+      dead: [...this.dead],
+      failures: [...this.failures],
+      crashes: [...this.crashes],
+      outOfTree: [...this.outOfTree],
+      debugLines: this.debugLines,
+    };
+  }
+}
+
+/** Replay a list of events (see DmesgReplay). */
+export function summarizeDmesg(events: DmesgEvent[]): DmesgSummary {
+  const r = new DmesgReplay();
+  for (const ev of events) r.add(ev);
+  return r.result();
 }
 
 // ---------------------------------------------------------------- reading the kernel log
@@ -539,6 +608,6 @@ export async function readKernelLog(exec: ExecFn = defaultExec, timeoutMs = 5000
 
 export function dmesgInfo(text: string | null, source: string | null, error: string | null): DmesgInfo {
   if (text === null) return { source, error, lines: 0, events: [] };
-  const { lines, events } = classifyDmesg(text);
-  return { source, error, lines, events };
+  const { lines, events, counts, omitted, summary } = classifyDmesg(text);
+  return { source, error, lines, events, counts, omitted, summary };
 }

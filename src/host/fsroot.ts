@@ -1,10 +1,22 @@
-/** Reading files below a root directory ('/' on a live host, a fixture or snapshot dir otherwise). */
-import { open, readdir, readlink, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+/**
+ * Reading files below a root directory ('/' on a live host, a fixture or snapshot dir otherwise).
+ *
+ * A snapshot directory may come from a stranger, so every read here holds against a hostile tree:
+ *  - only regular files are read (procfs and sysfs files are regular); a FIFO, socket or device is
+ *    reported as 'ENOTREG' without blocking: the open is O_NONBLOCK and the type is checked on the
+ *    open descriptor before any read;
+ *  - below a snapshot directory, a path whose symlinks lead out of the directory is not followed
+ *    ('EXDEV': "link leaves the snapshot"); on the live host (root '/') /proc's own links
+ *    (/proc/self, /proc/net -> self/net) are followed as usual;
+ *  - reads are capped (maxBytes) and never throw; the error is the errno code ('ENOENT', 'EACCES').
+ */
+import { constants as fsc } from 'node:fs';
+import { open, readdir, readlink, realpath, stat } from 'node:fs/promises';
+import { join, sep } from 'node:path';
 
 export interface ReadResult {
   text: string | null;
-  /** errno code when unreadable ('ENOENT', 'EACCES', ...) */
+  /** errno code when unreadable ('ENOENT', 'EACCES', ...; 'ENOTREG', 'EXDEV' as above) */
   error: string | null;
   truncated: boolean;
 }
@@ -14,16 +26,70 @@ export function under(root: string, abs: string): string {
   return join(root, abs);
 }
 
+/** Words for the error codes readUnder returns (notes, reports). */
+export function readErrorText(code: string): string {
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return 'cannot read (permission denied): run as root';
+    case 'ENOTREG':
+      return 'not a regular file (a FIFO, socket or device): not read';
+    case 'EXDEV':
+      return 'a symbolic link that leaves the snapshot directory: not followed';
+    case 'ENOENT':
+      return 'absent';
+    default:
+      return `cannot read (${code})`;
+  }
+}
+
+/** Is this error code "permission denied"? */
+export function isPermissionError(code: string | null): boolean {
+  return code === 'EACCES' || code === 'EPERM';
+}
+
 const DEFAULT_MAX = 4 * 1024 * 1024;
+const realRoots = new Map<string, string>();
+
+async function realRoot(root: string): Promise<string> {
+  let r = realRoots.get(root);
+  if (r === undefined) {
+    r = await realpath(root).catch(() => root);
+    if (realRoots.size > 64) realRoots.clear();
+    realRoots.set(root, r);
+  }
+  return r;
+}
+
+/**
+ * The path to open for `abs` below `root`: on the live host the plain path; below a snapshot the
+ * real path, which must stay inside the snapshot's real path. Throws an errno-style error.
+ */
+async function resolveUnder(root: string, abs: string): Promise<string> {
+  const p = under(root, abs);
+  if (root === '/' || root === '') return p;
+  const base = await realRoot(root);
+  const real = await realpath(p); // ENOENT, EACCES, ELOOP as they come
+  if (real !== base && !real.startsWith(base.endsWith(sep) ? base : base + sep)) {
+    const e = new Error(`${abs}: link leaves the snapshot`) as NodeJS.ErrnoException;
+    e.code = 'EXDEV';
+    throw e;
+  }
+  return real;
+}
 
 /**
  * Read a file as UTF-8 text, at most maxBytes. procfs files report size 0, so this reads in
- * a loop until EOF instead of trusting stat. Never throws.
+ * a loop until EOF instead of trusting stat. Never throws, never blocks on a FIFO.
  */
 export async function readUnder(root: string, abs: string, maxBytes = DEFAULT_MAX): Promise<ReadResult> {
   let fh: Awaited<ReturnType<typeof open>> | undefined;
   try {
-    fh = await open(under(root, abs), 'r');
+    const path = await resolveUnder(root, abs);
+    // O_NOFOLLOW below a snapshot: the real path has no link left to follow
+    const flags = fsc.O_RDONLY | fsc.O_NONBLOCK | (root === '/' || root === '' ? 0 : fsc.O_NOFOLLOW);
+    fh = await open(path, flags);
+    if (!(await fh.stat()).isFile()) return { text: null, error: 'ENOTREG', truncated: false };
     const chunks: Buffer[] = [];
     let total = 0;
     let truncated = false;
@@ -53,9 +119,13 @@ export async function textUnder(root: string, abs: string, maxBytes?: number): P
   return (await readUnder(root, abs, maxBytes)).text;
 }
 
+async function statUnder(root: string, abs: string) {
+  return stat(await resolveUnder(root, abs));
+}
+
 export async function existsUnder(root: string, abs: string): Promise<boolean> {
   try {
-    await stat(under(root, abs));
+    await statUnder(root, abs);
     return true;
   } catch {
     return false;
@@ -64,7 +134,7 @@ export async function existsUnder(root: string, abs: string): Promise<boolean> {
 
 export async function isDirUnder(root: string, abs: string): Promise<boolean> {
   try {
-    return (await stat(under(root, abs))).isDirectory();
+    return (await statUnder(root, abs)).isDirectory();
   } catch {
     return false;
   }
@@ -73,7 +143,7 @@ export async function isDirUnder(root: string, abs: string): Promise<boolean> {
 /** Size per stat (0 for procfs files), or null when missing. */
 export async function sizeUnder(root: string, abs: string): Promise<number | null> {
   try {
-    return (await stat(under(root, abs))).size;
+    return (await statUnder(root, abs)).size;
   } catch {
     return null;
   }
@@ -81,7 +151,7 @@ export async function sizeUnder(root: string, abs: string): Promise<number | nul
 
 export async function listUnder(root: string, abs: string): Promise<string[]> {
   try {
-    return (await readdir(under(root, abs))).sort();
+    return (await readdir(await resolveUnder(root, abs))).sort();
   } catch {
     return [];
   }

@@ -1,5 +1,5 @@
 /** /proc/modules, /sys/module/<name>/, /sys/fs/bpf/toa (reference section 8). Never throw. */
-import { isDirUnder, listUnder, textUnder } from './fsroot.js';
+import { isDirUnder, isPermissionError, listUnder, readUnder, textUnder } from './fsroot.js';
 import type {
   EbpfToaInfo,
   ModuleState,
@@ -57,7 +57,10 @@ export async function readSysModule(root: string, name: string): Promise<SysModu
     const v = await small(root, `${base}/parameters/${p}`);
     if (v !== null) parameters[p] = v;
   }
-  const initstate = await small(root, `${base}/initstate`);
+  const init = await readUnder(root, `${base}/initstate`, 4096);
+  const initstate = init.text === null ? null : init.text.trim();
+  // initstate exists for every loadable module: only its absence says "built in", not EACCES
+  const initDenied = isPermissionError(init.error);
   const refcntText = await small(root, `${base}/refcnt`);
   const refcnt = refcntText !== null && /^-?\d+$/.test(refcntText) ? Number(refcntText) : null;
   return {
@@ -68,7 +71,8 @@ export async function readSysModule(root: string, name: string): Promise<SysModu
     taint: await small(root, `${base}/taint`),
     refcnt,
     parameters,
-    builtin: initstate === null,
+    builtin: initstate === null && !initDenied,
+    ...(initDenied ? { unreadable: [`${base}/initstate`] } : {}),
   };
 }
 

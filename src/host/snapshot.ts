@@ -16,7 +16,14 @@ import {
 import { summarizeDmesg } from './dmesg.js';
 import { isDirUnder } from './fsroot.js';
 import { identifyImplementations } from './identify.js';
-import { NULL_COUNTERS, normalizeStats, normalizeTotals, sumNormalized } from './stats.js';
+import {
+  counterDelta,
+  cpuDelta,
+  NULL_COUNTERS,
+  normalizeStats,
+  normalizeTotals,
+  sumNormalized,
+} from './stats.js';
 import type {
   CounterDelta,
   HostDeltas,
@@ -77,8 +84,9 @@ export function computeDeltas(before: HostSnapshot, after: HostSnapshot): HostDe
       const cb = fb.counters.find((c) => c.name === ca.name);
       if (!cb) continue;
       const perCpu: Record<string, number> = {};
-      for (const [cpu, v] of Object.entries(ca.perCpu)) perCpu[cpu] = v - (cb.perCpu[cpu] ?? 0);
-      const delta = ca.total - cb.total;
+      // exact: 64-bit counters near 2^64 differ by less than a double's precision there
+      for (const cpu of Object.keys(ca.perCpu)) perCpu[cpu] = cpuDelta(ca, cb, cpu);
+      const delta = counterDelta(ca, cb);
       if (delta < 0) reset = true;
       deltaTotals[ca.name] = delta;
       counters.push({ file: fa.path, counter: ca.name, before: cb.total, after: ca.total, delta, perCpu });
@@ -106,7 +114,7 @@ export function buildEvidence(
   after: HostSnapshot,
   before: HostSnapshot | null = null,
 ): HostEvidence {
-  const dmesgSummary = summarizeDmesg(after.dmesg.events);
+  const dmesgSummary = after.dmesg.summary ?? summarizeDmesg(after.dmesg.events);
   return {
     source,
     snapshot: after,

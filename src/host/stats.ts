@@ -145,6 +145,46 @@ export function matchCounterSet(names: string[], layout: StatsLayout): CounterSe
 }
 
 const UINT = /^\d+$/;
+/** a decimal this long may be past Number.MAX_SAFE_INTEGER (9007199254740991, 16 digits) */
+const MAYBE_UNSAFE = 16;
+/** longest stats line read (a 4096-CPU row is about 90 KiB); longer lines are reported and skipped */
+export const MAX_STATS_LINE = 128 * 1024;
+/** characters of a line kept for display (firstLines, problems) */
+const SHOW = 200;
+
+/** Exact per-CPU and total values as decimal strings, when any token may be past 2^53. */
+function exactOf(tokens: string[], labels: string[]): CounterValue['exact'] | undefined {
+  if (!tokens.some((t) => t.length >= MAYBE_UNSAFE)) return undefined;
+  let total = 0n;
+  const perCpu: Record<string, string> = {};
+  tokens.forEach((t, i) => {
+    const v = BigInt(t);
+    total += v;
+    const label = labels[i] ?? `#${i}`;
+    perCpu[label] = String(BigInt(perCpu[label] ?? '0') + v);
+  });
+  return { total: String(total), perCpu };
+}
+
+/** Exact a - b for two counters (BigInt when either is past 2^53), as a number (exact below 2^53). */
+export function counterDelta(a: CounterValue, b: CounterValue): number {
+  if (!a.exact && !b.exact) return a.total - b.total;
+  return Number(BigInt(a.exact?.total ?? a.total) - BigInt(b.exact?.total ?? b.total));
+}
+
+/** Exact a - b for one CPU column. */
+export function cpuDelta(a: CounterValue, b: CounterValue, cpu: string): number {
+  const x = a.exact?.perCpu[cpu] ?? a.perCpu[cpu];
+  const y = b.exact?.perCpu[cpu] ?? b.perCpu[cpu] ?? 0;
+  if (x === undefined) return 0;
+  if (!a.exact && !b.exact) return (x as number) - (y as number);
+  return Number(BigInt(x) - BigInt(y));
+}
+
+/** The exact printed value of a counter total. */
+export function counterText(c: CounterValue): string {
+  return c.exact?.total ?? String(c.total);
+}
 
 function toNumber(tok: string): number | null {
   if (!UINT.test(tok)) return null;
@@ -162,7 +202,7 @@ function emptyFile(path: string, layout: StatsLayout, lines: string[]): StatsFil
     counterSet: 'unknown',
     unknownCounters: [],
     problems: [],
-    firstLines: lines.slice(0, 8),
+    firstLines: lines.slice(0, 8).map((l) => (l.length > SHOW ? `${l.slice(0, SHOW)}…` : l)),
   };
 }
 
@@ -202,7 +242,7 @@ function detectLayout(lines: string[]): StatsLayout {
 
 function parseClassic(path: string, lines: string[]): StatsFile {
   const file = emptyFile(path, 'classic', lines);
-  file.firstLines = lines.slice(0, 3);
+  file.firstLines = file.firstLines.slice(0, 3);
   let headerSeen = false;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
@@ -257,7 +297,8 @@ function parseClassic(path: string, lines: string[]): StatsFile {
       file.problems.push(`line ${i + 1}: counter ${name} repeated; first kept`);
       continue;
     }
-    file.counters.push({ name, total, perCpu, known: KNOWN_NAMES.has(name) });
+    const exact = exactOf(toks, file.cpus);
+    file.counters.push({ name, total, perCpu, known: KNOWN_NAMES.has(name), ...(exact ? { exact } : {}) });
   }
   if (!headerSeen && file.counters.length > 0) file.problems.push('no CPU header line');
   return finish(file);
@@ -265,9 +306,9 @@ function parseClassic(path: string, lines: string[]): StatsFile {
 
 function parseTtgw(path: string, lines: string[]): StatsFile {
   const file = emptyFile(path, 'ttgw', lines);
-  file.firstLines = lines.slice(0, 3);
+  file.firstLines = file.firstLines.slice(0, 3);
   let columns: string[] = [];
-  const rows: { cpu: string; values: number[] }[] = [];
+  const rows: { cpu: string; values: number[]; tokens: string[] }[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (line.trim() === '') continue;
@@ -306,7 +347,7 @@ function parseTtgw(path: string, lines: string[]): StatsFile {
         file.problems.push(`line ${i + 1}: CPU ${m[1]} row has a non-numeric value`);
         continue;
       }
-      rows.push({ cpu: String(Number(m[1])), values: values as number[] });
+      rows.push({ cpu: String(Number(m[1])), values: values as number[], tokens: toks });
       continue;
     }
     file.problems.push(`line ${i + 1}: not understood: ${JSON.stringify(line.slice(0, 80))}`);
@@ -320,13 +361,18 @@ function parseTtgw(path: string, lines: string[]): StatsFile {
   columns.forEach((name, col) => {
     const perCpu: Record<string, number> = {};
     let total = 0;
+    const toks: string[] = [];
+    const labels: string[] = [];
     for (const r of rows) {
       const v = r.values[col];
       if (v === undefined) continue;
       perCpu[r.cpu] = v;
       total += v;
+      toks.push(r.tokens[col]!);
+      labels.push(r.cpu);
     }
-    file.counters.push({ name, total, perCpu, known: KNOWN_NAMES.has(name) });
+    const exact = exactOf(toks, labels);
+    file.counters.push({ name, total, perCpu, known: KNOWN_NAMES.has(name), ...(exact ? { exact } : {}) });
   });
   for (const r of rows)
     if (r.values.length !== columns.length)
@@ -343,8 +389,24 @@ function parseTtgw(path: string, lines: string[]): StatsFile {
 
 /** Parse a toa_stats / vtoa_stats text. Never throws. */
 export function parseStatsFile(text: string, path = '/proc/net/toa_stats'): StatsFile {
-  const lines = String(text).split(/\r?\n/);
-  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  const all = String(text).split(/\r?\n/);
+  if (all.length > 0 && all[all.length - 1] === '') all.pop();
+  // a line longer than any real stats row is not parsed (its regexes and splits would be costly)
+  const long: number[] = [];
+  const lines = all.map((l, i) => {
+    if (l.length <= MAX_STATS_LINE) return l;
+    long.push(i + 1);
+    return '';
+  });
+  const f = parseStatsLines(lines, path);
+  for (const n of long.slice(0, 5))
+    f.problems.push(`line ${n}: longer than ${MAX_STATS_LINE} characters: not read`);
+  if (long.length)
+    f.firstLines = f.firstLines.map((l, i) => (long.includes(i + 1) ? '(line too long: not shown)' : l));
+  return f;
+}
+
+function parseStatsLines(lines: string[], path: string): StatsFile {
   const layout = detectLayout(lines);
   if (layout === 'classic') return parseClassic(path, lines);
   if (layout === 'ttgw') return parseTtgw(path, lines);

@@ -28,6 +28,11 @@ export interface CounterValue {
   perCpu: Record<string, number>;
   /** false when the name is in none of the known counter sets (kept anyway) */
   known: boolean;
+  /**
+   * exact decimal values, present when a value is past 2^53 (64-bit kernel counters near wrap):
+   * `total`/`perCpu` are then rounded doubles, and deltas are computed from these strings
+   */
+  exact?: { total: string; perCpu: Record<string, string> };
 }
 
 export interface StatsFile {
@@ -131,6 +136,8 @@ export interface SysModuleInfo {
   parameters: Record<string, string>;
   /** directory exists but no initstate: built into the kernel (or only parameters exported) */
   builtin: boolean;
+  /** files here that exist but could not be read (permission denied): nothing is concluded from them */
+  unreadable?: string[];
 }
 
 export interface ModuleState {
@@ -237,8 +244,17 @@ export interface DmesgInfo {
   error: string | null;
   /** total lines read */
   lines: number;
-  /** classified TOA-related lines, in order */
+  /**
+   * classified TOA-related lines, in order: every line of a short log; of a long one the first and
+   * last EXAMPLES_PER_PATTERN lines of each pattern (`counts` and `summary` still cover every line)
+   */
   events: DmesgEvent[];
+  /** TOA-related lines per pattern id, all of them */
+  counts?: Record<string, number>;
+  /** classified lines not kept in `events` */
+  omitted?: number;
+  /** the replay of every classified line (summarizeDmesg over all of them) */
+  summary?: DmesgSummary;
 }
 
 /** What the dmesg events say, looking at the events after the last load. */
@@ -349,6 +365,11 @@ export interface HostSnapshot {
   raw: Record<string, string>;
   /** problems while collecting */
   notes: string[];
+  /**
+   * host paths that exist but could not be read (permission denied, as a non-root user): evidence
+   * that is missing, not evidence of absence; diagnosis concludes nothing from them
+   */
+  unreadable?: string[];
 }
 
 export interface CounterDelta {

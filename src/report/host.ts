@@ -6,7 +6,9 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import type { Finding, Severity } from '../diagnose/types.js';
 import { implementationInfo } from '../host/identify.js';
-import type { DmesgEvent, HostDeltas, HostEvidence, StatsFile } from '../host/types-host.js';
+import { counterText } from '../host/stats.js';
+import type { DmesgEvent, HostDeltas, HostEvidence, PortListeners, StatsFile } from '../host/types-host.js';
+import { forMarkdown, forMarkdownCode, forTerminal as term } from './escape.js';
 
 export const HOST_REPORT_SCHEMA = 'toa-doctor/host@1';
 
@@ -32,6 +34,31 @@ export interface HostRenderOptions {
 }
 
 const MAX_CPU_COLUMNS = 8;
+/**
+ * Listener rows shown in text and Markdown (all of them are in --json). A host with 65k listening
+ * ports would otherwise print 65k rows, and cli-table3's layout time grows with the square of the
+ * row count; ports whose IPv4 clients take the IPv6 path are shown first, then the lowest ports.
+ */
+export const MAX_LISTENER_ROWS = 200;
+
+/** The listener rows to show, in port order, and how many were left out (linear in the port count). */
+function shownPorts(ports: PortListeners[]): { rows: PortListeners[]; hidden: number } {
+  if (ports.length <= MAX_LISTENER_ROWS) return { rows: ports, hidden: 0 };
+  const keep = new Set<PortListeners>();
+  for (const p of ports) {
+    if (keep.size >= MAX_LISTENER_ROWS) break;
+    if (p.ipv4ClientPath === 'ipv6') keep.add(p);
+  }
+  for (const p of ports) {
+    if (keep.size >= MAX_LISTENER_ROWS) break;
+    keep.add(p);
+  }
+  return { rows: ports.filter((p) => keep.has(p)), hidden: ports.length - keep.size };
+}
+
+function hiddenPortsLine(ports: PortListeners[], hidden: number): string {
+  return `${hidden} more listening ports not shown (${ports.length} in all; every one is in --json)`;
+}
 
 /** cli-table3 without separators between body rows. */
 const COMPACT = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
@@ -77,6 +104,13 @@ function eventLine(e: DmesgEvent): string {
   return `${e.ts ? `[${e.ts}] ` : ''}${e.message}`;
 }
 
+/** key=value pairs from input (module parameters, toa_map), escaped for the terminal */
+function pairs(o: Record<string, string | number>): string {
+  return Object.entries(o)
+    .map(([p, v]) => `${p}=${v}`)
+    .join(' ');
+}
+
 // ------------------------------------------------------------------ text
 
 function statsTable(ev: HostEvidence, f: StatsFile, c: ChalkInstance): string {
@@ -87,12 +121,16 @@ function statsTable(ev: HostEvidence, f: StatsFile, c: ChalkInstance): string {
   if (showCpus.length === 0 && f.cpus.length) head.push(`per CPU (${f.cpus.length})`);
   const t = new Table({ head: head.map((h) => c.bold(h)), chars: COMPACT, style: TABLE_STYLE });
   for (const ctr of f.counters) {
-    const row: string[] = [ctr.known ? ctr.name : `${ctr.name} ${c.dim('(unknown)')}`, String(ctr.total)];
+    const row: string[] = [
+      ctr.known ? ctr.name : `${term(ctr.name)} ${c.dim('(unknown)')}`,
+      counterText(ctr),
+    ];
     if (ev.deltas) {
       const d = deltaFor(ev, f.path, ctr.name);
       row.push(d === null ? '' : d === 0 ? c.dim('+0') : c.bold(signed(d)));
     }
-    if (showCpus.length) row.push(...showCpus.map((x) => String(ctr.perCpu[x] ?? '')));
+    if (showCpus.length)
+      row.push(...showCpus.map((x) => String(ctr.exact?.perCpu[x] ?? ctr.perCpu[x] ?? '')));
     else if (f.cpus.length) {
       const vals = Object.values(ctr.perCpu);
       row.push(`min ${Math.min(...vals)} max ${Math.max(...vals)}`);
@@ -108,11 +146,11 @@ export function renderHostText(ev: HostEvidence, findings: Finding[], opts: Host
   const lines: string[] = [];
   const k = s.kernel;
   lines.push(
-    c.bold(`Host ${s.hostname ?? '?'}`) +
-      ` · kernel ${k.release ?? '?'}${k.flavor !== 'other' && k.flavor !== 'unknown' ? ` (${k.flavor})` : ''}` +
+    c.bold(`Host ${term(s.hostname ?? '?')}`) +
+      ` · kernel ${term(k.release ?? '?')}${k.flavor !== 'other' && k.flavor !== 'unknown' ? ` (${k.flavor})` : ''}` +
       ` · ${ev.before ? `${ev.before.collectedAt} → ${s.collectedAt}` : s.collectedAt}`,
   );
-  if (s.root !== '/') lines.push(c.dim(`snapshot: ${ev.source}`));
+  if (s.root !== '/') lines.push(c.dim(`snapshot: ${term(ev.source)}`));
   lines.push(`Implementation: ${implText(ev)}`);
   lines.push('');
 
@@ -127,13 +165,11 @@ export function renderHostText(ev: HostEvidence, findings: Finding[], opts: Host
     for (const m of mods)
       t.push([
         m.name,
-        m.loaded ? (m.state ?? '?') : m.builtin ? 'built-in' : 'sysfs only',
-        m.taints || '',
-        Object.entries(m.parameters)
-          .map(([p, v]) => `${p}=${v}`)
-          .join(' '),
+        term(m.loaded ? (m.state ?? '?') : m.builtin ? 'built-in' : 'sysfs only'),
+        term(m.taints || ''),
+        term(pairs(m.parameters)),
       ]);
-    if (s.ebpf.present) t.push(['eBPF /sys/fs/bpf/toa', 'pinned', '', s.ebpf.entries.join(' ')]);
+    if (s.ebpf.present) t.push(['eBPF /sys/fs/bpf/toa', 'pinned', '', term(s.ebpf.entries.join(' '))]);
     lines.push(c.bold('Modules'), t.toString());
   } else {
     lines.push(
@@ -146,22 +182,21 @@ export function renderHostText(ev: HostEvidence, findings: Finding[], opts: Host
   lines.push('');
 
   // stats
-  if (s.stats.length === 0) lines.push(c.bold('Counters'), '  no /proc/net/toa_stats or vtoa_stats', '');
+  const deniedStats = (s.unreadable ?? []).filter((f) => /^\/proc\/net\/v?toa_stats$/.test(f));
+  for (const f of deniedStats)
+    lines.push(c.bold(`Counters ${f}`), c.yellow('  cannot read (permission denied): run as root'), '');
+  if (s.stats.length === 0 && deniedStats.length === 0)
+    lines.push(c.bold('Counters'), '  no /proc/net/toa_stats or vtoa_stats', '');
   for (const f of s.stats) {
     lines.push(
       c.bold(`Counters ${f.path}`) +
         c.dim(
-          ` (${f.layout}${f.counterSet !== 'unknown' ? `, ${f.counterSet} set` : ''}${f.version ? `, version ${f.version}` : ''})`,
+          ` (${f.layout}${f.counterSet !== 'unknown' ? `, ${f.counterSet} set` : ''}${f.version ? `, version ${term(f.version)}` : ''})`,
         ),
     );
     if (f.layout === 'classic' || f.layout === 'ttgw') lines.push(statsTable(ev, f, c));
-    else lines.push(...f.firstLines.slice(0, 5).map((l) => `  ${l}`));
-    if (f.toaMap)
-      lines.push(
-        `  toa_map: ${Object.entries(f.toaMap)
-          .map(([a, b]) => `${a}=${b}`)
-          .join(' ')}`,
-      );
+    else lines.push(...f.firstLines.slice(0, 5).map((l) => `  ${term(l)}`));
+    if (f.toaMap) lines.push(`  toa_map: ${term(pairs(f.toaMap))}`);
     lines.push('');
   }
   if (ev.deltas?.passiveOpens !== null && ev.deltas?.passiveOpens !== undefined)
@@ -182,8 +217,8 @@ export function renderHostText(ev: HostEvidence, findings: Finding[], opts: Host
     c.bold('Kernel log') +
       c.dim(
         d.source
-          ? ` (${d.source}, ${d.lines} lines, ${d.events.length} TOA-related)`
-          : ` (unavailable: ${d.error ?? 'not read'})`,
+          ? ` (${term(d.source)}, ${d.lines} lines, ${d.events.length + (d.omitted ?? 0)} TOA-related${d.omitted ? `; ${d.omitted} repeats of the same patterns not kept` : ''})`
+          : ` (unavailable: ${term(d.error ?? 'not read')})`,
       ),
   );
   const max = opts.dmesgLines ?? 12;
@@ -198,12 +233,12 @@ export function renderHostText(ev: HostEvidence, findings: Finding[], opts: Host
           : e.kind === 'unload' || e.kind === 'unhook'
             ? c.yellow
             : (x: string) => x;
-    lines.push(`  ${col(tag)} ${eventLine(e)}`);
+    lines.push(`  ${col(tag)} ${term(eventLine(e))}`);
   }
   if (evs.length > max) lines.push(c.dim(`  (${evs.length - max} earlier lines not shown)`));
   const dbg = d.events.length - evs.length;
   if (dbg > 0) lines.push(c.dim(`  + ${dbg} [DEBUG] line(s)`));
-  if (ev.dmesgSummary.hooked.length) lines.push(`  hooked now: ${ev.dmesgSummary.hooked.join(', ')}`);
+  if (ev.dmesgSummary.hooked.length) lines.push(`  hooked now: ${term(ev.dmesgSummary.hooked.join(', '))}`);
   lines.push('');
 
   // listeners
@@ -214,7 +249,8 @@ export function renderHostText(ev: HostEvidence, findings: Finding[], opts: Host
       chars: COMPACT,
       style: TABLE_STYLE,
     });
-    for (const p of ports)
+    const shown = shownPorts(ports);
+    for (const p of shown.rows)
       t.push([
         String(p.port),
         p.listeners.map((l) => (l.family === 'ipv6' ? `[${l.address}]` : l.address)).join(' '),
@@ -224,9 +260,11 @@ export function renderHostText(ev: HostEvidence, findings: Finding[], opts: Host
             ? 'IPv4'
             : c.dim('—'),
       ]);
-    lines.push(c.bold('Listeners'), t.toString(), '');
+    lines.push(c.bold('Listeners'), t.toString());
+    if (shown.hidden) lines.push(c.dim(`  ${hiddenPortsLine(ports, shown.hidden)}`));
+    lines.push('');
   }
-  if (s.container.inContainer) lines.push(c.bold('Container: ') + s.container.reasons.join('; '), '');
+  if (s.container.inContainer) lines.push(c.bold('Container: ') + term(s.container.reasons.join('; ')), '');
   if (s.toaTable)
     lines.push(
       c.bold('toa_table: ') +
@@ -244,11 +282,11 @@ function renderFindingsText(findings: Finding[], c: ChalkInstance, showInfo: boo
   for (const f of findings) {
     if (!showInfo && f.severity === 'info') continue;
     const col = sevColor(c, f.severity);
-    out.push(`${col(f.severity.toUpperCase().padEnd(7))} ${c.bold(f.code)}  ${f.title}`);
-    out.push(`        ${f.explanation}`);
-    out.push(`        ${c.green('→')} ${f.remediation}`);
+    out.push(`${col(f.severity.toUpperCase().padEnd(7))} ${c.bold(f.code)}  ${term(f.title)}`);
+    out.push(`        ${term(f.explanation)}`);
+    out.push(`        ${c.green('→')} ${term(f.remediation)}`);
     for (const e of f.examples.slice(0, 4))
-      out.push(c.dim(`          ${e.ref}${e.detail ? `: ${e.detail}` : ''}`));
+      out.push(c.dim(`          ${term(e.ref)}${e.detail ? `: ${term(e.detail)}` : ''}`));
   }
   if (findings.length === 0) out.push('  none');
   return out.join('\n');
@@ -298,7 +336,14 @@ export function hostToJson(
     snmp: s.snmp,
     toaTable: s.toaTable,
     hookers: s.hookers,
-    dmesg: { source: s.dmesg.source, error: s.dmesg.error, lines: s.dmesg.lines, events: s.dmesg.events },
+    dmesg: {
+      source: s.dmesg.source,
+      error: s.dmesg.error,
+      lines: s.dmesg.lines,
+      events: s.dmesg.events,
+      ...(s.dmesg.counts ? { counts: s.dmesg.counts } : {}),
+      ...(s.dmesg.omitted ? { omitted: s.dmesg.omitted } : {}),
+    },
     dmesgSummary: {
       lastLoad: ev.dmesgSummary.lastLoad?.message ?? null,
       lastUnload: ev.dmesgSummary.lastUnload?.message ?? null,
@@ -323,9 +368,8 @@ export function hostToJson(
 
 // ------------------------------------------------------------------ Markdown
 
-function md(t: string): string {
-  return t.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
+const md = forMarkdown;
+const code = (x: string) => `\`${forMarkdownCode(x)}\``;
 
 function mdTable(head: string[], rows: string[][]): string {
   return [
@@ -343,8 +387,8 @@ export function renderHostMarkdown(
   const s = ev.snapshot;
   const out: string[] = [];
   const n = count(findings);
-  out.push(`# toa-doctor host report: ${s.hostname ?? '?'}`, '');
-  out.push(`- Kernel: \`${s.kernel.release ?? '?'}\` (${s.kernel.flavor})`);
+  out.push(`# toa-doctor host report: ${md(s.hostname ?? '?')}`, '');
+  out.push(`- Kernel: ${code(s.kernel.release ?? '?')} (${s.kernel.flavor})`);
   out.push(`- Collected: ${ev.before ? `${ev.before.collectedAt} → ${s.collectedAt}` : s.collectedAt}`);
   out.push(`- Implementation: ${implText(ev)}`);
   if (opts.showFindings !== false)
@@ -356,14 +400,15 @@ export function renderHostMarkdown(
     for (const f of findings) {
       if (opts.showInfo === false && f.severity === 'info') continue;
       out.push(
-        `### ${f.severity.toUpperCase()} \`${f.code}\`: ${f.title}`,
+        `### ${f.severity.toUpperCase()} \`${f.code}\`: ${md(f.title)}`,
         '',
-        f.explanation,
+        md(f.explanation),
         '',
-        `**Fix:** ${f.remediation}`,
+        `**Fix:** ${md(f.remediation)}`,
         '',
       );
-      for (const e of f.examples.slice(0, 6)) out.push(`- \`${e.ref}\`${e.detail ? `: ${e.detail}` : ''}`);
+      for (const e of f.examples.slice(0, 6))
+        out.push(`- ${code(e.ref)}${e.detail ? `: ${md(e.detail)}` : ''}`);
       if (f.examples.length) out.push('');
     }
   }
@@ -378,9 +423,7 @@ export function renderHostMarkdown(
             m.name,
             m.loaded ? (m.state ?? '?') : m.builtin ? 'built-in' : 'sysfs only',
             m.taints,
-            Object.entries(m.parameters)
-              .map(([p, v]) => `${p}=${v}`)
-              .join(' '),
+            pairs(m.parameters),
           ]),
           ...(s.ebpf.present ? [['eBPF /sys/fs/bpf/toa', 'pinned', '', s.ebpf.entries.join(' ')]] : []),
         ],
@@ -389,7 +432,7 @@ export function renderHostMarkdown(
     );
   else out.push('No TOA module loaded.', '');
   for (const f of s.stats) {
-    out.push(`## Counters \`${f.path}\` (${f.layout}, ${f.counterSet})`, '');
+    out.push(`## Counters ${code(f.path)} (${f.layout}, ${f.counterSet})`, '');
     if (f.layout === 'classic' || f.layout === 'ttgw') {
       const head = [
         'counter',
@@ -402,29 +445,38 @@ export function renderHostMarkdown(
           head,
           f.counters.map((ctr) => [
             ctr.name,
-            String(ctr.total),
+            counterText(ctr),
             ...(ev.deltas ? [signed(deltaFor(ev, f.path, ctr.name))] : []),
-            ...f.cpus.slice(0, MAX_CPU_COLUMNS).map((x) => String(ctr.perCpu[x] ?? '')),
+            ...f.cpus
+              .slice(0, MAX_CPU_COLUMNS)
+              .map((x) => String(ctr.exact?.perCpu[x] ?? ctr.perCpu[x] ?? '')),
           ]),
         ),
         '',
       );
-    } else out.push('```', ...f.firstLines, '```', '');
+    } else out.push('```', ...f.firstLines.map((l) => forMarkdownCode(l)), '```', '');
   }
   if (opts.intervals?.length) {
     out.push('## Intervals', '', ...opts.intervals.map((iv) => `- ${renderIntervalLine(iv)}`), '');
   }
   out.push('## Kernel log', '');
-  if (s.dmesg.source === null) out.push(`Unavailable: ${s.dmesg.error ?? 'not read'}`, '');
+  if (s.dmesg.source === null) out.push(`Unavailable: ${md(s.dmesg.error ?? 'not read')}`, '');
   else if (s.dmesg.events.length === 0)
-    out.push(`No TOA-related lines in ${s.dmesg.lines} lines (${s.dmesg.source}).`, '');
-  else out.push('```', ...s.dmesg.events.slice(-(opts.dmesgLines ?? 20)).map(eventLine), '```', '');
+    out.push(`No TOA-related lines in ${s.dmesg.lines} lines (${md(s.dmesg.source)}).`, '');
+  else
+    out.push(
+      '```',
+      ...s.dmesg.events.slice(-(opts.dmesgLines ?? 20)).map((e) => forMarkdownCode(eventLine(e))),
+      '```',
+      '',
+    );
   if (s.listeners.ports.length) {
+    const shown = shownPorts(s.listeners.ports);
     out.push('## Listeners', '');
     out.push(
       mdTable(
         ['port', 'listening on', 'IPv4 clients via'],
-        s.listeners.ports.map((p) => [
+        shown.rows.map((p) => [
           String(p.port),
           p.listeners.map((l) => (l.family === 'ipv6' ? `[${l.address}]` : l.address)).join(' '),
           p.ipv4ClientPath + (p.uncertain ? ' (unless V6ONLY)' : ''),
@@ -432,8 +484,9 @@ export function renderHostMarkdown(
       ),
       '',
     );
+    if (shown.hidden) out.push(`${hiddenPortsLine(s.listeners.ports, shown.hidden)}.`, '');
   }
-  if (s.container.inContainer) out.push(`**Container:** ${s.container.reasons.join('; ')}`, '');
+  if (s.container.inContainer) out.push(`**Container:** ${md(s.container.reasons.join('; '))}`, '');
   return `${out.join('\n')}\n`;
 }
 

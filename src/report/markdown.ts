@@ -3,6 +3,7 @@
  */
 import type { Severity } from '../diagnose/types.js';
 import type { ReportDocument, ReportFlow } from './build.js';
+import { forMarkdown, forMarkdownCode } from './escape.js';
 
 export interface MarkdownOptions {
   /** at most this many flow rows (default 50) */
@@ -11,9 +12,11 @@ export interface MarkdownOptions {
   hostMarkdown?: string;
 }
 
-/** escape a table cell / inline text */
-function md(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/** inline text or a table cell (input strings: escaped by the one escaper, escape.ts) */
+const md = forMarkdown;
+/** the inside of a code span in a table cell ('|' still ends a GFM cell there) */
+function cell(s: string): string {
+  return forMarkdownCode(s).replace(/\|/g, '\\|');
 }
 
 const ICON: Record<Severity, string> = { error: '❌', warning: '⚠️', info: 'ℹ️' };
@@ -83,11 +86,12 @@ export function renderMarkdown(doc: ReportDocument, opts: MarkdownOptions = {}):
       ? ` — ${f.flows} flow${f.flows === 1 ? '' : 's'}${f.share ? ` (${f.share}%)` : ''}`
       : '';
     out.push(`### ${ICON[f.severity]} \`${f.code}\` ${md(f.title)}${count}`, '');
-    out.push(f.explanation, '');
-    out.push(`**Fix:** ${f.remediation}`, '');
+    out.push(md(f.explanation), '');
+    out.push(`**Fix:** ${md(f.remediation)}`, '');
     if (f.examples.length) {
       out.push('Examples:', '');
-      for (const e of f.examples) out.push(`- \`${e.ref}\`${e.detail ? ` — ${md(e.detail)}` : ''}`);
+      for (const e of f.examples)
+        out.push(`- \`${forMarkdownCode(e.ref)}\`${e.detail ? ` — ${md(e.detail)}` : ''}`);
       out.push('');
     }
   }
@@ -102,7 +106,7 @@ export function renderMarkdown(doc: ReportDocument, opts: MarkdownOptions = {}):
     for (const f of doc.flows.slice(0, maxRows)) {
       const toa = f.toa ? `${f.toa.kind}/${f.toa.length} ${f.toa.packets.join(',')}` : '-';
       out.push(
-        `| ${f.id} | \`${md(realClient(f))}\` | \`${md(f.client)}\` | \`${md(f.server)}\` | ${md(toa)} | \`${f.verdict}\` | ${md(f.reason)} |`,
+        `| ${f.id} | \`${cell(realClient(f))}\` | \`${cell(f.client)}\` | \`${cell(f.server)}\` | ${md(toa)} | \`${f.verdict}\` | ${md(f.reason)} |`,
       );
     }
     const listed = Math.max(doc.flows.length, s.flows.listed);

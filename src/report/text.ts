@@ -8,6 +8,7 @@ import Table from 'cli-table3';
 import type { Finding, Severity } from '../diagnose/types.js';
 import type { Verdict } from '../flow/types.js';
 import type { ReportDocument, ReportFlow } from './build.js';
+import { forTerminal as term } from './escape.js';
 
 export interface TextOptions {
   /** colours (default: chalk's own terminal detection) */
@@ -107,10 +108,10 @@ function header(doc: ReportDocument, c: ChalkInstance, width: number, command: s
   const lines: string[] = [];
   lines.push(c.bold(`toa-doctor ${doc.tool.version} — ${command}`));
   const files = doc.input.files
-    .map((f) => `${f.path} (${f.format}${f.gzip ? '.gz' : ''}, ${plural(f.packets, 'packet')})`)
+    .map((f) => `${term(f.path)} (${f.format}${f.gzip ? '.gz' : ''}, ${plural(f.packets, 'packet')})`)
     .join(', ');
   const kv = (k: string, v: string) => `  ${c.dim(k.padEnd(11))} ${wrap(v, width, ' '.repeat(14), 14)}`;
-  if (doc.input.bundle) lines.push(kv('bundle', doc.input.bundle.description));
+  if (doc.input.bundle) lines.push(kv('bundle', term(doc.input.bundle.description)));
   lines.push(kv('files', files || '-'));
   lines.push(kv('link types', s.linkTypes.map((l) => `${l.name} (${l.packets})`).join(', ') || '-'));
   lines.push(kv('packets', `${s.packets} (${s.tcpPackets} TCP)`));
@@ -158,7 +159,7 @@ function header(doc: ReportDocument, c: ChalkInstance, width: number, command: s
       kv('model', `${s.model.label}: reads ${s.model.reads}, ${s.model.pick} TOA wins (${s.model.why})`),
     );
   if (doc.input.lb.length) lines.push(kv('LB', doc.input.lb.join(', ')));
-  if (doc.input.host) lines.push(kv('host', doc.input.host));
+  if (doc.input.host) lines.push(kv('host', term(doc.input.host)));
   const vc = (Object.entries(s.verdicts) as Array<[Verdict, number]>)
     .filter(([, n]) => n > 0)
     .map(([v, n]) => `${VERDICT_COLOR[v](c)(v)} ${n}`)
@@ -177,15 +178,15 @@ function findingsText(findings: Finding[], c: ChalkInstance, width: number, show
     const src = f.source === 'capture' ? '' : c.dim(` [${f.source}]`);
     const pad = ' '.repeat(9);
     lines.push(
-      ` ${wrap(`${sevLabel(c, f.severity)} ${c.bold(f.code)}${src} ${f.title}${count}`, width, pad, 1)}`,
+      ` ${wrap(`${sevLabel(c, f.severity)} ${c.bold(f.code)}${src} ${term(f.title)}${count}`, width, pad, 1)}`,
     );
     // info findings stay one line (the JSON and Markdown reports carry their full text)
     if (f.severity === 'info') continue;
-    lines.push(`${pad}${wrap(f.explanation, width, pad, 9)}`);
-    lines.push(`${pad}${c.green('→')} ${wrap(f.remediation, width, `${pad}  `, 11)}`);
+    lines.push(`${pad}${wrap(term(f.explanation), width, pad, 9)}`);
+    lines.push(`${pad}${c.green('→')} ${wrap(term(f.remediation), width, `${pad}  `, 11)}`);
     for (const e of f.examples.slice(0, 2)) {
       lines.push(
-        `${pad}${c.dim(wrap(`e.g. ${e.ref}${e.detail ? `: ${e.detail}` : ''}`, width, `${pad}     `, 9))}`,
+        `${pad}${c.dim(wrap(`e.g. ${term(e.ref)}${e.detail ? `: ${term(e.detail)}` : ''}`, width, `${pad}     `, 9))}`,
       );
     }
   }
@@ -283,7 +284,7 @@ export function renderText(doc: ReportDocument, opts: TextOptions = {}): string 
     out.push(c.bold('Bundle problems'));
     for (const p of doc.input.bundle.problems)
       out.push(
-        `  ${p.severity === 'error' ? c.red('✗') : p.severity === 'warning' ? c.yellow('!') : c.cyan('i')} ${wrap(p.message, width - 4, '    ')}`,
+        `  ${p.severity === 'error' ? c.red('✗') : p.severity === 'warning' ? c.yellow('!') : c.cyan('i')} ${wrap(term(p.message), width - 4, '    ')}`,
       );
     out.push('');
   }

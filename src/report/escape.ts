@@ -1,0 +1,78 @@
+/**
+ * The one place that makes a string from input safe for an output target. Host names, member names,
+ * manifest fields, dmesg lines, module parameters, stats lines: all of them come from another machine
+ * (a bundle, a snapshot a stranger sent) and may hold terminal control sequences (clear screen, cursor
+ * moves that fake text, OSC window titles, hyperlinks) or Markdown that changes the ticket's layout.
+ *
+ * One escaper per target; renderers call it at the boundary, on every input-derived string:
+ *   forTerminal(s)   text reports and stderr messages
+ *   forMarkdown(s)   inline Markdown text and table cells
+ * (an HTML escaper and a Prometheus label escaper belong here too when those targets need them)
+ *
+ * "Control character" means C0 (U+0000-U+001F, including ESC, CR, BS), DEL (U+007F), C1 (U+0080-U+009F:
+ * U+009B is a one-byte CSI on many terminals) and the Unicode bidirectional overrides/isolates
+ * (U+202A-U+202E, U+2066-U+2069; "Trojan Source"), plus U+2028/U+2029 line separators. Each is shown as
+ * a visible escape (`\x1b`, `\u202e`) so the reader sees that it was there. A newline is kept only
+ * where the caller says so (multi-line text such as a dmesg excerpt is split by the caller instead).
+ */
+
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const CONTROL_KEEP_NL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+function visible(ch: string): string {
+  const c = ch.charCodeAt(0);
+  if (c === 0x09) return '\\t';
+  if (c === 0x0a) return '\\n';
+  if (c === 0x0d) return '\\r';
+  return c <= 0xff ? `\\x${c.toString(16).padStart(2, '0')}` : `\\u${c.toString(16).padStart(4, '0')}`;
+}
+
+/** True when `s` holds a character forTerminal would escape. */
+export function hasControl(s: string): boolean {
+  CONTROL.lastIndex = 0;
+  return CONTROL.test(s);
+}
+
+/**
+ * Safe for a terminal: every control character shown escaped. `keepNewlines` keeps '\n' (for
+ * multi-line text the caller indents itself); everything else, '\r' included, is escaped.
+ */
+export function forTerminal(s: string | null | undefined, keepNewlines = false): string {
+  if (s === null || s === undefined) return '';
+  const str = String(s);
+  return str.replace(keepNewlines ? CONTROL_KEEP_NL : CONTROL, visible);
+}
+
+/** Markdown specials escaped with a backslash (CommonMark "backslash escapes": any ASCII punctuation). */
+const MD_SPECIAL = /[\\`*_[\]<>|#!~&]/g;
+
+/**
+ * Safe as inline Markdown text or a table cell: control characters shown escaped, newlines become
+ * spaces, and the characters that start emphasis, code, links, HTML, headings or break a table cell
+ * are backslash-escaped, so input renders as the literal text it was.
+ */
+export function forMarkdown(s: string | null | undefined): string {
+  if (s === null || s === undefined) return '';
+  return String(s)
+    .replace(/\r?\n/g, ' ')
+    .replace(CONTROL, visible)
+    .replace(MD_SPECIAL, (c) => `\\${c}`);
+}
+
+/**
+ * Safe inside a Markdown code span or fenced block: control characters escaped, and backticks (which
+ * would end the span or fence) replaced by a look-alike-free `'`. Newlines are kept when asked (fenced
+ * blocks) and become spaces otherwise.
+ */
+export function forMarkdownCode(s: string | null | undefined, keepNewlines = false): string {
+  if (s === null || s === undefined) return '';
+  let t = String(s);
+  if (!keepNewlines) t = t.replace(/\r?\n/g, ' ');
+  return t.replace(keepNewlines ? CONTROL_KEEP_NL : CONTROL, visible).replace(/`/g, "'");
+}
+
+/** Cut a string to at most `max` characters (by UTF-16 units), marking the cut with its full length. */
+export function clip(s: string, max: number): string {
+  if (s.length <= max) return s;
+  return `${s.slice(0, max)}… (${s.length} characters)`;
+}
