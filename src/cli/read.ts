@@ -448,6 +448,10 @@ Examples:
         width: process.stdout.columns || 100,
         onProgress: process.stderr.isTTY ? progressLine() : undefined,
       });
+      // damage that is only a warning (README "Capture file errors"): one stderr line each, as
+      // tcpdump says "truncated dump file"; the report carries the finding too
+      for (const c of res.captures)
+        for (const w of c.warnings) process.stderr.write(`toa-doctor: warning: ${w.message}\n`);
       process.exitCode = res.exitCode === 1 ? EXIT.FINDINGS : EXIT.OK;
     });
 }

@@ -629,8 +629,9 @@ export function diagnose(result: AnalysisResult, opts: DiagnoseOptions = {}): Fi
         'CAPTURE_READ_WARNING',
         'warning',
         0,
-        [{ ref: c.source, detail: w.code }],
-        `${c.source}: ${w.message}`,
+        [],
+        // the reader's messages already start with the file name: say it once
+        w.message.startsWith(`${c.source}: `) ? w.message : `${c.source}: ${w.message}`,
         `The reader kept every packet before the problem (${w.code}).`,
         'If the capture was still being written, wait for tcpdump to finish (Ctrl-C flushes the file), or copy the ' +
           'file again.',
