@@ -133,6 +133,26 @@ describe('toa-doctor read: outputs', () => {
   });
 });
 
+describe('npm run demo (issue #12)', () => {
+  it('exits 0, says in its last line that the sample is made to show problems, and builds only when sources changed', () => {
+    const run = () =>
+      spawnSync('npm', ['run', '--silent', 'demo'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1' },
+      });
+    run(); // builds if dist is older than src (the tests may run right after an edit)
+    const r = run();
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Verdict: PROBLEM');
+    const last = r.stdout.trimEnd().split('\n').at(-1)!;
+    expect(last).toMatch(/^demo: .*exited 1 .*as intended: the sample is made to show problems/);
+    // up to date: no second build
+    expect(r.stderr).not.toContain('demo: building');
+    expect(r.stderr).not.toMatch(/npm (ERR|error)/);
+  }, 120_000);
+});
+
 describe('toa-doctor read: a truncated capture (issue #12)', () => {
   it('prints one `toa-doctor: warning:` line on stderr, names the path once in the finding, exits by the findings', () => {
     const whole = readFileSync(join(dir, 'ok.pcap'));
