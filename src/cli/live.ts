@@ -211,9 +211,18 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
     stopWhy = why;
     resolveStop(why);
   };
+  // what toa-doctor captured = what it analysed (with -c exactly N): the one count every output
+  // reports (the engine may have read a few more packets before it stopped; those are not captured)
+  const got = { packets: 0, bytes: 0, linkTypes: {} as Record<number, number>, first: -1, last: -1 };
   const sink = (f: Frame) => {
     if (done) return;
     analyzer.push(f);
+    got.packets++;
+    got.bytes += f.capturedLength;
+    got.linkTypes[f.linkType] = (got.linkTypes[f.linkType] ?? 0) + 1;
+    const ts = f.tsSec + f.tsNsec / 1e9;
+    if (got.first < 0) got.first = ts;
+    got.last = ts;
     if (o.write) {
       if (!writer) writer = new PcapWriter(o.write, f.linkType);
       writer.write(f);
@@ -307,6 +316,7 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
       profile: o.profile,
       warnings,
       startedAt: t0,
+      packetCount: () => got.packets,
       hostEvidence,
       hostRoot,
       onQuit: () => requestStop('q pressed'),
@@ -346,7 +356,7 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
       event: 'end',
       reason: why,
       elapsedSec: Math.round(elapsedSec * 1000) / 1000,
-      packets: stats.packets,
+      packets: limit !== undefined ? got.packets : stats.packets,
       analysed: analysis.stats.packets,
       kernelDrops: stats.kernelDrops,
       written: o.write ? (w?.packets ?? 0) : undefined,
@@ -355,7 +365,17 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
   if (polledHost) hostEvidence = await polledHost.finish();
   const report = await finalReport({
     analysis,
-    summary: result?.summary ?? null,
+    summary:
+      result?.summary && limit !== undefined
+        ? {
+            ...result.summary,
+            packets: got.packets,
+            bytes: got.bytes,
+            linkTypes: got.linkTypes,
+            firstTs: got.first < 0 ? null : got.first,
+            lastTs: got.last < 0 ? null : got.last,
+          }
+        : (result?.summary ?? null),
     host: hostEvidence,
     hostDir: o.hostDir ?? (hostEvidence ? hostEvidence.source : null),
     lb: o.lb ?? [],

@@ -31,6 +31,8 @@ export interface DashboardRunOptions {
   warnings: string[];
   /** performance.now() at capture start */
   startedAt: number;
+  /** packets captured so far (the count the final report uses; default: the engine's) */
+  packetCount?: () => number;
   hostEvidence: HostEvidence | null;
   /** root to poll for the host panel, or null for none */
   hostRoot: string | null;
@@ -82,17 +84,18 @@ export async function startDashboard(o: DashboardRunOptions): Promise<{ stop(): 
     const snap = o.analyzer.snapshot(SNAPSHOT_ROWS);
     const cost = performance.now() - t;
     const es = o.engine.stats();
+    const packets = o.packetCount ? o.packetCount() : es.packets;
     const dt = (t - lastAt) / 1000;
     if (dt >= 0.5) {
-      pps = (es.packets - lastPackets) / dt;
-      lastPackets = es.packets;
+      pps = (packets - lastPackets) / dt;
+      lastPackets = packets;
       lastAt = t;
     }
     store.set({
       header: {
         ...header(),
         packetsPerSec: pps,
-        packets: es.packets,
+        packets,
         flows: snap.activeFlows + snap.doneFlows,
         drops: es.kernelDrops,
       },
