@@ -423,7 +423,7 @@ async function finalReport(i: FinalReportInput): Promise<{ output: string; exitC
     const h = await import('../report/host.js');
     const { diagnoseHost } = await import('../diagnose/host-rules.js');
     if (i.json) hostJson = h.hostToJson(i.host, diagnoseHost(i.host), {});
-    else hostText = h.renderHostText(i.host, [], { color: i.color, showInfo: false });
+    else hostText = h.renderHostText(i.host, [], { color: i.color, showInfo: false, showFindings: false });
   }
   const input: ReportInput = {
     result: i.analysis,

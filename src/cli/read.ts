@@ -300,10 +300,17 @@ export async function runRead(inputs: string[], opts: RunReadOptions = {}): Prom
       const h = await import('../report/host.js');
       const { diagnoseHost } = await import('../diagnose/host-rules.js');
       const hostFindings = diagnoseHost(a.host);
-      if (format === 'json') hostJson = h.hostToJson(a.host, hostFindings, { toolVersion: opts.toolVersion });
+      // the host findings are in the report's own ranked list: the embedded section shows the
+      // evidence only (a second "Findings ... none" under the list contradicted it)
+      const embed = { showInfo: false, showFindings: false, sourceLabel: a.hostDir ?? undefined };
+      if (format === 'json')
+        hostJson = h.hostToJson(a.host, hostFindings, {
+          toolVersion: opts.toolVersion,
+          sourceLabel: a.hostDir ?? undefined,
+        });
       else if (format === 'markdown')
-        hostMarkdown = h.renderHostMarkdown(a.host, [], { toolVersion: opts.toolVersion, showInfo: false });
-      else hostText = h.renderHostText(a.host, [], { color: !!opts.color, showInfo: false });
+        hostMarkdown = h.renderHostMarkdown(a.host, [], { toolVersion: opts.toolVersion, ...embed });
+      else hostText = h.renderHostText(a.host, [], { color: !!opts.color, ...embed });
     }
     const input: ReportInput = {
       result: a.result,
