@@ -33,6 +33,7 @@ import {
 import { buildReport, type ReportInput } from '../report/build.js';
 import { renderText } from '../report/text.js';
 import { EXIT, UserError } from './errors.js';
+import { choice, positiveInt, positiveNumber, profileName } from './options.js';
 
 export interface LiveOptions {
   engine: string;
@@ -57,12 +58,9 @@ export interface LiveOptions {
 
 type Mode = 'tui' | 'stream' | 'json';
 
-function positive(name: string, v: string | undefined, integer: boolean): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
-    throw new UserError(`${name} must be a positive ${integer ? 'integer' : 'number'}: ${v}`);
-  return n;
+/** an optional option through a shared parser (src/cli/options.ts) */
+function opt<T>(v: string | undefined, parse: (v: string) => T): T | undefined {
+  return v === undefined ? undefined : parse(v);
 }
 
 function defaultInterface(): string {
@@ -134,14 +132,12 @@ class EventLines {
 
 async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<void> {
   const mode: Mode = o.json ? 'json' : !o.tui || !process.stdout.isTTY ? 'stream' : 'tui';
-  const duration = positive('--duration', o.duration, false);
-  const limit = positive('-c/--count', o.count, true);
-  const bufferMiB = positive('--buffer', o.buffer, false);
-  const maxFlows = positive('--max-flows', o.maxFlows, true);
-  if (!(ENGINE_CHOICES as string[]).includes(o.engine))
-    throw new UserError(`unknown engine: ${o.engine}`, `use one of ${ENGINE_CHOICES.join(', ')}`);
-  if (!(PROFILES as readonly string[]).includes(o.profile))
-    throw new UserError(`unknown profile: ${o.profile}`, `use one of ${PROFILES.join(', ')}`);
+  const duration = opt(o.duration, positiveNumber('--duration', 30, 'seconds'));
+  const limit = opt(o.count, positiveInt('-c', 1000));
+  const bufferMiB = opt(o.buffer, positiveNumber('--buffer', 64, 'MiB'));
+  const maxFlows = opt(o.maxFlows, positiveInt('--max-flows', 100000));
+  choice('--engine', ENGINE_CHOICES)(o.engine);
+  profileName(o.profile);
   const iface = ifaceArg ?? defaultInterface();
   let filter: string;
   try {
@@ -479,10 +475,11 @@ export function register(program: Command): void {
     .option('--port <port...>', "only these TCP ports (adds 'port N' to the filter; comma lists ok)")
     .option('--host <address...>', "only these hosts or networks (adds 'host A' / 'net N/M')")
     .option('--filter <bpf>', "BPF expression replacing the default 'tcp' (keep the pure ACKs! see README)")
-    .addOption(
-      new Option('--profile <name>', 'which TOA variants the backend module reads')
-        .choices([...PROFILES])
-        .default('auto'),
+    .option(
+      '--profile <name>',
+      `which TOA variants the backend module reads: ${PROFILES.join(', ')}`,
+      profileName,
+      'auto',
     )
     .option('--lb <cidr...>', "the LB's source addresses; TOA from elsewhere is flagged")
     .option('--no-tui', 'no dashboard: NDJSON flow events, then the text report')

@@ -28,6 +28,7 @@ import {
   type ReportInput,
 } from '../report/build.js';
 import { EXIT, UserError } from './errors.js';
+import { choice, positiveInt, profileName } from './options.js';
 import { analyzeParallel, readThreads } from './read-parallel.js';
 
 export type ReadFormat = 'text' | 'json' | 'markdown';
@@ -133,10 +134,7 @@ export function parseLbList(list: string[] | string | undefined): string[] {
 }
 
 export function parseProfile(p: string | undefined): ProfileName {
-  if (p === undefined) return 'auto';
-  if (!isProfileName(p))
-    throw new UserError(`unknown profile "${p}"`, `valid profiles: ${PROFILES.join(', ')}`);
-  return p;
+  return p === undefined ? 'auto' : profileName(p);
 }
 
 /**
@@ -222,7 +220,7 @@ export async function analyzeInputs(
   if (inputs.length === 0)
     throw new UserError('no capture file given', 'toa-doctor read FILE... (or - for stdin)');
   if (inputs.filter((f) => f === '-').length > 1)
-    throw new UserError("standard input ('-') can be read only once");
+    throw new UserError("standard input ('-') can be read only once", "give '-' once");
   const maxFlows = opts.maxFlows ?? DEFAULT_MAX_FLOWS;
   const opened = await openBundles(inputs, opts.bundles ?? true);
   try {
@@ -354,14 +352,6 @@ function buildReportSummary(input: ReportInput): ReportDocument['summary'] {
   return buildReport({ ...input, flowLimit: 0 }).summary;
 }
 
-function positiveInt(name: string, example: number) {
-  return (v: string): number => {
-    if (!/^\d+$/.test(v.trim()) || Number(v) < 1)
-      throw new UserError(`${name}: not a positive whole number: ${v}`, `example: ${name} ${example}`);
-    return Number(v);
-  };
-}
-
 interface ReadCliOptions {
   profile?: string;
   lb?: string[];
@@ -403,7 +393,11 @@ export function register(program: Command): void {
     )
     .option('--json', 'one JSON document (schema toa-doctor/report@1, see schema/report.schema.json)')
     .option('--markdown', 'a Markdown report, ready to paste into a support ticket')
-    .option('--flows <which>', 'list all flows or only problem flows: all|problems (default problems)')
+    .option(
+      '--flows <which>',
+      'list all flows or only problem flows: all|problems (default problems)',
+      choice('--flows', ['all', 'problems'] as const),
+    )
     .option(
       '--max-flows <n>',
       `flow table cap; older flows are evicted but still counted (default ${DEFAULT_MAX_FLOWS})`,
@@ -437,8 +431,6 @@ Examples:
     .action(async (files: string[], o: ReadCliOptions) => {
       if (o.json && o.markdown)
         throw new UserError('--json and --markdown cannot be combined', 'pick one output format');
-      if (o.flows !== undefined && o.flows !== 'all' && o.flows !== 'problems')
-        throw new UserError(`--flows: expected all or problems, got "${o.flows}"`);
       const profile = o.profile === undefined ? undefined : parseProfile(o.profile);
       const lb = o.lb === undefined ? undefined : parseLbList(o.lb);
       const format: ReadFormat = o.json ? 'json' : o.markdown ? 'markdown' : 'text';
