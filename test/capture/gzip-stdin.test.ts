@@ -201,8 +201,6 @@ describe.runIf(existsSync(dist))("'-' reads standard input (built reader in a ch
   });
   it('empty stdin and text on stdin give the usual messages', () => {
     expect(run(Buffer.alloc(0))).toEqual({ code: 'EMPTY_FILE', message: 'stdin: is empty (0 bytes)' });
-    expect(run(Buffer.from('hello\n')).message).toBe(
-      'stdin: not a pcap or pcapng file: looks like text',
-    );
+    expect(run(Buffer.from('hello\n')).message).toBe('stdin: not a pcap or pcapng file: looks like text');
   });
 });
