@@ -19,6 +19,7 @@ import {
   renderHostText,
   renderIntervalLine,
 } from '../report/host.js';
+import { colorEnabled } from './color.js';
 import { EXIT, UserError } from './errors.js';
 import { toolVersion } from './main.js';
 import { existingDir, positiveInt, positiveNumber } from './options.js';
@@ -252,7 +253,7 @@ Exit codes: 0 no error finding, 1 error findings, 2 usage/input error.`,
         color: raw.color as boolean | undefined,
         showInfo: raw.info as boolean | undefined,
       };
-      const color = o.color !== false && !o.output && !!process.stdout.isTTY && !process.env.NO_COLOR;
+      const color = !o.output && colorEnabled(o.color, process.stdout);
       const streamTo = o.output
         ? (s: string) => process.stderr.write(s)
         : (s: string) => process.stdout.write(s);

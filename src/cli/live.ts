@@ -32,6 +32,7 @@ import {
 } from '../host/index.js';
 import { buildReport, type ReportInput } from '../report/build.js';
 import { renderText } from '../report/text.js';
+import { colorEnabled } from './color.js';
 import { EXIT, UserError } from './errors.js';
 import { choice, positiveInt, positiveNumber, profileName } from './options.js';
 
@@ -313,6 +314,7 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
       warnings,
       startedAt: t0,
       packetCount: () => got.packets,
+      color: colorEnabled(o.color, process.stdout),
       hostEvidence,
       hostRoot,
       onQuit: () => requestStop('q pressed'),
@@ -377,7 +379,7 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
     lb: o.lb ?? [],
     profile: o.profile as ProfileName,
     json: !!o.json,
-    color: o.color !== false && mode === 'tui',
+    color: mode === 'tui' && colorEnabled(o.color, process.stdout),
   });
   process.stdout.write(report.output);
   process.removeListener('SIGINT', abort);
@@ -488,7 +490,7 @@ export function register(program: Command): void {
     .option('--host-poll', 'look at this host (modules, toa_stats, dmesg) also without the dashboard')
     .option('--no-host-poll', 'do not look at this host (default with the dashboard: poll and report it)')
     .addOption(new Option('--host-root <dir>', 'look at this root instead of / (tests)').hideHelp())
-    .option('--no-color', 'no colours in the final text report')
+    .option('--no-color', 'no colours, in the dashboard and the report (also: NO_COLOR=1)')
     .option('--promisc', 'promiscuous mode (needs CAP_NET_ADMIN; the cap engine always uses it)')
     .option('--buffer <MiB>', 'kernel capture buffer size (default 64 for tcpdump, 256 for cap)')
     .option('--max-flows <n>', 'flow table cap (default 1,000,000)')

@@ -32,6 +32,7 @@ import {
   writePacketJson,
   writePacketText,
 } from '../report/packet-line.js';
+import { colorEnabled } from './color.js';
 import { UserError } from './errors.js';
 import { positiveInt } from './options.js';
 
@@ -355,7 +356,7 @@ export async function runPrint(file: string, opts: PrintOptions, io: PrintIo = {
     if (!host)
       throw new UserError(`--host: not an IPv4 or IPv6 address: ${opts.host}`, 'names are never resolved');
   }
-  const colorCapable = io.colorCapable ?? (!!process.stdout.isTTY && !process.env.NO_COLOR);
+  const colorCapable = io.colorCapable ?? colorEnabled(undefined, process.stdout);
   const color = !opts.json && opts.color !== false && colorCapable;
   const lineOpts: LineOptions = { verbose: !!opts.verbose, painter: color ? makePainter() : PLAIN };
   const counts = new Int32Array(PROBLEM_KEYS.length);

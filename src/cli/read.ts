@@ -27,6 +27,7 @@ import {
   type ReportDocument,
   type ReportInput,
 } from '../report/build.js';
+import { colorEnabled } from './color.js';
 import { EXIT, UserError } from './errors.js';
 import { choice, positiveInt, profileName } from './options.js';
 import { analyzeParallel, readThreads } from './read-parallel.js';
@@ -434,7 +435,7 @@ Examples:
       const profile = o.profile === undefined ? undefined : parseProfile(o.profile);
       const lb = o.lb === undefined ? undefined : parseLbList(o.lb);
       const format: ReadFormat = o.json ? 'json' : o.markdown ? 'markdown' : 'text';
-      const color = format === 'text' && o.color !== false && !!process.stdout.isTTY && !process.env.NO_COLOR;
+      const color = format === 'text' && colorEnabled(o.color, process.stdout);
       const res = await runRead(files, {
         profile,
         lb,
