@@ -86,7 +86,46 @@ const NOT_CAPTURE_HINT =
   'toa-doctor reads pcap, pcapng and gzip-compressed pcap/pcapng; write one with `tcpdump -w FILE` ' +
   '(not `tcpdump > FILE`, which saves text)';
 
-/** Say what the first bytes of a non-capture input look like (for the NOT_A_CAPTURE message). */
+/**
+ * Known file signatures (magic numbers at offset 0) that are not captures: one row per format. Only
+ * the format's name ever reaches the message, never the file's bytes (a file given by mistake may
+ * hold secrets: password hashes, keys).
+ */
+const NOT_CAPTURE_MAGIC: ReadonlyArray<{ magic: number[]; what: string; hint?: string }> = [
+  { magic: [0x50, 0x4b, 0x03, 0x04], what: 'looks like a zip archive', hint: 'unzip it first' },
+  {
+    magic: [0x42, 0x5a, 0x68],
+    what: 'looks bzip2-compressed',
+    hint: 'decompress it first (`bunzip2`); only gzip is read directly',
+  },
+  { magic: [0xfd, 0x37, 0x7a, 0x58], what: 'looks xz-compressed', hint: 'decompress it first (`unxz`)' },
+  { magic: [0x28, 0xb5, 0x2f, 0xfd], what: 'looks zstd-compressed', hint: 'decompress it first (`unzstd`)' },
+  { magic: [0x37, 0x7a, 0xbc, 0xaf], what: 'looks like a 7-Zip archive', hint: 'extract it first (`7z x`)' },
+  { magic: [0x7f, 0x45, 0x4c, 0x46], what: 'looks like an executable (ELF)' },
+  { magic: [0x4d, 0x5a], what: 'looks like a Windows executable (PE)' },
+  { magic: [0x89, 0x50, 0x4e, 0x47], what: 'looks like a PNG image' },
+  { magic: [0xff, 0xd8, 0xff], what: 'looks like a JPEG image' },
+  { magic: [0x25, 0x50, 0x44, 0x46], what: 'looks like a PDF document' },
+  { magic: [0x53, 0x51, 0x4c, 0x69, 0x74, 0x65], what: 'looks like an SQLite database' },
+];
+
+/** What kind of text (never the text itself). */
+function describeText(b: Buffer): string {
+  const head = b.toString('latin1', 0, Math.min(b.length, 512));
+  const t = head.replace(/^\uFEFF|^\xEF\xBB\xBF/, '').trimStart();
+  if (/^\d\d:\d\d:\d\d\.\d+ /.test(t) || /^tcpdump: /.test(t) || /^\d+\.\d+ IP6? /.test(t))
+    return "looks like tcpdump's text output";
+  if (t.startsWith('{') || t.startsWith('[')) return 'looks like JSON text';
+  if (/^<(\?xml|!doctype html|html)/i.test(t)) return 'looks like XML/HTML text';
+  if (t.startsWith('#!')) return 'looks like a script (text)';
+  if (t.startsWith('-----BEGIN ')) return 'looks like a PEM key or certificate (text)';
+  return 'looks like text';
+}
+
+/**
+ * Say what a non-capture input looks like (for the NOT_A_CAPTURE message): a format name from the
+ * first bytes, or the magic number in hex. The content itself is never quoted.
+ */
 export function describeBytes(b: Buffer): { what: string; hint: string } {
   if (b.length < 4) {
     return {
@@ -95,23 +134,15 @@ export function describeBytes(b: Buffer): { what: string; hint: string } {
     };
   }
   const m = u32be(b, 0);
-  const first = Array.from(b.subarray(0, Math.min(8, b.length)), (x) => x.toString(16).padStart(2, '0')).join(
-    ' ',
-  );
   if (m === 0xa1b2cd34 || m === 0x34cdb2a1)
     return {
       what: 'a "modified" (Kuznetzov) pcap, which is not supported',
       hint: 'convert it with `editcap -F pcap IN OUT` or `tcpdump -r IN -w OUT`',
     };
-  if (m === 0x504b0304) return { what: 'looks like a zip archive', hint: 'unzip it first' };
-  if (b[0] === 0x42 && b[1] === 0x5a && b[2] === 0x68)
-    return {
-      what: 'looks bzip2-compressed',
-      hint: 'decompress it first (`bunzip2`); only gzip is read directly',
-    };
-  if (m === 0xfd377a58) return { what: 'looks xz-compressed', hint: 'decompress it first (`unxz`)' };
-  if (m === 0x28b52ffd) return { what: 'looks zstd-compressed', hint: 'decompress it first (`unzstd`)' };
-  if (m === 0x7f454c46) return { what: 'looks like an executable (ELF)', hint: NOT_CAPTURE_HINT };
+  for (const row of NOT_CAPTURE_MAGIC) {
+    if (b.length >= row.magic.length && row.magic.every((x, i) => b[i] === x))
+      return { what: row.what, hint: row.hint ?? NOT_CAPTURE_HINT };
+  }
   if (b.length >= 262 && b.toString('latin1', 257, 262) === 'ustar')
     return {
       what: 'looks like a tar archive',
@@ -124,20 +155,12 @@ export function describeBytes(b: Buffer): { what: string; hint: string } {
     if ((c >= 0x20 && c < 0x7f) || c === 9 || c === 10 || c === 13 || c >= 0x80) printable++;
   }
   if (printable === n) {
-    const all = b
-      .toString('utf8', 0, Math.min(b.length, 64))
-      .replace(/[\r\n\t]+/g, ' ')
-      .replace(/\uFFFD/g, '')
-      .trimEnd();
-    const text = all.length > 40 ? `${all.slice(0, 40)}...` : all;
-    if (/^\d\d:\d\d:\d\d\.\d+ /.test(text) || /^tcpdump: /.test(text) || /^\d+\.\d+ IP6? /.test(text))
-      return {
-        what: `looks like tcpdump's text output ("${text}")`,
-        hint: 'save packets, not text: `tcpdump -i IFACE -w FILE.pcap`',
-      };
-    return { what: `looks like text ("${text}")`, hint: NOT_CAPTURE_HINT };
+    const what = describeText(b);
+    if (what === "looks like tcpdump's text output")
+      return { what, hint: 'save packets, not text: `tcpdump -i IFACE -w FILE.pcap`' };
+    return { what, hint: NOT_CAPTURE_HINT };
   }
-  return { what: `unknown magic ${hex32(m)} (first bytes ${first})`, hint: NOT_CAPTURE_HINT };
+  return { what: `unknown magic number ${hex32(m)}`, hint: NOT_CAPTURE_HINT };
 }
 
 /**
@@ -231,7 +254,7 @@ export class StreamParser {
           const d = describeBytes(this.carry.subarray(0, this.carryLen));
           throw new CaptureError(
             'NOT_A_CAPTURE',
-            `${this.source}: not a pcap or pcapng file: ${d.what}`,
+            `${this.source}: not a pcap or pcapng file: ${this.gzip ? 'gzip-compressed, inside: ' : ''}${d.what}`,
             d.hint,
           );
         }
@@ -354,7 +377,11 @@ export class StreamParser {
         ])
       : buf.subarray(off, off + avail);
     const d = describeBytes(peek);
-    throw new CaptureError('NOT_A_CAPTURE', `${this.source}: not a pcap or pcapng file: ${d.what}`, d.hint);
+    throw new CaptureError(
+      'NOT_A_CAPTURE',
+      `${this.source}: not a pcap or pcapng file: ${this.gzip ? 'gzip-compressed, inside: ' : ''}${d.what}`,
+      d.hint,
+    );
   }
 
   /** Process the 24-byte classic pcap global header. */

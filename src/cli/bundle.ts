@@ -16,6 +16,7 @@ import { Analyzer } from '../flow/analyzer.js';
 import { PROFILES, type ProfileName } from '../flow/types.js';
 import { EXIT, UserError } from './errors.js';
 import { toolVersion } from './main.js';
+import { profileName } from './options.js';
 import { runRead } from './read.js';
 
 export interface BundleCliOptions {
@@ -44,14 +45,15 @@ export function parseSize(v: string): number {
     );
   const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
   const n = Math.floor(Number(m[1]) * mult);
-  if (n < 1024) throw new UserError(`--max-bytes: at least 1K, got ${v}`);
+  if (n < 1024) throw new UserError(`--max-bytes: at least 1K, got ${v}`, 'e.g. --max-bytes 50M');
   return n;
 }
 
 function seconds(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new UserError(`--duration must be a number of seconds: ${v}`);
+  if (!/^\d+\.?\d*$/.test(v.trim()) || !Number.isFinite(n))
+    throw new UserError(`--duration: not a number of seconds: ${v}`, 'example: --duration 30');
   return n;
 }
 
@@ -101,12 +103,17 @@ function progressLine(p: BundleProgress, iface: string | undefined): string {
 }
 
 export async function runBundle(o: BundleCliOptions, argv: string[] = process.argv): Promise<void> {
-  if (o.interface && o.fromPcap) throw new UserError('use either -i IFACE or --from-pcap FILE, not both');
+  if (o.interface && o.fromPcap)
+    throw new UserError(
+      'use either -i IFACE or --from-pcap FILE, not both',
+      'capture live with -i, or pack a file with --from-pcap',
+    );
   const maxBytes = parseSize(o.maxBytes);
   const durationS = seconds(o.duration);
   const ports = (o.port ?? []).flatMap((p) => p.split(',')).filter((p) => p !== '');
   for (const p of ports)
-    if (!/^\d+$/.test(p) || Number(p) > 65535) throw new UserError(`--port: not a TCP port: ${p}`);
+    if (!/^\d+$/.test(p) || Number(p) > 65535)
+      throw new UserError(`--port: not a TCP port: ${p}`, 'example: --port 80,443');
   const profile = o.profile as ProfileName;
   const lb = (o.lb ?? []).flatMap((x) => x.split(',')).filter((x) => x !== '');
   try {
@@ -133,7 +140,10 @@ export async function runBundle(o: BundleCliOptions, argv: string[] = process.ar
     };
     process.stderr.write(`toa-doctor: bundle: capture engine ${engine.name} (${reason})\n`);
   } else if (ports.length && !o.fromPcap) {
-    throw new UserError('--port narrows the capture: give -i IFACE (or --from-pcap FILE)');
+    throw new UserError(
+      '--port narrows the capture, and there is none',
+      'give -i IFACE (or --from-pcap FILE)',
+    );
   }
 
   const tty = process.stderr.isTTY === true;
@@ -256,10 +266,11 @@ export function register(program: Command): void {
         .default('auto'),
     )
     .option('--from-pcap <file>', 'bundle this capture file (pcap, pcapng, .gz) instead of capturing live')
-    .addOption(
-      new Option('--profile <name>', 'which TOA variants the backend module reads (for the report)')
-        .choices([...PROFILES])
-        .default('auto'),
+    .option(
+      '--profile <name>',
+      `which TOA variants the backend module reads (for the report): ${PROFILES.join(', ')}`,
+      profileName,
+      'auto',
     )
     .option('--lb <cidr...>', "the LB's source addresses (for the report)")
     .addHelpText(

@@ -29,7 +29,10 @@ Script options: -i IFACE  -d SECONDS (30)  -p PORT  -f FILTER  -o FILE.tar.gz  -
         try {
           writeFileSync(opts.output, text, { mode: 0o755 });
         } catch (err) {
-          throw new UserError(`cannot write ${opts.output}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+          throw new UserError(
+            `cannot write ${opts.output}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+            'choose a writable path for -o',
+          );
         }
         return;
       }

@@ -19,8 +19,10 @@ import {
   renderHostText,
   renderIntervalLine,
 } from '../report/host.js';
+import { colorEnabled } from './color.js';
 import { EXIT, UserError } from './errors.js';
 import { toolVersion } from './main.js';
+import { existingDir, positiveInt, positiveNumber } from './options.js';
 
 export type HostFormat = 'text' | 'json' | 'markdown' | 'prometheus';
 
@@ -63,14 +65,6 @@ export function resolveFormat(o: HostCliOptions): HostFormat {
   return uniq[0] ?? 'text';
 }
 
-function parsePositive(name: string, v: string | undefined, integer: boolean): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
-    throw new UserError(`${name} must be a positive ${integer ? 'integer' : 'number'}, got "${v}"`);
-  return n;
-}
-
 function isDir(p: string): boolean {
   try {
     return statSync(p).isDirectory();
@@ -91,7 +85,10 @@ export function writeAtomic(path: string, text: string): void {
     } catch {
       /* nothing to clean */
     }
-    throw new UserError(`cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    throw new UserError(
+      `cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+      'choose a writable path',
+    );
   }
 }
 
@@ -102,17 +99,27 @@ export async function runHost(
   color = false,
 ): Promise<HostRunResult> {
   const format = resolveFormat(o);
-  const interval = parsePositive('--interval', o.interval, false);
-  let count = parsePositive('--count', o.count, true);
-  if (count !== undefined && interval === undefined) throw new UserError('--count needs --interval');
+  const interval =
+    o.interval === undefined ? undefined : positiveNumber('--interval', 10, 'seconds')(o.interval);
+  let count = o.count === undefined ? undefined : positiveInt('--count', 3)(o.count);
+  if (count !== undefined && interval === undefined)
+    throw new UserError('--count needs --interval', 'example: toa-doctor host --interval 10 --count 3');
   if (interval !== undefined) {
     count ??= 2;
-    if (count < 2) throw new UserError('--count must be at least 2 (two samples make one interval)');
+    if (count < 2)
+      throw new UserError(
+        '--count must be at least 2 (two samples make one interval)',
+        'example: --interval 10 --count 3',
+      );
   }
   const root = o.root ?? '/';
-  if (root !== '/' && !isDir(root)) throw new UserError(`--root: no such directory: ${root}`);
+  if (root !== '/')
+    existingDir('--root', root, 'a directory holding proc/, sys/... (e.g. `toa-doctor host --save DIR`)');
   if (o.dmesgFile && !isDirOrFile(o.dmesgFile))
-    throw new UserError(`--dmesg-file: no such file: ${o.dmesgFile}`);
+    throw new UserError(
+      `--dmesg-file: no such file: ${o.dmesgFile}`,
+      'give a saved kernel log (`dmesg > FILE`)',
+    );
   const copts: CollectOptions = {
     dmesgFile: o.dmesgFile,
     dmesg: o.dmesg,
@@ -246,7 +253,7 @@ Exit codes: 0 no error finding, 1 error findings, 2 usage/input error.`,
         color: raw.color as boolean | undefined,
         showInfo: raw.info as boolean | undefined,
       };
-      const color = o.color !== false && !o.output && !!process.stdout.isTTY && !process.env.NO_COLOR;
+      const color = !o.output && colorEnabled(o.color, process.stdout);
       const streamTo = o.output
         ? (s: string) => process.stderr.write(s)
         : (s: string) => process.stdout.write(s);

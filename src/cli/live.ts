@@ -32,7 +32,9 @@ import {
 } from '../host/index.js';
 import { buildReport, type ReportInput } from '../report/build.js';
 import { renderText } from '../report/text.js';
+import { colorEnabled } from './color.js';
 import { EXIT, UserError } from './errors.js';
+import { choice, positiveInt, positiveNumber, profileName } from './options.js';
 
 export interface LiveOptions {
   engine: string;
@@ -57,12 +59,9 @@ export interface LiveOptions {
 
 type Mode = 'tui' | 'stream' | 'json';
 
-function positive(name: string, v: string | undefined, integer: boolean): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
-    throw new UserError(`${name} must be a positive ${integer ? 'integer' : 'number'}: ${v}`);
-  return n;
+/** an optional option through a shared parser (src/cli/options.ts) */
+function opt<T>(v: string | undefined, parse: (v: string) => T): T | undefined {
+  return v === undefined ? undefined : parse(v);
 }
 
 function defaultInterface(): string {
@@ -134,14 +133,12 @@ class EventLines {
 
 async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<void> {
   const mode: Mode = o.json ? 'json' : !o.tui || !process.stdout.isTTY ? 'stream' : 'tui';
-  const duration = positive('--duration', o.duration, false);
-  const limit = positive('-c/--count', o.count, true);
-  const bufferMiB = positive('--buffer', o.buffer, false);
-  const maxFlows = positive('--max-flows', o.maxFlows, true);
-  if (!(ENGINE_CHOICES as string[]).includes(o.engine))
-    throw new UserError(`unknown engine: ${o.engine}`, `use one of ${ENGINE_CHOICES.join(', ')}`);
-  if (!(PROFILES as readonly string[]).includes(o.profile))
-    throw new UserError(`unknown profile: ${o.profile}`, `use one of ${PROFILES.join(', ')}`);
+  const duration = opt(o.duration, positiveNumber('--duration', 30, 'seconds'));
+  const limit = opt(o.count, positiveInt('-c', 1000));
+  const bufferMiB = opt(o.buffer, positiveNumber('--buffer', 64, 'MiB'));
+  const maxFlows = opt(o.maxFlows, positiveInt('--max-flows', 100000));
+  choice('--engine', ENGINE_CHOICES)(o.engine);
+  profileName(o.profile);
   const iface = ifaceArg ?? defaultInterface();
   let filter: string;
   try {
@@ -211,9 +208,18 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
     stopWhy = why;
     resolveStop(why);
   };
+  // what toa-doctor captured = what it analysed (with -c exactly N): the one count every output
+  // reports (the engine may have read a few more packets before it stopped; those are not captured)
+  const got = { packets: 0, bytes: 0, linkTypes: {} as Record<number, number>, first: -1, last: -1 };
   const sink = (f: Frame) => {
     if (done) return;
     analyzer.push(f);
+    got.packets++;
+    got.bytes += f.capturedLength;
+    got.linkTypes[f.linkType] = (got.linkTypes[f.linkType] ?? 0) + 1;
+    const ts = f.tsSec + f.tsNsec / 1e9;
+    if (got.first < 0) got.first = ts;
+    got.last = ts;
     if (o.write) {
       if (!writer) writer = new PcapWriter(o.write, f.linkType);
       writer.write(f);
@@ -307,6 +313,8 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
       profile: o.profile,
       warnings,
       startedAt: t0,
+      packetCount: () => got.packets,
+      color: colorEnabled(o.color, process.stdout),
       hostEvidence,
       hostRoot,
       onQuit: () => requestStop('q pressed'),
@@ -346,7 +354,7 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
       event: 'end',
       reason: why,
       elapsedSec: Math.round(elapsedSec * 1000) / 1000,
-      packets: stats.packets,
+      packets: limit !== undefined ? got.packets : stats.packets,
       analysed: analysis.stats.packets,
       kernelDrops: stats.kernelDrops,
       written: o.write ? (w?.packets ?? 0) : undefined,
@@ -355,13 +363,23 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
   if (polledHost) hostEvidence = await polledHost.finish();
   const report = await finalReport({
     analysis,
-    summary: result?.summary ?? null,
+    summary:
+      result?.summary && limit !== undefined
+        ? {
+            ...result.summary,
+            packets: got.packets,
+            bytes: got.bytes,
+            linkTypes: got.linkTypes,
+            firstTs: got.first < 0 ? null : got.first,
+            lastTs: got.last < 0 ? null : got.last,
+          }
+        : (result?.summary ?? null),
     host: hostEvidence,
     hostDir: o.hostDir ?? (hostEvidence ? hostEvidence.source : null),
     lb: o.lb ?? [],
     profile: o.profile as ProfileName,
     json: !!o.json,
-    color: o.color !== false && mode === 'tui',
+    color: mode === 'tui' && colorEnabled(o.color, process.stdout),
   });
   process.stdout.write(report.output);
   process.removeListener('SIGINT', abort);
@@ -403,7 +421,7 @@ async function finalReport(i: FinalReportInput): Promise<{ output: string; exitC
     const h = await import('../report/host.js');
     const { diagnoseHost } = await import('../diagnose/host-rules.js');
     if (i.json) hostJson = h.hostToJson(i.host, diagnoseHost(i.host), {});
-    else hostText = h.renderHostText(i.host, [], { color: i.color, showInfo: false });
+    else hostText = h.renderHostText(i.host, [], { color: i.color, showInfo: false, showFindings: false });
   }
   const input: ReportInput = {
     result: i.analysis,
@@ -459,10 +477,11 @@ export function register(program: Command): void {
     .option('--port <port...>', "only these TCP ports (adds 'port N' to the filter; comma lists ok)")
     .option('--host <address...>', "only these hosts or networks (adds 'host A' / 'net N/M')")
     .option('--filter <bpf>', "BPF expression replacing the default 'tcp' (keep the pure ACKs! see README)")
-    .addOption(
-      new Option('--profile <name>', 'which TOA variants the backend module reads')
-        .choices([...PROFILES])
-        .default('auto'),
+    .option(
+      '--profile <name>',
+      `which TOA variants the backend module reads: ${PROFILES.join(', ')}`,
+      profileName,
+      'auto',
     )
     .option('--lb <cidr...>', "the LB's source addresses; TOA from elsewhere is flagged")
     .option('--no-tui', 'no dashboard: NDJSON flow events, then the text report')
@@ -471,7 +490,7 @@ export function register(program: Command): void {
     .option('--host-poll', 'look at this host (modules, toa_stats, dmesg) also without the dashboard')
     .option('--no-host-poll', 'do not look at this host (default with the dashboard: poll and report it)')
     .addOption(new Option('--host-root <dir>', 'look at this root instead of / (tests)').hideHelp())
-    .option('--no-color', 'no colours in the final text report')
+    .option('--no-color', 'no colours, in the dashboard and the report (also: NO_COLOR=1)')
     .option('--promisc', 'promiscuous mode (needs CAP_NET_ADMIN; the cap engine always uses it)')
     .option('--buffer <MiB>', 'kernel capture buffer size (default 64 for tcpdump, 256 for cap)')
     .option('--max-flows <n>', 'flow table cap (default 1,000,000)')

@@ -49,7 +49,6 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
         '(TCP Option Address, "TOA"), from captures, live traffic and host evidence.',
     )
     .version(toolVersion(), '-V, --version')
-    .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
       `
@@ -68,9 +67,9 @@ Exit codes: 0 no error finding, 1 error findings, 2 usage/input error, 3 interna
   // Set before the subcommands exist: commander copies these settings into each one, so a usage
   // error in any subcommand reaches main() as a CommanderError (exit 2), not process.exit(1).
   program.exitOverride();
-  program.configureOutput({
-    outputError: (str, write) => write(`toa-doctor: ${str.replace(/^error: /, '')}`),
-  });
+  // commander's own messages (unknown option, missing argument...) are printed by main() through
+  // fail(), like every other usage error: one `toa-doctor:` line and one `hint:` line
+  program.configureOutput({ outputError: () => undefined });
   const word = commandWord(argv);
   const named = COMMANDS.filter(([name]) => name === word);
   const versionOnly = word === undefined && argv.some((a) => a === '-V' || a === '--version');
@@ -79,11 +78,37 @@ Exit codes: 0 no error finding, 1 error findings, 2 usage/input error, 3 interna
   return program;
 }
 
-function fail(message: string, hint: string | undefined, code: number): never {
-  process.stderr.write(`toa-doctor: ${message}\n`);
-  if (hint) process.stderr.write(`  hint: ${hint}\n`);
+function fail(message: string, hint: string, code: number): never {
+  process.stderr.write(`toa-doctor: ${message}\n  hint: ${hint}\n`);
   process.exit(code);
 }
+
+/** `toa-doctor read --help` (or the top-level help when no known command was named) */
+function helpCommand(argv: readonly string[]): string {
+  const word = commandWord(argv);
+  return COMMANDS.some(([name]) => name === word) ? `toa-doctor ${word} --help` : 'toa-doctor --help';
+}
+
+/** A commander parse error as one message line plus a hint (its "Did you mean" goes into the hint). */
+export function commanderUsage(err: CommanderError, help: string): { message: string; hint: string } {
+  const [first = '', ...rest] = err.message
+    .replace(/^error: /, '')
+    .trim()
+    .split('\n');
+  const message = first.replace(/\.$/, '');
+  const suggestion = /Did you mean (.+?)\?/.exec(rest.join(' '))?.[1];
+  if (suggestion) return { message, hint: `did you mean ${suggestion}? (\`${help}\` lists the options)` };
+  if (err.code === 'commander.unknownCommand')
+    return { message, hint: '`toa-doctor --help` lists the commands' };
+  return { message, hint: `\`${help}\` shows the usage` };
+}
+
+const ERRNO_TEXT: Record<string, [string, string]> = {
+  ENOENT: ['no such file', 'check the path'],
+  EACCES: ['permission denied', 'check the file permissions, or run as a user who may read it'],
+  EISDIR: ['is a directory', 'give a file, not a directory'],
+  ENOTDIR: ['not a directory', 'check the path'],
+};
 
 export async function main(argv: string[]): Promise<void> {
   // A closed pipe (| head) is not an error.
@@ -103,17 +128,16 @@ export async function main(argv: string[]): Promise<void> {
         err.code === 'commander.help'
       )
         process.exit(EXIT.OK);
-      process.exit(err.exitCode === 0 ? EXIT.OK : EXIT.USAGE);
+      if (err.exitCode === 0) process.exit(EXIT.OK);
+      const u = commanderUsage(err, helpCommand(argv));
+      fail(u.message, u.hint, EXIT.USAGE);
     }
-    if (err instanceof UserError) fail(err.message, err.hint, err.exitCode);
-    if (err instanceof CaptureError) fail(err.message, err.hint, EXIT.USAGE);
+    const usage = `\`${helpCommand(argv)}\` shows the usage`;
+    if (err instanceof UserError) fail(err.message, err.hint ?? usage, err.exitCode);
+    if (err instanceof CaptureError) fail(err.message, err.hint ?? usage, EXIT.USAGE);
     const e = err as NodeJS.ErrnoException;
-    if (e && (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR'))
-      fail(
-        `${e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory' : 'permission denied'}: ${e.path ?? ''}`,
-        undefined,
-        EXIT.USAGE,
-      );
+    const known = e?.code ? ERRNO_TEXT[e.code] : undefined;
+    if (known) fail(`${known[0]}: ${e.path ?? ''}`, known[1], EXIT.USAGE);
     fail(
       `internal error: ${e?.message ?? String(err)}`,
       'this is a bug in toa-doctor; set TOA_DOCTOR_DEBUG=1 for details and report it',

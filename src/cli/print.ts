@@ -32,7 +32,9 @@ import {
   writePacketJson,
   writePacketText,
 } from '../report/packet-line.js';
+import { colorEnabled } from './color.js';
 import { UserError } from './errors.js';
+import { positiveInt } from './options.js';
 
 export interface PrintOptions {
   verbose?: boolean;
@@ -129,15 +131,6 @@ export class FdWriter {
 function makePainter(): Painter {
   const c = new Chalk({ level: 1 });
   return { toa: (s) => c.green(s), bad: (s) => c.red(s), warn: (s) => c.yellow(s), dim: (s) => c.dim(s) };
-}
-
-function parsePositive(name: string, max: number) {
-  return (v: string): number => {
-    if (!/^\d+$/.test(v.trim())) throw new UserError(`${name}: not a number: ${v}`);
-    const n = Number(v);
-    if (n < 1 || n > max) throw new UserError(`${name}: out of range (1..${max}): ${v}`);
-    return n;
-  };
 }
 
 // ---- worker-parallel formatting --------------------------------------------------------------
@@ -363,7 +356,7 @@ export async function runPrint(file: string, opts: PrintOptions, io: PrintIo = {
     if (!host)
       throw new UserError(`--host: not an IPv4 or IPv6 address: ${opts.host}`, 'names are never resolved');
   }
-  const colorCapable = io.colorCapable ?? (!!process.stdout.isTTY && !process.env.NO_COLOR);
+  const colorCapable = io.colorCapable ?? colorEnabled(undefined, process.stdout);
   const color = !opts.json && opts.color !== false && colorCapable;
   const lineOpts: LineOptions = { verbose: !!opts.verbose, painter: color ? makePainter() : PLAIN };
   const counts = new Int32Array(PROBLEM_KEYS.length);
@@ -442,13 +435,13 @@ export function register(program: Command): void {
     .description('print packets tcpdump-style, one line each, with TOA options decoded')
     .argument('<file>', "capture file (pcap, pcapng, optionally .gz) or '-' for standard input")
     .option('-v, --verbose', 'IP details (ttl, id, length, IP checksum) and TCP checksum status')
-    .option('-c, --count <n>', 'stop after printing N packets', parsePositive('-c', Number.MAX_SAFE_INTEGER))
+    .option('-c, --count <n>', 'stop after printing N packets', positiveInt('-c', 100))
     .option('-n', 'do not resolve names (the default: names are never resolved)')
     .option('--json', 'NDJSON: one JSON object per packet (all options decoded)')
     .option(
       '--port <n>',
       'only packets with this TCP source or destination port',
-      parsePositive('--port', 65535),
+      positiveInt('--port', 443, 65535),
     )
     .option('--host <ip>', 'only packets from or to this IPv4/IPv6 address')
     .option('--toa-only', 'only packets carrying a TOA-like option (also after EOL or a broken list)')

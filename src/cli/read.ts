@@ -29,7 +29,9 @@ import {
   type ReportDocument,
   type ReportInput,
 } from '../report/build.js';
+import { colorEnabled } from './color.js';
 import { EXIT, UserError } from './errors.js';
+import { choice, positiveInt, profileName } from './options.js';
 import { analyzeParallel, readThreads } from './read-parallel.js';
 
 export type ReadFormat = 'text' | 'json' | 'markdown';
@@ -137,10 +139,7 @@ export function parseLbList(list: string[] | string | undefined): string[] {
 }
 
 export function parseProfile(p: string | undefined): ProfileName {
-  if (p === undefined) return 'auto';
-  if (!isProfileName(p))
-    throw new UserError(`unknown profile "${p}"`, `valid profiles: ${PROFILES.join(', ')}`);
-  return p;
+  return p === undefined ? 'auto' : profileName(p);
 }
 
 /**
@@ -279,7 +278,7 @@ export async function analyzeInputs(
   if (inputs.length === 0)
     throw new UserError('no capture file given', 'toa-doctor read FILE... (or - for stdin)');
   if (inputs.filter((f) => f === '-').length > 1)
-    throw new UserError("standard input ('-') can be read only once");
+    throw new UserError("standard input ('-') can be read only once", "give '-' once");
   const maxFlows = opts.maxFlows ?? DEFAULT_MAX_FLOWS;
   const opened = await openBundles(inputs, opts.bundles ?? true);
   try {
@@ -405,10 +404,17 @@ export async function runRead(inputs: string[], opts: RunReadOptions = {}): Prom
       const h = await import('../report/host.js');
       const { diagnoseHost } = await import('../diagnose/host-rules.js');
       const hostFindings = diagnoseHost(a.host);
-      if (format === 'json') hostJson = h.hostToJson(a.host, hostFindings, { toolVersion: opts.toolVersion });
+      // the host findings are in the report's own ranked list: the embedded section shows the
+      // evidence only (a second "Findings ... none" under the list contradicted it)
+      const embed = { showInfo: false, showFindings: false, sourceLabel: a.hostDir ?? undefined };
+      if (format === 'json')
+        hostJson = h.hostToJson(a.host, hostFindings, {
+          toolVersion: opts.toolVersion,
+          sourceLabel: a.hostDir ?? undefined,
+        });
       else if (format === 'markdown')
-        hostMarkdown = h.renderHostMarkdown(a.host, [], { toolVersion: opts.toolVersion, showInfo: false });
-      else hostText = h.renderHostText(a.host, [], { color: !!opts.color, showInfo: false });
+        hostMarkdown = h.renderHostMarkdown(a.host, [], { toolVersion: opts.toolVersion, ...embed });
+      else hostText = h.renderHostText(a.host, [], { color: !!opts.color, ...embed });
     }
     const input: ReportInput = {
       result: a.result,
@@ -453,14 +459,6 @@ function buildReportSummary(input: ReportInput): ReportDocument['summary'] {
   return buildReport({ ...input, flowLimit: 0 }).summary;
 }
 
-function positiveInt(name: string, example: number) {
-  return (v: string): number => {
-    if (!/^\d+$/.test(v.trim()) || Number(v) < 1)
-      throw new UserError(`${name}: not a positive whole number: ${v}`, `example: ${name} ${example}`);
-    return Number(v);
-  };
-}
-
 interface ReadCliOptions {
   profile?: string;
   lb?: string[];
@@ -502,7 +500,11 @@ export function register(program: Command): void {
     )
     .option('--json', 'one JSON document (schema toa-doctor/report@1, see schema/report.schema.json)')
     .option('--markdown', 'a Markdown report, ready to paste into a support ticket')
-    .option('--flows <which>', 'list all flows or only problem flows: all|problems (default problems)')
+    .option(
+      '--flows <which>',
+      'list all flows or only problem flows: all|problems (default problems)',
+      choice('--flows', ['all', 'problems'] as const),
+    )
     .option(
       '--max-flows <n>',
       `flow table cap; older flows are evicted but still counted (default ${DEFAULT_MAX_FLOWS})`,
@@ -536,12 +538,10 @@ Examples:
     .action(async (files: string[], o: ReadCliOptions) => {
       if (o.json && o.markdown)
         throw new UserError('--json and --markdown cannot be combined', 'pick one output format');
-      if (o.flows !== undefined && o.flows !== 'all' && o.flows !== 'problems')
-        throw new UserError(`--flows: expected all or problems, got "${o.flows}"`);
       const profile = o.profile === undefined ? undefined : parseProfile(o.profile);
       const lb = o.lb === undefined ? undefined : parseLbList(o.lb);
       const format: ReadFormat = o.json ? 'json' : o.markdown ? 'markdown' : 'text';
-      const color = format === 'text' && o.color !== false && !!process.stdout.isTTY && !process.env.NO_COLOR;
+      const color = format === 'text' && colorEnabled(o.color, process.stdout);
       const res = await runRead(files, {
         profile,
         lb,
@@ -554,6 +554,10 @@ Examples:
         width: process.stdout.columns || 100,
         onProgress: process.stderr.isTTY ? progressLine() : undefined,
       });
+      // damage that is only a warning (README "Capture file errors"): one stderr line each, as
+      // tcpdump says "truncated dump file"; the report carries the finding too
+      for (const c of res.captures)
+        for (const w of c.warnings) process.stderr.write(`toa-doctor: warning: ${w.message}\n`);
       process.exitCode = res.exitCode === 1 ? EXIT.FINDINGS : EXIT.OK;
     });
 }

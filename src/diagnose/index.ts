@@ -542,7 +542,7 @@ export function diagnose(result: AnalysisResult, opts: DiagnoseOptions = {}): Fi
       'Capture on the backend interface that receives the LB traffic, e.g. `tcpdump -i any -w cap.pcap tcp port 80`, ' +
         'while opening new connections through the LB.',
     );
-  } else if (s.tcpPackets === 0) {
+  } else if (s.tcpPackets === 0 && !noCapture) {
     add(
       'NO_TCP',
       'warning',
@@ -673,8 +673,9 @@ export function diagnose(result: AnalysisResult, opts: DiagnoseOptions = {}): Fi
         'CAPTURE_READ_WARNING',
         'warning',
         0,
-        [{ ref: c.source, detail: w.code }],
-        `${c.source}: ${w.message}`,
+        [],
+        // the reader's messages already start with the file name: say it once
+        w.message.startsWith(`${c.source}: `) ? w.message : `${c.source}: ${w.message}`,
         `The reader kept every packet before the problem (${w.code}).`,
         'If the capture was still being written, wait for tcpdump to finish (Ctrl-C flushes the file), or copy the ' +
           'file again.',
@@ -704,12 +705,26 @@ export function diagnose(result: AnalysisResult, opts: DiagnoseOptions = {}): Fi
   return rankFindings(out);
 }
 
-/** The one-line verdict at the end of a report. */
-export function oneLineVerdict(findings: Finding[], stats: FlowStats): string {
+/**
+ * The one-line verdict at the end of a report. `hostOnly`: there was no capture at all (a bundle of
+ * host evidence only), so the verdict speaks of the host findings and claims nothing about packets.
+ */
+export function oneLineVerdict(findings: Finding[], stats: FlowStats, hostOnly = false): string {
   const errors = findings.filter((f) => f.severity === 'error');
   const warnings = findings.filter((f) => f.severity === 'warning');
   const ok = stats.verdicts.TOA_OK;
   const judged = stats.flows - stats.verdicts.INCOMPLETE;
+  if (hostOnly) {
+    const codes = (list: Finding[]) =>
+      `${list
+        .slice(0, 3)
+        .map((f) => f.code)
+        .join(', ')}${list.length > 3 ? ` +${list.length - 3} more` : ''}`;
+    const tail = 'host evidence only (no capture, so no connection was judged)';
+    if (errors.length) return `PROBLEM: ${codes(errors)} — ${tail}`;
+    if (warnings.length) return `OK WITH WARNINGS: ${codes(warnings)} — ${tail}`;
+    return `OK: no problem in the host evidence — ${tail}`;
+  }
   if (stats.flows === 0) return 'NO DATA: no TCP connections in the capture';
   if (errors.length) {
     const top = errors

@@ -136,7 +136,11 @@ export async function loadHostDir(dir: string, opts: CollectOptions = {}): Promi
   try {
     st = await stat(abs);
   } catch {
-    throw new CaptureError('HOST_DIR_NOT_FOUND', `no such host snapshot directory: ${dir}`);
+    throw new CaptureError(
+      'HOST_DIR_NOT_FOUND',
+      `no such host snapshot directory: ${dir}`,
+      'give a directory written by `toa-doctor host --save DIR` (or the host/ of a bundle)',
+    );
   }
   if (!st.isDirectory())
     throw new CaptureError(

@@ -345,6 +345,13 @@ function reportModel(c: ModelChoice): ReportModel {
   };
 }
 
+/** No capture at all, host evidence only (a bundle made without -i): nothing to say about packets. */
+export function isHostOnly(
+  input: Pick<ReportInput, 'captures' | 'bundle' | 'hostDir' | 'hostJson'>,
+): boolean {
+  return input.captures.length === 0 && !!(input.bundle || input.hostDir || input.hostJson);
+}
+
 /** Everything but the flow list. */
 export function buildReportHead(input: ReportInput): Omit<ReportDocument, 'flows'> & { flows?: never } {
   const r = input.result;
@@ -375,7 +382,7 @@ export function buildReportHead(input: ReportInput): Omit<ReportDocument, 'flows
       host: input.hostDir ?? null,
     },
     summary: {
-      verdict: oneLineVerdict(input.findings, s),
+      verdict: oneLineVerdict(input.findings, s, isHostOnly(input)),
       exitCode: sev.error > 0 ? 1 : 0,
       findings: sev,
       packets: s.packets,

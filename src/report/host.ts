@@ -31,6 +31,9 @@ export interface HostRenderOptions {
   showInfo?: boolean;
   /** include the findings section in text/markdown (default true; false when embedded in another report) */
   showFindings?: boolean;
+  /** how to name the evidence's source (default ev.source); e.g. `bundle.tar.gz:host` for a bundle,
+   * whose unpacked temp directory is gone once the report is read */
+  sourceLabel?: string;
 }
 
 const MAX_CPU_COLUMNS = 8;
@@ -150,7 +153,7 @@ export function renderHostText(ev: HostEvidence, findings: Finding[], opts: Host
       ` · kernel ${term(k.release ?? '?')}${k.flavor !== 'other' && k.flavor !== 'unknown' ? ` (${k.flavor})` : ''}` +
       ` · ${ev.before ? `${ev.before.collectedAt} → ${s.collectedAt}` : s.collectedAt}`,
   );
-  if (s.root !== '/') lines.push(c.dim(`snapshot: ${term(ev.source)}`));
+  if (s.root !== '/') lines.push(c.dim(`snapshot: ${term(opts.sourceLabel ?? ev.source)}`));
   lines.push(`Implementation: ${implText(ev)}`);
   lines.push('');
 
@@ -316,7 +319,7 @@ export function hostToJson(
   return {
     schema: HOST_REPORT_SCHEMA,
     tool: { name: 'toa-doctor', version: opts.toolVersion ?? null },
-    source: ev.source,
+    source: opts.sourceLabel ?? ev.source,
     hostname: s.hostname,
     collectedAt: s.collectedAt,
     beforeCollectedAt: ev.before?.collectedAt ?? null,

@@ -28,15 +28,9 @@ function realClient(f: ReportFlow): string {
   return a.includes(':') ? `[${a}]:${f.toa.port}` : `${a}:${f.toa.port}`;
 }
 
-export function renderMarkdown(doc: ReportDocument, opts: MarkdownOptions = {}): string {
+/** The capture rows of the summary table. */
+function packetRows(doc: ReportDocument, row: (k: string, v: string) => void): void {
   const s = doc.summary;
-  const out: string[] = [];
-  out.push('# toa-doctor report', '');
-  out.push(`**Verdict:** ${md(s.verdict)}`, '');
-  out.push('| | |', '|---|---|');
-  const row = (k: string, v: string) => out.push(`| ${k} | ${md(v)} |`);
-  row('Tool', `toa-doctor ${doc.tool.version}`);
-  if (doc.input.bundle) row('Bundle', doc.input.bundle.description);
   row('Files', doc.input.files.map((f) => `${f.path} (${f.format}, ${f.packets} packets)`).join(', ') || '-');
   row('Link types', s.linkTypes.map((l) => `${l.name} (${l.packets})`).join(', ') || '-');
   row('Packets', `${s.packets} (${s.tcpPackets} TCP)`);
@@ -59,6 +53,21 @@ export function renderMarkdown(doc: ReportDocument, opts: MarkdownOptions = {}):
       ? `auto${s.profile.matching.length ? ` (traffic matches ${s.profile.matching.join(', ')})` : ''}`
       : `${s.profile.selected} (reads ${s.profile.reads.join(', ')})`,
   );
+}
+
+export function renderMarkdown(doc: ReportDocument, opts: MarkdownOptions = {}): string {
+  const s = doc.summary;
+  const out: string[] = [];
+  out.push('# toa-doctor report', '');
+  out.push(`**Verdict:** ${md(s.verdict)}`, '');
+  out.push('| | |', '|---|---|');
+  const row = (k: string, v: string) => out.push(`| ${k} | ${md(v)} |`);
+  row('Tool', `toa-doctor ${doc.tool.version}`);
+  if (doc.input.bundle) row('Bundle', doc.input.bundle.description);
+  // host evidence alone (no capture file): no packet rows, verdict table or flow list
+  const hostOnly = doc.input.files.length === 0 && doc.input.host !== null;
+  if (hostOnly) row('Capture', 'none (host evidence only)');
+  else packetRows(doc, row);
   if (s.model)
     row(
       'Module model',
@@ -68,10 +77,11 @@ export function renderMarkdown(doc: ReportDocument, opts: MarkdownOptions = {}):
   if (doc.input.host) row('Host snapshot', doc.input.host);
   out.push('');
 
-  out.push('## Verdicts', '', '| verdict | flows |', '|---|---:|');
-  for (const [v, n] of Object.entries(s.verdicts)) if (n > 0) out.push(`| \`${v}\` | ${n} |`);
-  out.push('');
-
+  if (!hostOnly) {
+    out.push('## Verdicts', '', '| verdict | flows |', '|---|---:|');
+    for (const [v, n] of Object.entries(s.verdicts)) if (n > 0) out.push(`| \`${v}\` | ${n} |`);
+    out.push('');
+  }
   if (doc.input.bundle?.problems.length) {
     out.push('## Bundle problems', '');
     for (const p of doc.input.bundle.problems)
@@ -98,8 +108,10 @@ export function renderMarkdown(doc: ReportDocument, opts: MarkdownOptions = {}):
 
   const maxRows = opts.maxRows ?? 50;
   const mode = doc.input.flows === 'all' ? 'all flows' : 'problem flows';
-  out.push(`## Flows (${mode}: ${s.flows.listed} of ${s.flows.kept})`, '');
-  if (doc.flows.length === 0) out.push('None.', '');
+  if (!hostOnly) out.push(`## Flows (${mode}: ${s.flows.listed} of ${s.flows.kept})`, '');
+  if (hostOnly) {
+    // no capture: no flow section
+  } else if (doc.flows.length === 0) out.push('None.', '');
   else {
     out.push('| # | real client (TOA) | LB (IP client) | server | TOA on | verdict | reason |');
     out.push('|---:|---|---|---|---|---|---|');

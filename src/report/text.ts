@@ -103,6 +103,11 @@ function plural(n: number, w: string): string {
   return `${n} ${w}${n === 1 ? '' : 's'}`;
 }
 
+/** a report of host evidence alone (no capture file): no packet or flow sections */
+function hostOnly(doc: ReportDocument): boolean {
+  return doc.input.files.length === 0 && doc.input.host !== null;
+}
+
 function header(doc: ReportDocument, c: ChalkInstance, width: number, command: string): string[] {
   const s = doc.summary;
   const lines: string[] = [];
@@ -112,6 +117,12 @@ function header(doc: ReportDocument, c: ChalkInstance, width: number, command: s
     .join(', ');
   const kv = (k: string, v: string) => `  ${c.dim(k.padEnd(11))} ${wrap(v, width, ' '.repeat(14), 14)}`;
   if (doc.input.bundle) lines.push(kv('bundle', term(doc.input.bundle.description)));
+  if (hostOnly(doc)) {
+    // nothing was captured: no packet lines that would read like an empty capture
+    lines.push(kv('capture', 'none (host evidence only)'));
+    if (doc.input.host) lines.push(kv('host', term(doc.input.host)));
+    return lines;
+  }
   lines.push(kv('files', files || '-'));
   lines.push(kv('link types', s.linkTypes.map((l) => `${l.name} (${l.packets})`).join(', ') || '-'));
   lines.push(kv('packets', `${s.packets} (${s.tcpPackets} TCP)`));
@@ -290,7 +301,7 @@ export function renderText(doc: ReportDocument, opts: TextOptions = {}): string 
   }
   out.push(...findingsText(doc.findings, c, width, opts.showInfo ?? true), '');
   if (opts.hostText) out.push(opts.hostText.trimEnd(), '');
-  out.push(...flowTable(doc, c, width, opts.maxRows ?? 50), '');
+  if (!hostOnly(doc)) out.push(...flowTable(doc, c, width, opts.maxRows ?? 50), '');
   const v = doc.summary.verdict;
   const color = doc.summary.exitCode
     ? c.red.bold

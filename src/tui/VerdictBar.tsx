@@ -19,7 +19,9 @@ export function VerdictBar({
         {shown.length === 0 ? <Text dimColor>no flows yet</Text> : null}
         {shown.map((v) => (
           <Text key={v} color={VERDICT_STYLE[v].color} bold={filter === v} underline={filter === v}>
-            {`${VERDICT_STYLE[v].label} ${verdicts[v]}  `}
+            {filter === v
+              ? `[${VERDICT_STYLE[v].label} ${verdicts[v]}] `
+              : `${VERDICT_STYLE[v].label} ${verdicts[v]}  `}
           </Text>
         ))}
       </Text>

@@ -5,6 +5,7 @@
  */
 
 import { performance } from 'node:perf_hooks';
+import chalk from 'chalk';
 import { render } from 'ink';
 import type { LiveEngine } from '../capture/live/engine.js';
 import type { Analyzer } from '../flow/analyzer.js';
@@ -31,6 +32,10 @@ export interface DashboardRunOptions {
   warnings: string[];
   /** performance.now() at capture start */
   startedAt: number;
+  /** colours allowed (the CLI's one rule: a terminal, no --no-color, NO_COLOR unset or empty) */
+  color: boolean;
+  /** packets captured so far (the count the final report uses; default: the engine's) */
+  packetCount?: () => number;
   hostEvidence: HostEvidence | null;
   /** root to poll for the host panel, or null for none */
   hostRoot: string | null;
@@ -82,17 +87,18 @@ export async function startDashboard(o: DashboardRunOptions): Promise<{ stop(): 
     const snap = o.analyzer.snapshot(SNAPSHOT_ROWS);
     const cost = performance.now() - t;
     const es = o.engine.stats();
+    const packets = o.packetCount ? o.packetCount() : es.packets;
     const dt = (t - lastAt) / 1000;
     if (dt >= 0.5) {
-      pps = (es.packets - lastPackets) / dt;
-      lastPackets = es.packets;
+      pps = (packets - lastPackets) / dt;
+      lastPackets = packets;
       lastAt = t;
     }
     store.set({
       header: {
         ...header(),
         packetsPerSec: pps,
-        packets: es.packets,
+        packets,
         flows: snap.activeFlows + snap.doneFlows,
         drops: es.kernelDrops,
       },
@@ -116,6 +122,9 @@ export async function startDashboard(o: DashboardRunOptions): Promise<{ stop(): 
     stdout.write('\x1b[?1049h\x1b[H\x1b[2J');
     process.once('exit', leaveAlt);
   }
+  // ink styles text with chalk's shared instance: level 0 drops every colour and style escape
+  const savedLevel = chalk.level;
+  if (!o.color) chalk.level = 0;
   const instance = render(<Dashboard store={store} onQuit={o.onQuit} />, {
     stdout,
     stdin: o.stdin ?? process.stdin,
@@ -139,6 +148,7 @@ export async function startDashboard(o: DashboardRunOptions): Promise<{ stop(): 
       await instance.waitUntilExit().catch(() => undefined);
       leaveAlt();
       process.removeListener('exit', leaveAlt);
+      chalk.level = savedLevel;
     },
   };
 }

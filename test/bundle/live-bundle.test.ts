@@ -26,6 +26,7 @@ import {
   spawnIn,
   tcpdumpUnavailableReason,
 } from '../helpers/netns.js';
+import { commandMissingReason } from '../helpers/tools.js';
 import { FIXTURE_ROOT, flowVerdicts, tmp } from './helpers.js';
 
 const skipAll = liveSkipReason([tcpdumpUnavailableReason()]);
@@ -207,38 +208,43 @@ describe.skipIf(skipAll !== null)('bundles of live captures in network namespace
   });
 
   for (const shell of ['dash', 'busybox ash']) {
-    it(`collector script under ${shell}: tcpdump capture read back with the same verdicts`, async () => {
-      const script = join(dir, 'collect.sh');
-      const { writeFile } = await import('node:fs/promises');
-      await writeFile(script, collectorScript('0.0.0-test'));
-      const out = join(dir, `collector-${shell.replace(' ', '-')}.tar.gz`);
-      const base = shell === 'dash' ? 50000 : 51000;
-      const flows = SCENARIOS.map((sc, i) => buildFlow(env, sc, base + i + 1));
-      const [cmd, ...pre] = shell.split(' ');
-      const run = await runInServer(
-        env,
-        cmd!,
-        [...pre, script, '-i', env.serverIf, '-d', '30', '-p', String(env.port), '-o', out],
-        /capturing on /,
-        async () => {
-          await injectFlows(env, flows);
-          await new Promise((r) => setTimeout(r, 300));
-          return 'SIGINT';
-        },
-        { TOA_ROOT: FIXTURE_ROOT },
-      );
-      expect(run.code, run.stderr).toBe(0);
-      expect((await stat(out)).size).toBeGreaterThan(0);
-      const { verdicts, manifest, hostDir } = await verdictsOfBundle(out);
-      expect(manifest.generator).toBe('collector-script');
-      expect(manifest.capture.source).toBe('tcpdump');
-      expect(manifest.capture.interrupted).toBe(true);
-      expect(manifest.members.every((m) => typeof m.sha256 === 'string')).toBe(true);
-      expect(hostDir?.endsWith('host')).toBe(true);
-      const byClient = new Map(verdicts.map((v) => [v.client, v.verdict]));
-      expect(SCENARIOS.map((sc, i) => [sc.name, byClient.get(clientOf(sc, base + i + 1))])).toEqual(
-        SCENARIOS.map((sc) => [sc.name, sc.expect]),
-      );
-    });
+    const missing = commandMissingReason(shell.split(' ')[0]!);
+    const skip = missing ? liveSkipReason([missing]) : null;
+    it.skipIf(skip !== null)(
+      `collector script under ${shell}: tcpdump capture read back with the same verdicts`,
+      async () => {
+        const script = join(dir, 'collect.sh');
+        const { writeFile } = await import('node:fs/promises');
+        await writeFile(script, collectorScript('0.0.0-test'));
+        const out = join(dir, `collector-${shell.replace(' ', '-')}.tar.gz`);
+        const base = shell === 'dash' ? 50000 : 51000;
+        const flows = SCENARIOS.map((sc, i) => buildFlow(env, sc, base + i + 1));
+        const [cmd, ...pre] = shell.split(' ');
+        const run = await runInServer(
+          env,
+          cmd!,
+          [...pre, script, '-i', env.serverIf, '-d', '30', '-p', String(env.port), '-o', out],
+          /capturing on /,
+          async () => {
+            await injectFlows(env, flows);
+            await new Promise((r) => setTimeout(r, 300));
+            return 'SIGINT';
+          },
+          { TOA_ROOT: FIXTURE_ROOT },
+        );
+        expect(run.code, run.stderr).toBe(0);
+        expect((await stat(out)).size).toBeGreaterThan(0);
+        const { verdicts, manifest, hostDir } = await verdictsOfBundle(out);
+        expect(manifest.generator).toBe('collector-script');
+        expect(manifest.capture.source).toBe('tcpdump');
+        expect(manifest.capture.interrupted).toBe(true);
+        expect(manifest.members.every((m) => typeof m.sha256 === 'string')).toBe(true);
+        expect(hostDir?.endsWith('host')).toBe(true);
+        const byClient = new Map(verdicts.map((v) => [v.client, v.verdict]));
+        expect(SCENARIOS.map((sc, i) => [sc.name, byClient.get(clientOf(sc, base + i + 1))])).toEqual(
+          SCENARIOS.map((sc) => [sc.name, sc.expect]),
+        );
+      },
+    );
   }
 });

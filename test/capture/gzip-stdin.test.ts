@@ -121,7 +121,8 @@ describe('gzip-compressed captures (detected by magic, any file name)', () => {
     writeFileSync(t, gzipSync(Buffer.from('hello world, not packets\n')));
     const e = await captureErrorAsync(readCaptureFile(t, () => {}));
     expect(e.code).toBe('NOT_A_CAPTURE');
-    expect(e.message).toContain('looks like text ("hello world, not packets")');
+    expect(e.message).toMatch(/: not a pcap or pcapng file: gzip-compressed, inside: looks like text$/);
+    expect(e.message).not.toContain('hello');
   });
 
   it('offsets in gzip error messages say they are in the decompressed data', () => {
@@ -200,8 +201,6 @@ describe.runIf(existsSync(dist))("'-' reads standard input (built reader in a ch
   });
   it('empty stdin and text on stdin give the usual messages', () => {
     expect(run(Buffer.alloc(0))).toEqual({ code: 'EMPTY_FILE', message: 'stdin: is empty (0 bytes)' });
-    expect(run(Buffer.from('hello\n')).message).toBe(
-      'stdin: not a pcap or pcapng file: looks like text ("hello")',
-    );
+    expect(run(Buffer.from('hello\n')).message).toBe('stdin: not a pcap or pcapng file: looks like text');
   });
 });

@@ -17,6 +17,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findTcpdump } from '../../src/capture/live/tcpdump-engine.js';
 import { ipTcp, ipToBytes, MSS_OPT, type TcpSpec, toaOption } from './packets.js';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -80,8 +81,12 @@ export function capUnavailableReason(): string | null {
   return `the cap module (libpcap) is not usable: ${msg.trim()}`;
 }
 
+/** tcpdump as toa-doctor's engine finds it (PATH plus the sbin directories), so a skip never claims a
+ * tcpdump that the tool itself would find is missing. */
 export function tcpdumpUnavailableReason(): string | null {
-  return hasCommand('tcpdump') ? null : 'tcpdump is not installed';
+  return findTcpdump()
+    ? null
+    : 'tcpdump is not installed (not on PATH, nor in /usr/sbin, /sbin, /usr/local/sbin)';
 }
 
 /**
@@ -102,11 +107,14 @@ export function underCi(): boolean {
  * Skip policy of the live tests: a printed reason when not root / libpcap / tcpdump absent,
  * but under CI=true they must run, so this throws instead.
  */
-export function liveSkipReason(extra: Array<string | null> = []): string | null {
+export function liveSkipReason(
+  extra: Array<string | null> = [],
+  report: (line: string) => void = (l) => process.stderr.write(l),
+): string | null {
   const reason = [netnsUnsupportedReason(), ...extra].find((r) => r) ?? null;
   if (!reason) return null;
   if (underCi()) throw new Error(`live-capture tests cannot run under CI: ${reason}`);
-  process.stderr.write(`[live tests skipped] ${reason}\n`);
+  report(`[live tests skipped] ${reason}\n`);
   return reason;
 }
 

@@ -129,14 +129,35 @@ describe.skipIf(skipAll !== null)('live capture in network namespaces', () => {
     expect(read.status).toBe(run.code);
   });
 
-  it('-c N stops after N packets', async () => {
+  it('-c N stops after N packets, and every count it reports is N (end event, report, -w file)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'toad-live-c-'));
+    const pcap = join(dir, 'c.pcap');
     const flows = SCENARIOS.slice(0, 6).map((sc, i) => buildFlow(env, sc, 46101 + i));
-    const run = await runLiveInNs(env, [env.serverIf, '--json', '-c', '12', '--duration', '20'], async () => {
-      await injectFlows(env, flows);
-    });
+    const run = await runLiveInNs(
+      env,
+      [env.serverIf, '--json', '-c', '12', '--duration', '20', '-w', pcap],
+      async () => {
+        await injectFlows(env, flows);
+      },
+    );
     const end = run.events.find((e) => e.event === 'end')!;
     expect(end.reason).toBe('12 packets captured');
     expect(end.analysed).toBe(12);
+    // the engine reads on until it is stopped; what it read past the 12th is not "captured"
+    expect(end.packets).toBe(12);
+    expect(end.written).toBe(12);
+    const report = run.events.at(-1)! as unknown as {
+      input: { files: Array<{ packets: number; linkTypes: Record<string, number> }> };
+      summary: { packets: number };
+    };
+    expect(report.input.files[0]!.packets).toBe(12);
+    expect(Object.values(report.input.files[0]!.linkTypes).reduce((a, b) => a + b, 0)).toBe(12);
+    expect(report.summary.packets).toBe(12);
+    let frames = 0;
+    await readCaptureFile(pcap, () => {
+      frames++;
+    });
+    expect(frames).toBe(12);
     expect(Number(end.elapsedSec)).toBeLessThan(15);
   });
 

@@ -74,7 +74,7 @@ describe('live: errors', () => {
     expect(toa(['live', 'lo', '--engine', 'pf_ring']).status).toBe(2);
     const d = toa(['live', 'lo', '--duration', 'soon', '--no-tui']);
     expect(d.status).toBe(2);
-    expect(lines(d.stderr)[0]).toBe('toa-doctor: --duration must be a positive number: soon');
+    expect(lines(d.stderr)[0]).toBe('toa-doctor: --duration: not a positive number of seconds: soon');
     const p = toa(['live', 'lo', '--port', 'http', '--no-tui']);
     expect(p.status).toBe(2);
     expect(lines(p.stderr)[0]).toBe('toa-doctor: not a TCP port: http');

@@ -132,3 +132,53 @@ describe('toa-doctor read: outputs', () => {
     expect(r.err).toBe('');
   });
 });
+
+describe('npm run demo (issue #12)', () => {
+  it('exits 0, says in its last line that the sample is made to show problems, and builds only when sources changed', () => {
+    const run = () =>
+      spawnSync('npm', ['run', '--silent', 'demo'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1' },
+      });
+    run(); // builds if dist is older than src (the tests may run right after an edit)
+    const r = run();
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Verdict: PROBLEM');
+    const last = r.stdout.trimEnd().split('\n').at(-1)!;
+    expect(last).toMatch(/^demo: .*exited 1 .*as intended: the sample is made to show problems/);
+    // up to date: no second build
+    expect(r.stderr).not.toContain('demo: building');
+    expect(r.stderr).not.toMatch(/npm (ERR|error)/);
+  }, 120_000);
+});
+
+describe('toa-doctor read: a truncated capture (issue #12)', () => {
+  it('prints one `toa-doctor: warning:` line on stderr, names the path once in the finding, exits by the findings', () => {
+    const whole = readFileSync(join(dir, 'ok.pcap'));
+    const p = join(dir, 'cut.pcap');
+    writeFileSync(p, whole.subarray(0, whole.length - 10));
+    for (const extra of [[], ['--threads', '2'], ['--json']]) {
+      const r = cli(['read', p, ...extra]);
+      expect(r.code, r.err).toBe(0);
+      const lines = r.err.split('\n').filter(Boolean);
+      expect(lines, extra.join(' ')).toHaveLength(1);
+      expect(lines[0]).toMatch(
+        new RegExp(
+          `^toa-doctor: warning: ${p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: the last record \\(#\\d+ at byte offset \\d+\\) is cut short`,
+        ),
+      );
+      if (extra[0] === '--json') {
+        const f = JSON.parse(r.out).findings.find((x: { code: string }) => x.code === 'CAPTURE_READ_WARNING');
+        expect(f.title.split(p).length - 1).toBe(1);
+      } else {
+        // the finding: from its code to the next finding or the blank line after the list
+        const from = r.out.slice(r.out.indexOf('CAPTURE_READ_WARNING'));
+        const finding = from.split('\n\n')[0]!.split(/\n [!i] /)[0]!;
+        expect(finding.split(p).length - 1, finding).toBe(1);
+      }
+    }
+    // an intact file: nothing on stderr
+    expect(cli(['read', join(dir, 'ok.pcap')]).err).toBe('');
+  });
+});

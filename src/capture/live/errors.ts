@@ -87,7 +87,8 @@ export function classifyCaptureFailure(
   if (/syntax error|can't parse filter|illegal|unknown host|expression rejects|bpf/.test(t)) {
     const line = text
       .split('\n')
-      .map((l) => l.replace(/^tcpdump:\s*/, '').trim())
+      // the program that said it (tcpdump, or toa-doctor's own cap child process) is not news
+      .map((l) => l.replace(/^(tcpdump|cap-child):\s*(error:\s*)?/, '').trim())
       .find((l) => l);
     return badFilter(filter, line ?? text.trim());
   }
