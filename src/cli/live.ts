@@ -65,7 +65,7 @@ function positive(name: string, v: string | undefined, integer: boolean): number
   return n;
 }
 
-function defaultInterface(): string {
+export function defaultInterface(): string {
   const d = listInterfacesSync().find(
     (x) => x.state === 'up' && !x.loopback && x.name !== 'any' && x.addresses.length,
   );

@@ -1,0 +1,49 @@
+/**
+ * The exporter's kernel filter: pass what a verdict needs, drop bulk data in the kernel.
+ *
+ * The module reads the TOA from the handshake-completing ACK (a pure ACK), some variants from the
+ * SYN; a verdict also looks at TOA on data segments (TOA_LATE, TOA_INCONSISTENT) and at FIN/RST.
+ * So a packet passes when it is
+ *   - a SYN, SYN-ACK, FIN or RST (tcp flags & 0x07),
+ *   - a pure segment (no payload: the handshake ACK, window updates, the ACKs of bulk transfers),
+ *   - a data segment whose option area could hold a TOA: 8 option bytes or more (the smallest TOA,
+ *     kind 28 len 7 or 201/6, needs 8 with padding), EXCEPT the exact Linux timestamps-only layout
+ *     (12 option bytes starting NOP NOP 8 10: `tcp[20:4] = 0x0101080a`), which is what every bulk
+ *     data segment of a timestamped connection carries.
+ * Every other data segment (bulk) is dropped by the kernel. Trade-offs (documented in README): the
+ * first client data segment is seen only when it carries more options than timestamps, so the
+ * exporter waits --settle seconds after the handshake ACK instead; TCP checksums cannot be verified
+ * on cut packets (snap length), so TOA_BAD_CHECKSUM is not reported by the exporter.
+ *
+ * IPv6: libpcap's tcp[] works for IPv4 only, so IPv6 uses ip6[] at the fixed offsets of a TCP
+ * header right after the 40-byte IPv6 header (next header 6); TCP behind IPv6 extension headers is
+ * not captured (as with the default `tcp` filter of `live`).
+ */
+
+/** BPF for IPv4 TCP: flags, pure segment, or an option area that is more than timestamps */
+const V4 =
+  '(ip and tcp and (tcp[13] & 7 != 0' +
+  ' or ip[2:2] - ((ip[0] & 0xf) << 2) - ((tcp[12] & 0xf0) >> 2) = 0' +
+  ' or tcp[12] & 0xf0 > 0x80' +
+  ' or (tcp[12] & 0xf0 > 0x60 and tcp[20:4] != 0x0101080a)))';
+
+/** the same for IPv6 without extension headers (TCP header at byte 40) */
+const V6 =
+  '(ip6 and ip6[6] = 6 and (ip6[53] & 7 != 0' +
+  ' or ip6[4:2] - ((ip6[52] & 0xf0) >> 2) = 0' +
+  ' or ip6[52] & 0xf0 > 0x80' +
+  ' or (ip6[52] & 0xf0 > 0x60 and ip6[60:4] != 0x0101080a)))';
+
+export const LOW_OVERHEAD_FILTER = `(${V4} or ${V6})`;
+
+/**
+ * Snap length: link header (Ethernet + 2 VLAN tags 22, or SLL2 20) + IPv6 40 + TCP with a full
+ * option area 60 = 122, rounded up: enough for every header the verdict reads, never the payload.
+ */
+export const EXPORTER_SNAPLEN = 160;
+
+/** The user's FILTER words (if any) narrow the low-overhead filter. */
+export function exporterFilter(words: readonly string[]): string {
+  const user = words.join(' ').trim();
+  return user ? `(${user}) and ${LOW_OVERHEAD_FILTER}` : LOW_OVERHEAD_FILTER;
+}
