@@ -53,6 +53,12 @@ export interface ExporterOptions {
   log: (line: string) => void;
 }
 
+const NODE_GAUGES_NAMED_TOTAL = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
 interface CaptureState {
   engine: LiveEngine | null;
   engineName: string | null;
@@ -100,6 +106,8 @@ export class Exporter {
     this.filter = exporterFilter(o.filterWords);
     this.metrics = new ExporterMetrics(this.registry, (n) => this.samples(n));
     collectDefaultMetrics({ register: this.registry });
+    // prom-client names three gauges *_total, which `promtool check metrics` rejects
+    for (const n of NODE_GAUGES_NAMED_TOTAL) this.registry.removeSingleMetric(n);
     this.metrics.unjudged.inc({ reason: 'no_handshake' }, 0);
     this.analyzer = new Analyzer({
       profile: o.profile,
@@ -189,13 +197,18 @@ export class Exporter {
       const wasDown = this.capture.problem !== 'not started';
       this.capture.engine = engine;
       this.capture.engineName = engine.name;
-      this.capture.reason = sel.reason;
+      this.capture.reason =
+        this.o.engine === 'auto'
+          ? choice === 'tcpdump'
+            ? 'auto: tcpdump is installed (it honours the snap length and counts kernel drops)'
+            : 'auto: tcpdump is not installed; cap cannot count kernel drops'
+          : sel.reason;
       this.capture.up = true;
       this.capture.problem = null;
       this.capture.startedAtMs = Date.now();
       if (wasDown) this.capture.restarts++;
       this.o.log(
-        `capturing on ${this.o.iface} with ${engine.name} (${sel.reason}), snap length ${EXPORTER_SNAPLEN}${
+        `capturing on ${this.o.iface} with ${engine.name} (${this.capture.reason}), snap length ${EXPORTER_SNAPLEN}${
           this.o.filterWords.length ? `, filter '${this.o.filterWords.join(' ')}'` : ''
         }`,
       );

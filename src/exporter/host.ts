@@ -95,12 +95,12 @@ export class HostWatch {
           { file: f },
           s.stats.some((x) => x.path.endsWith(f)) ? 1 : 0,
         ]);
-      case 'toa_doctor_counter_total': {
+      case 'toa_doctor_toa_stats_total': {
         const out: Sample[] = [];
         for (const f of s.stats) {
           if (f.layout !== 'classic' && f.layout !== 'ttgw') continue;
           const file = f.path.split('/').pop() ?? f.path;
-          for (const c of f.counters) out.push([{ file, counter: c.name, cpu: 'all' }, c.total]);
+          for (const c of f.counters) out.push([{ file, counter: c.name }, c.total]);
         }
         return out;
       }

@@ -85,11 +85,10 @@ export const METRICS = [
   ),
   row(
     'host',
-    'toa_doctor_counter_total',
+    'toa_doctor_toa_stats_total',
     'counter',
-    ['file', 'counter', 'cpu'],
-    'TOA module counter from /proc/net/toa_stats or vtoa_stats under the names the module prints, summed over CPUs (cpu="all").',
-    true,
+    ['file', 'counter'],
+    'TOA module counter from /proc/net/toa_stats or vtoa_stats under the name the module prints, summed over CPUs.',
   ),
   row(
     'host',
