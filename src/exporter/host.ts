@@ -13,6 +13,9 @@ import { buildEvidence } from '../host/snapshot.js';
 import type { HostEvidence, HostSnapshot } from '../host/types-host.js';
 import type { MetricName, Sample } from './metrics.js';
 
+/** read the kernel log on every DMESG_EVERY-th look (every minute at the default 15 s) */
+export const DMESG_EVERY = 4;
+
 export interface HostWatchOptions {
   root: string;
   dmesgFile?: string;
@@ -32,6 +35,7 @@ export class HostWatch {
   looks = 0;
   lastAtMs = 0;
   private busy = false;
+  private lastDmesg: HostSnapshot['dmesg'] | null = null;
 
   constructor(private readonly o: HostWatchOptions) {}
 
@@ -42,11 +46,16 @@ export class HostWatch {
     try {
       let problems: string[];
       try {
+        // the kernel log is the costly part (all of dmesg, or journalctl -k since boot): read it every
+        // DMESG_EVERY looks and carry the last reading over in between
+        const readLog = this.o.dmesg !== false && (this.looks % DMESG_EVERY === 0 || !this.lastDmesg);
         const snap = await collectHost(this.o.root, {
           dmesgFile: this.o.dmesgFile,
-          dmesg: this.o.dmesg,
+          dmesg: readLog,
           useMetaTime: false,
         });
+        if (readLog) this.lastDmesg = snap.dmesg;
+        else if (this.lastDmesg) snap.dmesg = this.lastDmesg;
         const ev = buildEvidence(this.o.root, snap, this.prev);
         this.prev = snap;
         this.evidence = ev;
