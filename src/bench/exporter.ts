@@ -39,6 +39,8 @@ export interface ExporterBenchResult {
   cpuNodePct: number;
   cpuTcpdumpPct: number;
   rssMB: { first: number; last: number; max: number; slopeMBPerMin: number; samples: number[] };
+  /** V8 heap in use (nodejs_heap_size_used_bytes from the scrape), MB, every 5 s */
+  heapMB: { first: number; last: number; max: number; samples: number[] };
   tcpdumpRssMB: number | null;
   established: number;
   judged: number;
@@ -148,6 +150,7 @@ export async function runExporterBench(o: ExporterBenchOptions = {}): Promise<Ex
     cpuNodePct: 0,
     cpuTcpdumpPct: 0,
     rssMB: { first: 0, last: 0, max: 0, slopeMBPerMin: 0, samples: [] },
+    heapMB: { first: 0, last: 0, max: 0, samples: [] },
     tcpdumpRssMB: null,
     established: 0,
     judged: 0,
@@ -252,12 +255,15 @@ export async function runExporterBench(o: ExporterBenchOptions = {}): Promise<Ex
     const n0 = cpuTicks(pid);
     const d0 = td0 ? cpuTicks(td0) : 0;
     const samples: number[] = [];
+    const heap: number[] = [];
     let flowsMax = 0;
     const sampler = setInterval(async () => {
       const r = rssMB(pid);
       if (r !== null) samples.push(Math.round(r * 10) / 10);
       try {
-        flowsMax = Math.max(flowsMax, sumOf(await scrape(nsS), 'toa_doctor_exporter_flows_tracked'));
+        const m = await scrape(nsS);
+        flowsMax = Math.max(flowsMax, sumOf(m, 'toa_doctor_exporter_flows_tracked'));
+        heap.push(Math.round(sumOf(m, 'nodejs_heap_size_used_bytes') / 1e5) / 10);
       } catch {
         // scrape failed: the row shows fewer samples
       }
@@ -309,6 +315,12 @@ export async function runExporterBench(o: ExporterBenchOptions = {}): Promise<Ex
         slopeMBPerMin: Math.round(slope * 100) / 100,
         samples,
       },
+      heapMB: {
+        first: heap[0] ?? 0,
+        last: heap[heap.length - 1] ?? 0,
+        max: Math.max(0, ...heap),
+        samples: heap,
+      },
       tcpdumpRssMB: tdRss === null ? null : Math.round(tdRss * 10) / 10,
       established,
       judged,
@@ -331,10 +343,39 @@ export function exporterBenchText(r: ExporterBenchResult): string {
     `traffic: ${r.achieved.mbit} Mbit/s bulk (target ${r.target.mbit}), ${r.achieved.cps} connections/s (target ${r.target.cps}), ${r.seconds} s`,
     `CPU: ${r.cpuPct} % of one core (node ${r.cpuNodePct} %, tcpdump ${r.cpuTcpdumpPct} %)  [target <= 10 %]`,
     `memory (exporter RSS): first ${r.rssMB.first} MB, last ${r.rssMB.last} MB, max ${r.rssMB.max} MB, slope ${r.rssMB.slopeMBPerMin} MB/min; tcpdump ${r.tcpdumpRssMB ?? '?'} MB`,
+    `V8 heap in use: first ${r.heapMB.first} MB, last ${r.heapMB.last} MB, max ${r.heapMB.max} MB`,
     `connections: established ${r.established}, judged ${r.judged}, lost ${r.lost}; kernel drops ${r.kernelDrops}`,
     `packets through the kernel filter: ${r.packets} (${r.packetsPerSec}/s); flows tracked max ${r.flowsTrackedMax}`,
     `load average: ${r.load1.map((x) => x.toFixed(2)).join(' ')}`,
   ].join('\n');
+}
+
+/** The row for the bench table (src/bench/run.ts CaseResult shape): CPU judged against 10 % of one core. */
+export function exporterBenchRow(r: ExporterBenchResult, load1: number) {
+  const ok = !r.skipped && r.cpuPct <= 10 && r.lost === 0;
+  return {
+    id: 'exporter',
+    label: `exporter: ${r.target.mbit} Mbit/s bulk + ${r.target.cps} conn/s, ${r.seconds} s`,
+    file: 'veth',
+    kind: 'cli' as const,
+    command: `node dist/bench/exporter.js --seconds ${r.seconds}`,
+    packets: r.packets,
+    wallSec: r.seconds,
+    innerSec: null,
+    pps: r.packetsPerSec || null,
+    ppsExclStartup: null,
+    cpuSec: null,
+    ppsCpu: null,
+    judgedOn: 'cpu' as const,
+    peakRssMB: r.rssMB.max || null,
+    target: null,
+    result: r.skipped ? ('N/A' as const) : ok ? ('PASS' as const) : ('MISS' as const),
+    note: r.skipped
+      ? r.skipped
+      : `CPU ${r.cpuPct} % of a core (<= 10 %), lost ${r.lost}/${r.established}, RSS ${r.rssMB.first}->${r.rssMB.last} MB, heap ${r.heapMB.first}->${r.heapMB.last} MB, achieved ${r.achieved.mbit} Mbit/s + ${r.achieved.cps} conn/s`,
+    runs: 1,
+    load1,
+  };
 }
 
 async function main(argv: string[]): Promise<void> {
