@@ -2,7 +2,8 @@
  * Exporter bench row: `toa-doctor exporter` on a veth between two private network namespaces while
  * the client namespace sends bulk TCP (default 1 Gbit/s) plus new connections (default 1,000/s) to
  * the server namespace. Measures, over the traffic window:
- *   - CPU of the exporter (node) plus its capture child (tcpdump), in % of one core;
+ *   - CPU of the exporter (node, with the children it waited for: dmesg/journalctl of the host look)
+ *     plus its capture child (tcpdump), in % of one core;
  *   - resident memory of the exporter, sampled every 5 s: first sample after warm-up, last, max, slope;
  *   - connections the client established vs. connections the exporter judged on :8080 (lost = the
  *     difference), kernel drops, packets that passed the kernel filter.
@@ -59,7 +60,8 @@ function cpuTicks(pid: number): number {
   try {
     const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return Number(f[11]) + Number(f[12]); // utime, stime
+    // utime, stime, and cutime, cstime: children waited for (the host look's dmesg/journalctl)
+    return Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
   } catch {
     return 0;
   }
@@ -83,6 +85,14 @@ function childrenOf(pid: number): number[] {
       .map(Number);
   } catch {
     return [];
+  }
+}
+
+function comm(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
   }
 }
 
@@ -249,7 +259,7 @@ export async function runExporterBench(o: ExporterBenchOptions = {}): Promise<Ex
     // ---- samples over the traffic window (after 10 s of warm-up)
     const warm = Math.min(10, seconds / 6);
     await new Promise((r) => setTimeout(r, warm * 1000));
-    const tcpdumpPid = () => childrenOf(pid)[0] ?? null;
+    const tcpdumpPid = () => childrenOf(pid).find((c) => comm(c) === 'tcpdump') ?? null;
     const td0 = tcpdumpPid();
     const t0 = Date.now();
     const n0 = cpuTicks(pid);
