@@ -1,8 +1,11 @@
 /**
  * The exporter's kernel filter: pass what a verdict needs, drop bulk data in the kernel.
  *
- * The module reads the TOA from the handshake-completing ACK (a pure ACK), some variants from the
- * SYN; a verdict also looks at TOA on data segments (TOA_LATE, TOA_INCONSISTENT) and at FIN/RST.
+ * The module reads the TOA from the packet that makes the kernel create the child socket: the
+ * handshake-completing ACK, a pure ACK (iqiyi/dpvs kmod/toa/toa.c, tcp_v4_syn_recv_sock_toa: hooked
+ * on ipv4_specific.syn_recv_sock, it runs get_toa_data() on that skb and counts syn_recv_sock_toa or
+ * syn_recv_sock_no_toa); some variants ride on the SYN. A verdict also looks at TOA on data segments
+ * (TOA_LATE, TOA_INCONSISTENT) and at FIN/RST.
  * So a packet passes when it is
  *   - a SYN, SYN-ACK, FIN or RST (tcp flags & 0x07),
  *   - a pure segment (no payload: the handshake ACK, window updates, the ACKs of bulk transfers),
