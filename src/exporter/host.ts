@@ -13,8 +13,8 @@ import { buildEvidence } from '../host/snapshot.js';
 import type { HostEvidence, HostSnapshot } from '../host/types-host.js';
 import type { MetricName, Sample } from './metrics.js';
 
-/** read the kernel log on every DMESG_EVERY-th look (every minute at the default 15 s) */
-export const DMESG_EVERY = 4;
+/** read the kernel log and the socket tables on every HEAVY_EVERY-th look (every minute at 15 s) */
+export const HEAVY_EVERY = 4;
 
 export interface HostWatchOptions {
   root: string;
@@ -36,6 +36,7 @@ export class HostWatch {
   lastAtMs = 0;
   private busy = false;
   private lastDmesg: HostSnapshot['dmesg'] | null = null;
+  private lastListeners: HostSnapshot['listeners'] | null = null;
 
   constructor(private readonly o: HostWatchOptions) {}
 
@@ -46,16 +47,21 @@ export class HostWatch {
     try {
       let problems: string[];
       try {
-        // the kernel log is the costly part (all of dmesg, or journalctl -k since boot): read it every
-        // DMESG_EVERY looks and carry the last reading over in between
-        const readLog = this.o.dmesg !== false && (this.looks % DMESG_EVERY === 0 || !this.lastDmesg);
+        // the costly parts (all of dmesg or journalctl -k since boot; /proc/net/tcp* with every
+        // socket of a busy host) are read every HEAVY_EVERY looks; the last reading is carried over
+        const heavy = this.looks % HEAVY_EVERY === 0;
+        const readLog = this.o.dmesg !== false && (heavy || !this.lastDmesg);
+        const readTcp = heavy || !this.lastListeners;
         const snap = await collectHost(this.o.root, {
           dmesgFile: this.o.dmesgFile,
           dmesg: readLog,
+          listeners: readTcp,
           useMetaTime: false,
         });
         if (readLog) this.lastDmesg = snap.dmesg;
         else if (this.lastDmesg) snap.dmesg = this.lastDmesg;
+        if (readTcp) this.lastListeners = snap.listeners;
+        else if (this.lastListeners) snap.listeners = this.lastListeners;
         const ev = buildEvidence(this.o.root, snap, this.prev);
         this.prev = snap;
         this.evidence = ev;
