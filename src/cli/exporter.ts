@@ -83,6 +83,17 @@ async function runExporter(
     throw new UserError(`unknown profile: ${o.profile}`, `use one of ${PROFILES.join(', ')}`);
   if (o.host && !isDir(o.root))
     throw new UserError(`--root: no such directory: ${o.root}`, 'e.g. --root /host');
+  if (filterWords.length) {
+    const { filterProblem, exporterFilter } = await import('../exporter/filter.js');
+    const { findTcpdump } = await import('../capture/live/index.js');
+    const tcpdump = findTcpdump();
+    const problem = tcpdump ? filterProblem(exporterFilter(filterWords), tcpdump) : null;
+    if (problem)
+      throw new UserError(
+        `invalid FILTER '${filterWords.join(' ')}': ${problem}`,
+        'FILTER is BPF (man pcap-filter), e.g. `toa-doctor exporter eth0 port 80 or port 443`',
+      );
+  }
   const { defaultInterface } = await import('./live.js');
   const iface = ifaceArg ?? defaultInterface();
   const { Exporter } = await import('../exporter/exporter.js');

@@ -22,6 +22,10 @@
  * header right after the 40-byte IPv6 header (next header 6); TCP behind IPv6 extension headers is
  * not captured (as with the default `tcp` filter of `live`).
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** BPF for IPv4 TCP: flags, pure segment, or an option area that is more than timestamps */
 const V4 =
@@ -49,4 +53,32 @@ export const EXPORTER_SNAPLEN = 160;
 export function exporterFilter(words: readonly string[]): string {
   const user = words.join(' ').trim();
   return user ? `(${user}) and ${LOW_OVERHEAD_FILTER}` : LOW_OVERHEAD_FILTER;
+}
+
+/**
+ * Compile a filter with tcpdump against an empty Ethernet pcap file (no interface, no privilege):
+ * null when it compiles, else tcpdump's one-line complaint. A FILTER typo is then a usage error at
+ * start, not a capture that fails and is retried forever.
+ */
+export function filterProblem(filter: string, tcpdump: string): string | null {
+  const dir = mkdtempSync(join(tmpdir(), 'toa-filter-'));
+  try {
+    const file = join(dir, 'empty.pcap');
+    const h = Buffer.alloc(24);
+    h.writeUInt32LE(0xa1b2c3d4, 0);
+    h.writeUInt16LE(2, 4);
+    h.writeUInt16LE(4, 6);
+    h.writeUInt32LE(65535, 16);
+    h.writeUInt32LE(1, 20); // LINKTYPE_ETHERNET
+    writeFileSync(file, h);
+    const r = spawnSync(tcpdump, ['-d', '-r', file, filter], { encoding: 'utf8', timeout: 10_000 });
+    if (r.status === 0) return null;
+    const line = (r.stderr || r.error?.message || `exit ${r.status}`)
+      .split('\n')
+      .map((l) => l.replace(/^tcpdump:\s*/, '').trim())
+      .filter((l) => l && !/^reading from file/.test(l))[0];
+    return line ?? `tcpdump exited ${r.status}`;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -1,6 +1,14 @@
 /** `toa-doctor exporter` usage errors: one line, a hint, exit 2, and nothing starts. */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { underCi } from '../helpers/netns.js';
+
+function hasTcpdump(): boolean {
+  const ok = spawnSync('sh', ['-c', 'command -v tcpdump'], { stdio: 'ignore' }).status === 0;
+  if (!ok && underCi()) throw new Error('tcpdump is not installed: .ci/run installs it');
+  if (!ok) process.stderr.write('[FILTER check test skipped] tcpdump is not installed\n');
+  return ok;
+}
 
 const BIN = new URL('../../bin/toa-doctor.js', import.meta.url).pathname;
 
@@ -48,6 +56,14 @@ describe('exporter CLI', () => {
       expect(r.err).not.toMatch(/\n\s+at /);
       expect(r.out).toBe('');
     });
+
+  // the FILTER is compiled with tcpdump (installed by .ci/run); without it the check cannot run
+  it.skipIf(!hasTcpdump())("a FILTER typo is a usage error at start, with tcpdump's complaint", () => {
+    const r = run(['lo', 'port', 'banana', '--no-host']);
+    expect(r.code, r.err).toBe(2);
+    expect(r.err).toMatch(/^toa-doctor: invalid FILTER 'port banana': .*banana/m);
+    expect(r.err).toMatch(/hint: FILTER is BPF/);
+  });
 
   it('an unknown engine is a usage error', () => {
     const r = run(['lo', '--engine', 'pcap']);
