@@ -197,9 +197,11 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
-Serves GET /metrics (Prometheus text format) and GET /healthz (JSON; 503 while not capturing).
-Needs CAP_NET_RAW (not root): see contrib/systemd/toa-doctor-exporter.service. Runs until SIGTERM/Ctrl-C.
-Exit codes: 0 stopped by a signal, 2 usage error or the listen address cannot be used.`,
+Serves GET /metrics (Prometheus text format) and GET /healthz (JSON; 503 while
+not capturing). Each connection is counted once, when its verdict is final.
+Needs CAP_NET_RAW, not root: contrib/systemd/toa-doctor-exporter@.service.
+Runs until SIGTERM/Ctrl-C. Exit codes: 0 stopped by a signal, 2 usage error
+(bad flag or FILTER, listen address in use).`,
     )
     .action(runExporter);
 }
