@@ -5,8 +5,9 @@
  * pass `promtool check metrics`, and a real Prometheus server (Debian's /usr/bin/prometheus, on the
  * namespace's loopback) must return the same per-verdict counts over its HTTP API. Then the bad
  * conditions: an unreadable /proc file, the port in use, the interface disappearing (and coming back).
+ * Last, the exporter as the systemd unit runs it: uid nobody with CAP_NET_RAW only.
  */
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -240,5 +241,65 @@ describe.skipIf(skip !== null)('exporter in network namespaces', () => {
     const back = (await getInNs(env.nsServer, METRICS)).body;
     expect(samplesOf(back, 'toa_doctor_exporter_capture_up').get('')).toBe(1);
     expect(judgedByVerdict(back)).toEqual(expected);
+  }, 60_000);
+});
+
+describe.skipIf(skip !== null)('exporter without root, as the systemd unit runs it', () => {
+  let env: NetnsEnv;
+  beforeAll(async () => {
+    env = await createNetns();
+  }, 60_000);
+  afterAll(async () => {
+    await destroyNetns(env);
+  });
+
+  it('CAP_NET_RAW alone is enough to capture and judge (uid nobody, no other capability)', async () => {
+    const exp = track(
+      spawnIn(env, env.nsServer, 'setpriv', [
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        '--inh-caps=-all,+net_raw',
+        '--ambient-caps=-all,+net_raw',
+        '--bounding-set=-all,+net_raw',
+        '--no-new-privs',
+        process.execPath,
+        join(REPO, 'bin/toa-doctor.js'),
+        'exporter',
+        env.serverIf,
+        '--listen',
+        LISTEN,
+        '--settle',
+        '1',
+        '--no-host',
+      ]),
+    );
+    try {
+      await exp.waitFor(/capturing on toad-s with tcpdump/);
+      const picked = SCENARIOS.filter((s) =>
+        ['toa-254-8 ack', 'no toa', 'syn-only toa-254-8'].includes(s.name),
+      );
+      expect(picked).toHaveLength(3);
+      await injectFlows(
+        env,
+        picked.map((sc, i) => buildFlow(env, sc, 47_001 + i)),
+      );
+      const text = await until(
+        'three connections judged',
+        async () => (await getInNs(env.nsServer, METRICS)).body,
+        (t) => Object.values(judgedByVerdict(t)).reduce((a, b) => a + b, 0) >= 3,
+      );
+      expect(judgedByVerdict(text)).toEqual({ TOA_OK: 1, TOA_MISSING: 1, TOA_SYN_ONLY: 1 });
+      // it really runs as nobody with CAP_NET_RAW only (CapEff 0x2000 = bit 13)
+      const status = await getInNs(env.nsServer, HEALTH);
+      expect(status.status).toBe(200);
+      const pid = exp.child.pid!;
+      const st = readFileSync(`/proc/${pid}/status`, 'utf8');
+      expect(st).toMatch(/^Uid:\s+65534\s/m);
+      expect(st).toMatch(/^CapEff:\s+0000000000002000$/m);
+    } finally {
+      exp.child.kill('SIGTERM');
+      await Promise.race([exp.exited, new Promise((r) => setTimeout(r, 5000))]);
+    }
   }, 60_000);
 });
