@@ -897,7 +897,7 @@ export async function runBench(o: BenchOptions): Promise<void> {
     const r = await runExporterBench({ seconds: o.exporterSec, log: (l) => log(`  ${l}`) });
     for (const line of exporterBenchText(r).split('\n')) log(`  ${line}`);
     exporter = r;
-    results.push(exporterBenchRow(r, Math.round(loadavg()[0]! * 100) / 100) as CaseResult);
+    results.push(exporterBenchRow(r, Math.round(loadavg()[0]! * 100) / 100));
   }
 
   log('');
