@@ -92,6 +92,7 @@ export class Exporter {
   };
   /** packets and kernel drops of engines that already ended (a restart starts again from 0) */
   private dropsBefore = 0;
+  private dropsCounted = false;
   private lastPacketTs = 0;
   private readonly errors = { capture: 0, http: 0 };
   private readonly portLabel = new Map<number, string>();
@@ -208,9 +209,11 @@ export class Exporter {
       this.capture.startedAtMs = Date.now();
       if (wasDown) this.capture.restarts++;
       this.o.log(
-        `capturing on ${this.o.iface} with ${engine.name} (${this.capture.reason}), snap length ${EXPORTER_SNAPLEN}${
-          this.o.filterWords.length ? `, filter '${this.o.filterWords.join(' ')}'` : ''
-        }`,
+        `capturing on ${this.o.iface} with ${engine.name} (${this.capture.reason}), ${
+          engine.name === 'tcpdump'
+            ? `snap length ${EXPORTER_SNAPLEN}`
+            : 'whole packets (cap has no snap length), kernel drops not countable'
+        }${this.o.filterWords.length ? `, filter '${this.o.filterWords.join(' ')}'` : ''}`,
       );
       engine.onEnded((err) => this.captureEnded(engine!, err));
     } catch (e) {
@@ -223,7 +226,11 @@ export class Exporter {
 
   private captureEnded(engine: LiveEngine, err: Error | null): void {
     if (this.stopped || this.capture.engine !== engine) return;
-    this.dropsBefore += engine.stats().kernelDrops ?? 0;
+    const drops = engine.stats().kernelDrops;
+    if (drops !== null) {
+      this.dropsBefore += drops;
+      this.dropsCounted = true;
+    }
     this.capture.engine = null;
     void engine.stop().catch(() => undefined);
     this.captureDown(`capture on ${this.o.iface} ended: ${err ? err.message : 'the engine exited'}`);
@@ -279,8 +286,11 @@ export class Exporter {
     };
   }
 
-  private kernelDrops(): number {
-    return this.dropsBefore + (this.capture.engine?.stats().kernelDrops ?? 0);
+  /** null while the engine cannot count them (cap) and none were counted before */
+  private kernelDrops(): number | null {
+    const now = this.capture.engine?.stats().kernelDrops ?? null;
+    if (now === null && !this.dropsCounted) return null;
+    return this.dropsBefore + (now ?? 0);
   }
 
   /** point-in-time samples for the rows that are read when scraped */
@@ -293,8 +303,10 @@ export class Exporter {
         return [[{ engine: this.capture.engineName ?? 'none', iface: this.o.iface }, 1]];
       case 'toa_doctor_exporter_packets_total':
         return [[{}, this.analyzer.packets]];
-      case 'toa_doctor_exporter_kernel_drops_total':
-        return [[{}, this.kernelDrops()]];
+      case 'toa_doctor_exporter_kernel_drops_total': {
+        const d = this.kernelDrops();
+        return d === null ? [] : [[{}, d]];
+      }
       case 'toa_doctor_exporter_flows_tracked':
         return [[{}, t.count]];
       case 'toa_doctor_exporter_flow_evictions_total':
