@@ -45,6 +45,8 @@ export interface BenchOptions {
   repeat: number;
   dir: string;
   timeoutSec: number;
+  /** seconds of the exporter bench (src/bench/exporter.ts); undefined: not run */
+  exporterSec?: number;
 }
 
 interface FileSpec {
@@ -132,7 +134,8 @@ const USAGE = `usage: npm run bench [-- options]   (node dist/bench/run.js [opti
   --no-tools     skip tcpdump/tshark
   --repeat N     runs per in-repo case on the main file, best time kept (default 3)
   --dir DIR      where captures and results.json go (default bench-out/)
-  --timeout S    per-command time limit in seconds (default 1200)`;
+  --timeout S    per-command time limit in seconds (default 1200)
+  --exporter [S] also run the exporter under 1 Gbit/s bulk + 1,000 connections/s for S seconds (default 600; root)`;
 
 export function parseBenchArgs(args: string[]): BenchOptions {
   const o: BenchOptions = {
@@ -157,6 +160,8 @@ export function parseBenchArgs(args: string[]): BenchOptions {
     else if (a === '--repeat') o.repeat = Math.max(1, Number(args[++i]) || 1);
     else if (a === '--dir') o.dir = resolve(args[++i] ?? 'bench-out');
     else if (a === '--timeout') o.timeoutSec = Math.max(1, Number(args[++i]) || 1200);
+    else if (a === '--exporter')
+      o.exporterSec = /^\d+$/.test(args[i + 1] ?? '') ? Math.max(10, Number(args[++i])) : 600;
     else throw new RangeError(`unknown option ${a}`);
   }
   if (o.quick) o.skip10m = true;
@@ -885,6 +890,15 @@ export async function runBench(o: BenchOptions): Promise<void> {
     live = lp.doc;
     results.push(...lp.rows);
   }
+  let exporter: unknown = null;
+  if (o.exporterSec) {
+    const { runExporterBench, exporterBenchRow, exporterBenchText } = await import('./exporter.js');
+    log(`exporter bench: ${o.exporterSec} s of traffic on a veth in private network namespaces ...`);
+    const r = await runExporterBench({ seconds: o.exporterSec, log: (l) => log(`  ${l}`) });
+    for (const line of exporterBenchText(r).split('\n')) log(`  ${line}`);
+    exporter = r;
+    results.push(exporterBenchRow(r, Math.round(loadavg()[0]! * 100) / 100));
+  }
 
   log('');
   log(renderTable(results));
@@ -923,6 +937,7 @@ export async function runBench(o: BenchOptions): Promise<void> {
     results,
     verify,
     live,
+    exporter,
   };
   const resultsPath = join(o.dir, 'results.json');
   writeFileSync(resultsPath, `${JSON.stringify(doc, null, 2)}\n`);

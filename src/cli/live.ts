@@ -64,7 +64,7 @@ function opt<T>(v: string | undefined, parse: (v: string) => T): T | undefined {
   return v === undefined ? undefined : parse(v);
 }
 
-function defaultInterface(): string {
+export function defaultInterface(): string {
   const d = listInterfacesSync().find(
     (x) => x.state === 'up' && !x.loopback && x.name !== 'any' && x.addresses.length,
   );

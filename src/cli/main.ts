@@ -19,6 +19,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<{ register: Regist
   ['interfaces', () => import('./interfaces.js')],
   ['bundle', () => import('./bundle.js')],
   ['collector-script', () => import('./collector-script.js')],
+  ['exporter', () => import('./exporter.js')],
 ];
 
 /** the subcommand named on the command line (the first word that is not an option), if any */
@@ -61,6 +62,7 @@ Examples:
   toa-doctor host                              module, counters, dmesg, listeners
   sudo toa-doctor bundle -i eth0 --duration 30 support-ticket archive
   toa-doctor read bundle.tar.gz                read a support bundle back
+  toa-doctor exporter eth0 port 443            Prometheus /metrics on 127.0.0.1:9877
 
 Exit codes: 0 no error finding, 1 error findings, 2 usage/input error, 3 internal error.`,
     );

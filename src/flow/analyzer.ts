@@ -41,6 +41,7 @@ export class Analyzer {
   private readonly ctx: MaterializeContext;
   private readonly agg: Aggregator;
   private readonly onFlowDone?: (f: FlowRecord) => void;
+  private readonly onSlotDone?: (slot: number, verdict: number) => void;
   private readonly status = new Float64Array(8);
   private readonly unknownLinkTypes = new Map<number, number>();
   private readonly linkTypes = new Map<number, number>();
@@ -74,6 +75,7 @@ export class Analyzer {
     this.ctx = { model: judgeModel(opts.model ?? profileModel(this.profile)), profile: this.profile };
     this.agg = new Aggregator(this.ctx, cidrs.length ? new CidrSet(cidrs) : null);
     this.onFlowDone = opts.onFlowDone;
+    this.onSlotDone = opts.onSlotDone;
     this.partCount = Math.max(1, Math.floor(opts.partition?.count ?? 1));
     this.partIndex = opts.partition?.index ?? 0;
     if (this.partCount > 1 && this.onFlowDone)
@@ -149,10 +151,28 @@ export class Analyzer {
     return o;
   }
 
+  /**
+   * For a long-running owner that releases final flows itself (src/exporter/final.ts): the live
+   * table (read it, and remove() what it has counted), and judge() with this analyzer's profile.
+   */
+  get flowTable(): FlowTable {
+    return this.table;
+  }
+
+  /** Judge one flow still in the table; the details stay in `judged` until the next judgement. */
+  judgeSlot(slot: number): number {
+    return judge(this.table, slot, this.scratch, this.ctx.accept);
+  }
+
+  get judged(): Scratch {
+    return this.scratch;
+  }
+
   /** a flow leaves the table (evicted, or its 5-tuple reused by a new connection) */
   private done(slot: number, _why: DoneReason): void {
     const v = judge(this.table, slot, this.scratch, this.ctx.model);
     this.table.verdict[slot] = v;
+    this.onSlotDone?.(slot, v);
     let rec: FlowRecord | undefined;
     if (this.onFlowDone || (this.keepRecent && v !== V_OK)) rec = materialize(this.table, slot, this.ctx);
     // judge again: materialize() reuses its own scratch, ours is still intact

@@ -22,6 +22,11 @@ export interface AnalyzerOptions {
   lb?: string[];
   /** called once per flow when it gets its final verdict (evicted or at finish) */
   onFlowDone?: (f: FlowRecord) => void;
+  /**
+   * called with the slot and verdict index (VERDICTS) before an evicted flow's slot is reused;
+   * `Analyzer.judged` holds the judgement's details during the call (the exporter counts it)
+   */
+  onSlotDone?: (slot: number, verdict: number) => void;
   /** slots allocated up front before the table starts doubling (tests use small values) */
   initialSlots?: number;
   /**

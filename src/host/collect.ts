@@ -28,6 +28,8 @@ export interface CollectOptions {
   endianness?: Endianness;
   /** take the collection time from meta.json when present (default true; false for repeated samples) */
   useMetaTime?: boolean;
+  /** false: do not read /proc/net/tcp and tcp6 (listeners come out empty; the caller keeps an older reading) */
+  listeners?: boolean;
 }
 
 export const SNAPSHOT_META = 'meta.json';
@@ -161,9 +163,12 @@ export async function collectHost(root = '/', opts: CollectOptions = {}): Promis
   const bindText = await read('/proc/sys/net/ipv6/bindv6only');
   const bindv6only = bindText !== null && /^\s*\d+\s*$/.test(bindText) ? Number(bindText) : null;
   const notesBefore = notes.length;
+  // (listeners: false skips /proc/net/tcp*, up to 2 x 16 MiB on a busy host: the exporter reads
+  // them on every few looks only and keeps the last reading)
+  const skipTcp = opts.listeners === false;
   const listeners = listenerInfo(
-    await read('/proc/net/tcp', TCP_MAX),
-    await read('/proc/net/tcp6', TCP_MAX),
+    skipTcp ? null : await read('/proc/net/tcp', TCP_MAX),
+    skipTcp ? null : await read('/proc/net/tcp6', TCP_MAX),
     bindv6only,
     endian,
   );

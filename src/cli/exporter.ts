@@ -1,0 +1,207 @@
+/**
+ * `toa-doctor exporter [IFACE] [FILTER...]`: a long-running Prometheus exporter (src/exporter).
+ * Log lines go to stderr, one per event (journald adds the time); stdout stays empty.
+ */
+import { statSync } from 'node:fs';
+import { type Command, Option } from 'commander';
+import { ENGINE_CHOICES, type EngineChoice } from '../capture/live/index.js';
+import { DEFAULT_FINAL } from '../exporter/final.js';
+import { formatListen, parseListen } from '../exporter/server.js';
+import { PROFILES, type ProfileName } from '../flow/types.js';
+import { EXIT, UserError } from './errors.js';
+import { toolVersion } from './main.js';
+
+export const DEFAULT_LISTEN = '127.0.0.1:9877';
+export const DEFAULT_MAX_FLOWS = 131_072;
+
+export interface ExporterCliOptions {
+  listen: string;
+  engine: string;
+  profile: string;
+  maxFlows: string;
+  settle: string;
+  idleTimeout: string;
+  linger: string;
+  portLabels: string;
+  host: boolean;
+  hostInterval: string;
+  root: string;
+  dmesgFile?: string;
+  dmesg: boolean;
+  retry: string;
+  buffer?: string;
+}
+
+function num(flag: string, v: string, example: string, integer = false): number {
+  const n = Number(v);
+  if (!v.trim() || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
+    throw new UserError(
+      `${flag} must be a positive ${integer ? 'whole number' : 'number'}: ${v}`,
+      `example: ${flag} ${example}`,
+    );
+  return n;
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function log(line: string): void {
+  process.stderr.write(`toa-doctor: ${line}\n`);
+}
+
+const LISTEN_ERRORS: Record<string, [string, string]> = {
+  EADDRINUSE: [
+    'the address is in use',
+    'is another exporter running? pick a free port: --listen 127.0.0.1:9878',
+  ],
+  EACCES: ['permission denied', 'ports below 1024 need CAP_NET_BIND_SERVICE; use a port above 1023'],
+  EADDRNOTAVAIL: [
+    'no interface has this address',
+    'listen on an address of this host, e.g. --listen 127.0.0.1:9877',
+  ],
+};
+
+async function runExporter(
+  ifaceArg: string | undefined,
+  filterWords: string[],
+  o: ExporterCliOptions,
+): Promise<void> {
+  const listen = parseListen(o.listen);
+  if (!listen)
+    throw new UserError(
+      `--listen: not ADDR:PORT: ${o.listen}`,
+      'e.g. --listen 127.0.0.1:9877 or --listen [::1]:9877',
+    );
+  if (!(ENGINE_CHOICES as string[]).includes(o.engine))
+    throw new UserError(`unknown engine: ${o.engine}`, `use one of ${ENGINE_CHOICES.join(', ')}`);
+  if (!(PROFILES as readonly string[]).includes(o.profile))
+    throw new UserError(`unknown profile: ${o.profile}`, `use one of ${PROFILES.join(', ')}`);
+  if (o.host && !isDir(o.root))
+    throw new UserError(`--root: no such directory: ${o.root}`, 'e.g. --root /host');
+  if (filterWords.length) {
+    const { filterProblem, exporterFilter } = await import('../exporter/filter.js');
+    const { findTcpdump } = await import('../capture/live/index.js');
+    const tcpdump = findTcpdump();
+    const problem = tcpdump ? filterProblem(exporterFilter(filterWords), tcpdump) : null;
+    if (problem)
+      throw new UserError(
+        `invalid FILTER '${filterWords.join(' ')}': ${problem}`,
+        'FILTER is BPF (man pcap-filter), e.g. `toa-doctor exporter eth0 port 80 or port 443`',
+      );
+  }
+  const { defaultInterface } = await import('./live.js');
+  const iface = ifaceArg ?? defaultInterface();
+  const { Exporter } = await import('../exporter/exporter.js');
+  const exporter = new Exporter({
+    iface,
+    filterWords,
+    listen,
+    engine: o.engine as EngineChoice,
+    profile: o.profile as ProfileName,
+    maxFlows: num('--max-flows', o.maxFlows, '262144', true),
+    final: {
+      settleSec: num('--settle', o.settle, '2'),
+      idleSec: num('--idle-timeout', o.idleTimeout, '60'),
+      lingerSec: num('--linger', o.linger, '10'),
+    },
+    portLabels: num('--port-labels', o.portLabels, '16', true),
+    hostRoot: o.host ? o.root : null,
+    dmesgFile: o.dmesgFile,
+    dmesg: o.dmesg,
+    hostIntervalSec: num('--host-interval', o.hostInterval, '15'),
+    retrySec: num('--retry', o.retry, '5'),
+    bufferSize: o.buffer ? Math.round(num('--buffer', o.buffer, '32') * 1024 * 1024) : undefined,
+    version: toolVersion(),
+    log,
+  });
+  try {
+    await exporter.start();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    const [what, hint] = LISTEN_ERRORS[code] ?? [(e as Error).message, 'check --listen'];
+    await exporter.stop();
+    throw new UserError(`cannot listen on ${formatListen(listen)}: ${what}`, hint);
+  }
+  await new Promise<void>((resolve) => {
+    const done = (sig: NodeJS.Signals) => {
+      log(`${sig}: stopping`);
+      process.removeListener('SIGINT', done);
+      process.removeListener('SIGTERM', done);
+      resolve();
+    };
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
+  });
+  await exporter.stop();
+  process.exitCode = EXIT.OK;
+}
+
+export function register(program: Command): void {
+  program
+    .command('exporter')
+    .description('Prometheus exporter: judge every connection live, count verdicts, watch the TOA module')
+    .argument('[iface]', 'interface to capture on (default: the first up interface with an address)')
+    .argument('[filter...]', "BPF words that narrow the exporter's own low-overhead filter, e.g. port 443")
+    .option('--listen <addr:port>', 'where /metrics and /healthz are served', DEFAULT_LISTEN)
+    .addOption(
+      new Option('--engine <engine>', 'capture engine (auto: tcpdump when installed, else cap)')
+        .choices(ENGINE_CHOICES)
+        .default('auto'),
+    )
+    .addOption(
+      new Option('--profile <name>', 'which TOA variants the backend module reads')
+        .choices([...PROFILES])
+        .default('auto'),
+    )
+    .option(
+      '--max-flows <n>',
+      'flow table cap (evicted flows are still counted once)',
+      String(DEFAULT_MAX_FLOWS),
+    )
+    .option(
+      '--settle <seconds>',
+      'after the handshake ACK, wait this long for a TOA on the first data before the verdict is final',
+      String(DEFAULT_FINAL.settleSec),
+    )
+    .option(
+      '--idle-timeout <seconds>',
+      'a flow without packets this long is final (unfinished handshakes) or released',
+      String(DEFAULT_FINAL.idleSec),
+    )
+    .option(
+      '--linger <seconds>',
+      'a closed, counted connection keeps its slot this long',
+      String(DEFAULT_FINAL.lingerSec),
+    )
+    .option(
+      '--port-labels <n>',
+      'distinct server ports with their own server_port label (then "other")',
+      '16',
+    )
+    .option('--no-host', 'no host evidence (module, toa_stats, kernel log)')
+    .option('--host-interval <seconds>', 'seconds between two looks at the host', '15')
+    .option(
+      '--root <dir>',
+      "read the host's files under this directory (a container's view of the host: /host)",
+      '/',
+    )
+    .option('--dmesg-file <file>', 'read the kernel log from this file instead of dmesg/journalctl')
+    .option('--no-dmesg', 'do not read the kernel log')
+    .option('--retry <seconds>', 'seconds between capture restarts while the capture is down', '5')
+    .option('--buffer <MiB>', 'kernel capture buffer size (default 64 for tcpdump, 256 for cap)')
+    .addHelpText(
+      'after',
+      `
+Serves GET /metrics (Prometheus text format) and GET /healthz (JSON; 503 while
+not capturing). Each connection is counted once, when its verdict is final.
+Needs CAP_NET_RAW, not root: contrib/systemd/toa-doctor-exporter@.service.
+Runs until SIGTERM/Ctrl-C. Exit codes: 0 stopped by a signal, 2 usage error
+(bad flag or FILTER, listen address in use).`,
+    )
+    .action(runExporter);
+}
