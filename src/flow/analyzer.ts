@@ -161,7 +161,7 @@ export class Analyzer {
 
   /** Judge one flow still in the table; the details stay in `judged` until the next judgement. */
   judgeSlot(slot: number): number {
-    return judge(this.table, slot, this.scratch, this.ctx.accept);
+    return judge(this.table, slot, this.scratch, this.ctx.model);
   }
 
   get judged(): Scratch {
