@@ -98,6 +98,8 @@ export interface RunReadOptions {
   toolVersion?: string;
   /** analysis threads (default 1 = this thread only; see readThreads) */
   threads?: number;
+  /** keep option bytes and payload digests in the flow records (compare; one thread) */
+  compareFacts?: boolean;
 }
 
 export interface AnalyzeOutput {
@@ -233,7 +235,7 @@ export async function analyzeInputs(
     const lb = opts.lb ?? (fromBundle ? parseLbList(fromBundle.lb) : []);
     const captures: CaptureSummary[] = [];
     const onProgress = opts.onProgress;
-    const threads = readThreads(opened.files, opts.threads);
+    const threads = opts.compareFacts ? 1 : readThreads(opened.files, opts.threads);
     let result: AnalysisResult;
     if (threads > 1) {
       const par = await analyzeParallel(opened.files, { profile, lb, maxFlows }, threads, onProgress);
@@ -245,7 +247,7 @@ export async function analyzeInputs(
       result = par.result;
       captures.push(...par.captures);
     } else {
-      const analyzer = new Analyzer({ profile, maxFlows, lb });
+      const analyzer = new Analyzer({ profile, maxFlows, lb, compareFacts: opts.compareFacts });
       const push = analyzer.push.bind(analyzer);
       for (const f of opened.files) {
         captures.push(

@@ -1,0 +1,63 @@
+/**
+ * FlowRecord (flow/ results, analysed with `compareFacts`) → CompareFlow: the few facts pairing and
+ * diffing need, so 100,000 connections per side stay small. Nothing here decodes packets.
+ */
+import { formatEndpoint } from '../decode/toa.js';
+import { ChecksumStatus } from '../decode/types.js';
+import type { FlowRecord, PacketFacts, ToaSighting } from '../flow/types.js';
+import type { CompareFlow, ComparePacketFacts, CompareToa } from './types.js';
+
+const CK: Record<number, ComparePacketFacts['checksum']> = {
+  [ChecksumStatus.OK]: 'ok',
+  [ChecksumStatus.BAD]: 'bad',
+  [ChecksumStatus.UNVERIFIABLE]: 'unverifiable',
+  [ChecksumStatus.NOT_CHECKED]: 'not-checked',
+};
+
+export function toaOf(x: ToaSighting): CompareToa {
+  return {
+    variant: x.variant,
+    kind: x.kind,
+    length: x.length,
+    client: x.address === null ? null : formatEndpoint(x.address, x.port),
+  };
+}
+
+function packet(p: PacketFacts | null): ComparePacketFacts | null {
+  if (!p) return null;
+  return {
+    ts: p.ts,
+    optionBytes: p.optionBytes ?? null,
+    toa: p.toa.map(toaOf),
+    checksum: CK[p.checksum] ?? 'not-checked',
+  };
+}
+
+export function toCompareFlow(r: FlowRecord): CompareFlow {
+  const data = r.firstData;
+  return {
+    id: r.id,
+    family: r.family,
+    client: formatEndpoint(r.client.address, r.client.port),
+    server: formatEndpoint(r.server.address, r.server.port),
+    clientAddress: r.client.address,
+    clientPort: r.client.port,
+    serverAddress: r.server.address,
+    serverPort: r.server.port,
+    start: r.syn?.ts ?? r.firstTs,
+    isn: r.syn ? r.syn.seq : null,
+    payload: data?.payloadDigest ?? null,
+    payloadLength: data ? data.payloadLength : null,
+    toa: r.toa ? toaOf(r.toa) : null,
+    verdict: r.verdict,
+    packets: { syn: packet(r.syn), ack: packet(r.handshakeAck), data: packet(data) },
+  };
+}
+
+/** every TOA the flow carried on the compared packets (the verdict's TOA first) */
+export function allToa(f: CompareFlow): CompareToa[] {
+  const out: CompareToa[] = [];
+  if (f.toa) out.push(f.toa);
+  for (const k of ['syn', 'ack', 'data'] as const) for (const t of f.packets[k]?.toa ?? []) out.push(t);
+  return out;
+}
