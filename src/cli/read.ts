@@ -33,7 +33,7 @@ import { analyzeParallel, readThreads } from './read-parallel.js';
 export type ReadFormat = 'text' | 'json' | 'markdown';
 
 /** Report output on a file descriptor in ~256 KiB writes; a closed pipe (| head) ends quietly. */
-class FdWriter {
+export class FdWriter {
   private parts: string[] = [];
   private size = 0;
   closed = false;

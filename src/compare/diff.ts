@@ -19,8 +19,8 @@ import { decodeOptions, optionText } from '../decode/options.js';
 import { allToa } from './flows.js';
 import {
   CHANGE_BY_CODE,
-  COMPARE_PACKETS,
   type ChangeCode,
+  COMPARE_PACKETS,
   type CompareFlow,
   type CompareMode,
   type ComparePacket,
@@ -47,6 +47,17 @@ export function optionList(hex: string): OptionItem[] {
   if (listCache.size > 4096) listCache.clear();
   listCache.set(hex, out);
   return out;
+}
+
+const textCache = new WeakMap<OptionItem[], string[]>();
+/** the texts of a cached list (shared between pairs, so 100,000 pairs do not copy them) */
+function texts(l: OptionItem[]): string[] {
+  let t = textCache.get(l);
+  if (!t) {
+    t = l.map((o) => o.text);
+    textCache.set(l, t);
+  }
+  return t;
 }
 
 function toaText(t: CompareToa | undefined): string | null {
@@ -82,8 +93,8 @@ function diffPacket(packet: ComparePacket, a: CompareFlow, b: CompareFlow): Pack
   }
   return {
     packet,
-    a: la,
-    b: lb,
+    a: la && texts(la),
+    b: lb && texts(lb),
     added,
     removed,
     changed,
@@ -154,7 +165,10 @@ export function judgePair(a: CompareFlow, b: CompareFlow, mode: CompareMode): Pa
     const pa = a.packets[p]!;
     const pb = b.packets[p]!;
     if (pb.toa.length && pb.checksum === 'bad' && pa.checksum !== 'bad')
-      return done('CHECKSUM_BROKEN', `${NAMES[p]} with ${toaText(pb.toa[0])}: checksum ${pa.checksum} at A, bad at B`);
+      return done(
+        'CHECKSUM_BROKEN',
+        `${NAMES[p]} with ${toaText(pb.toa[0])}: checksum ${pa.checksum} at A, bad at B`,
+      );
   }
   const withA = both.filter((p) => a.packets[p]!.toa.length > 0);
   const withB = both.filter((p) => b.packets[p]!.toa.length > 0);
@@ -163,10 +177,7 @@ export function judgePair(a: CompareFlow, b: CompareFlow, mode: CompareMode): Pa
   // B carries it on a packet A did not, or only on a packet A was not seen with (a missing packet at A)
   const bElsewhere = COMPARE_PACKETS.filter((p) => !both.includes(p) && (b.packets[p]?.toa.length ?? 0) > 0);
   if (added.length)
-    return done(
-      'TOA_MOVED',
-      `TOA on the ${list(withA) || 'no packet'} at A, on the ${list(withB)} at B`,
-    );
+    return done('TOA_MOVED', `TOA on the ${list(withA) || 'no packet'} at A, on the ${list(withB)} at B`);
   if (removed.length) {
     if (!withB.length && bElsewhere.length)
       return done('TOA_MOVED', `TOA on the ${list(withA)} at A, only on the ${list(bElsewhere)} at B`);
@@ -178,7 +189,10 @@ export function judgePair(a: CompareFlow, b: CompareFlow, mode: CompareMode): Pa
     );
   }
   if (!both.length && aAny.length && !bAny.length)
-    return done('TOA_STRIPPED', `TOA ${toaText(aAny[0])} at A, none at B (no packet captured at both points)`);
+    return done(
+      'TOA_STRIPPED',
+      `TOA ${toaText(aAny[0])} at A, none at B (no packet captured at both points)`,
+    );
   if (!aAny.length) return done('TOA_INTACT', 'no TOA at either point');
   const missing = COMPARE_PACKETS.filter((p) => !!a.packets[p] !== !!b.packets[p]);
   return done(

@@ -3,14 +3,15 @@
  * the `toa-doctor/compare@1` document. Pure: no I/O, no clock; the CLI (src/cli/compare.ts) runs
  * the analyzer on each input and renders the document (src/report/compare-*.ts).
  */
-import { allToa } from './flows.js';
+
 import { judgePair } from './diff.js';
+import { allToa } from './flows.js';
 import { MAX_CANDIDATES, pairFlows } from './pair.js';
 import {
   CHANGE_BY_CODE,
+  type ChangeCode,
   COMPARE_CODES,
   COMPARE_SCHEMA,
-  type ChangeCode,
   type CompareDocument,
   type CompareFinding,
   type CompareFlow,
@@ -20,10 +21,10 @@ import {
   type OnlyOneSide,
 } from './types.js';
 
-export * from './types.js';
+export { judgePair, optionList } from './diff.js';
 export { toCompareFlow } from './flows.js';
 export { pairFlows } from './pair.js';
-export { judgePair, optionList } from './diff.js';
+export * from './types.js';
 
 export interface CompareOptions {
   /** force a mode (default: detected) */
@@ -39,7 +40,8 @@ export interface CompareOptions {
  * same on both sides.
  */
 export function detectMode(A: CompareFlow[], B: CompareFlow[]): { mode: CompareMode; reason: string } {
-  const share = (xs: CompareFlow[]) => (xs.length ? xs.filter((f) => allToa(f).length > 0).length / xs.length : 0);
+  const share = (xs: CompareFlow[]) =>
+    xs.length ? xs.filter((f) => allToa(f).length > 0).length / xs.length : 0;
   const aToa = share(A);
   const bToa = share(B);
   const tuples = new Set(B.map((f) => `${f.client}>${f.server}`));
@@ -47,11 +49,20 @@ export function detectMode(A: CompareFlow[], B: CompareFlow[]): { mode: CompareM
   const overlap = Math.min(A.length, B.length) ? same / Math.min(A.length, B.length) : 0;
   const pct = (x: number) => `${Math.round(x * 100)}%`;
   if (aToa >= 0.05)
-    return { mode: 'path', reason: `A already carries TOA on ${pct(aToa)} of its connections: A is behind the LB` };
+    return {
+      mode: 'path',
+      reason: `A already carries TOA on ${pct(aToa)} of its connections: A is behind the LB`,
+    };
   if (overlap >= 0.5)
-    return { mode: 'path', reason: `${pct(overlap)} of the connections have the same addresses and ports at A and B` };
+    return {
+      mode: 'path',
+      reason: `${pct(overlap)} of the connections have the same addresses and ports at A and B`,
+    };
   if (bToa >= 0.05)
-    return { mode: 'front', reason: `A carries no TOA, B does on ${pct(bToa)} of its connections, addresses differ` };
+    return {
+      mode: 'front',
+      reason: `A carries no TOA, B does on ${pct(bToa)} of its connections, addresses differ`,
+    };
   return {
     mode: 'front',
     reason: `neither side carries TOA and only ${pct(overlap)} of the 5-tuples match: a full NAT between A and B`,
@@ -73,12 +84,18 @@ function example(p: ComparePair): string {
 const ZERO_CHANGES = (): Record<ChangeCode, number> =>
   Object.fromEntries(COMPARE_CODES.map((r) => [r.code, 0])) as Record<ChangeCode, number>;
 
-export function compareResults(a: CompareSideInput, b: CompareSideInput, opts: CompareOptions = {}): CompareDocument {
+export function compareResults(
+  a: CompareSideInput,
+  b: CompareSideInput,
+  opts: CompareOptions = {},
+): CompareDocument {
   const A = a.flows;
   const B = b.flows;
   const detected = detectMode(A, B);
   const mode = opts.mode ?? detected.mode;
-  const reason = opts.mode ? `set with --mode (detection said ${detected.mode}: ${detected.reason})` : detected.reason;
+  const reason = opts.mode
+    ? `set with --mode (detection said ${detected.mode}: ${detected.reason})`
+    : detected.reason;
   const pairing = pairFlows(A, B, mode);
   const nEx = opts.examples ?? 3;
 
@@ -125,7 +142,8 @@ export function compareResults(a: CompareSideInput, b: CompareSideInput, opts: C
     if (!n) continue;
     const ex = pairs.filter((p) => p.change === row.code);
     let title = `${row.title} on ${n} of ${pairs.length} connections`;
-    if (row.code === 'TOA_STRIPPED') title = `TOA present ${where} but gone ${there} on ${n} of ${pairs.length} connections`;
+    if (row.code === 'TOA_STRIPPED')
+      title = `TOA present ${where} but gone ${there} on ${n} of ${pairs.length} connections`;
     findings.push({
       code: row.code,
       severity: row.problem ? 'error' : 'info',

@@ -238,13 +238,15 @@ export function pairFlows(A: CompareFlow[], B: CompareFlow[], mode: CompareMode)
     m.set(b.serverPort, (m.get(b.serverPort) ?? 0) + 1);
     portMap.set(a.serverPort, m);
   }
-  const isnKept = isnBoth === 0 ? null : isnSame / isnBoth >= 0.9 ? true : isnSame / isnBoth <= 0.1 ? false : null;
+  const isnKept =
+    isnBoth === 0 ? null : isnSame / isnBoth >= 0.9 ? true : isnSame / isnBoth <= 0.1 ? false : null;
   const tupleKept = pairs.length ? tupleSame / pairs.length : null;
 
   // clues judged now that offset, window and mapping are known
   const inWindow = (i: number, j: number): boolean =>
     offset !== null && window !== null && Math.abs(B[j]!.start - A[i]!.start - offset) <= window;
-  const portMapped = (i: number, j: number): boolean => portMap.get(A[i]!.serverPort)?.has(B[j]!.serverPort) ?? false;
+  const portMapped = (i: number, j: number): boolean =>
+    portMap.get(A[i]!.serverPort)?.has(B[j]!.serverPort) ?? false;
   const finish = (e: PairEdge) => {
     if (!e.clues.includes('port-map') && portMapped(e.a, e.b)) e.clues.push('port-map');
     if (!e.clues.includes('timing') && inWindow(e.a, e.b)) e.clues.push('timing');
@@ -263,13 +265,20 @@ export function pairFlows(A: CompareFlow[], B: CompareFlow[], mode: CompareMode)
       const [, nb] = b.payload.split('/');
       if (na === nb && payloadKey(a) !== payloadKey(b)) return true;
     }
-    if (a.payloadLength !== null && b.payloadLength !== null && a.payloadLength !== b.payloadLength) return true;
-    if (tupleKept !== null && tupleKept >= 0.9 && (a.client !== b.client || a.server !== b.server)) return true;
+    if (a.payloadLength !== null && b.payloadLength !== null && a.payloadLength !== b.payloadLength)
+      return true;
+    if (tupleKept !== null && tupleKept >= 0.9 && (a.client !== b.client || a.server !== b.server))
+      return true;
     const mapped = portMap.get(a.serverPort);
     if (mapped && !mapped.has(b.serverPort)) return true;
     // a TOA at B naming a client: in front mode it must be A's client unless it is simply wrong,
     // which only a confident clue can tell; in path mode two different TOAs are two connections
-    if (mode === 'path' && bToaKeys[j]!.length && aToaKeys[i]!.length && !toaMatches(aToaKeys[i]!, bToaKeys[j]!))
+    if (
+      mode === 'path' &&
+      bToaKeys[j]!.length &&
+      aToaKeys[i]!.length &&
+      !toaMatches(aToaKeys[i]!, bToaKeys[j]!)
+    )
       return true;
     return false;
   };
@@ -312,7 +321,11 @@ export function pairFlows(A: CompareFlow[], B: CompareFlow[], mode: CompareMode)
           const e: PairEdge = { a: i, b: j, clues: [...exactClues(i, j), 'timing'], confidence: 0 };
           pairs.push(e);
           found++;
-        } else ambiguous.set(i, list.map((j) => ({ b: j, clues: timingClues(i, j) })));
+        } else
+          ambiguous.set(
+            i,
+            list.map((j) => ({ b: j, clues: timingClues(i, j) })),
+          );
       }
       if (!found) break;
     }
@@ -336,7 +349,11 @@ export function pairFlows(A: CompareFlow[], B: CompareFlow[], mode: CompareMode)
   A.forEach((_, i) => {
     if (pairedA[i]! >= 0 || ambiguous.has(i)) return;
     const cs = candA[i]!.filter((c) => pairedB[c.b]! < 0);
-    if (cs.length > 1) ambiguous.set(i, cs.map((c) => ({ b: c.b, clues: c.clues })));
+    if (cs.length > 1)
+      ambiguous.set(
+        i,
+        cs.map((c) => ({ b: c.b, clues: c.clues })),
+      );
   });
   for (const e of pairs) finish(e);
 

@@ -65,7 +65,7 @@ export const COMPARE_CODES: readonly ChangeRow[] = [
     problem: true,
     title: "B's TOA names another client",
     explanation:
-      "the TOA on the backend names an address A did not see as the client: a SNAT/proxy sits in front of the LB (A is not the real client), a second TOA device upstream (cascaded FULLNAT: the first option wins), or an LB bug.",
+      'the TOA on the backend names an address A did not see as the client: a SNAT/proxy sits in front of the LB (A is not the real client), a second TOA device upstream (cascaded FULLNAT: the first option wins), or an LB bug.',
     remediation:
       'capture in front of any proxy/SNAT device; with two TOA-inserting devices in a row make the inner one keep the outer TOA (DPVS does not cascade TOA); if the address is random, report the LB bug with this comparison',
   },
@@ -75,7 +75,8 @@ export const COMPARE_CODES: readonly ChangeRow[] = [
     problem: false,
     title: 'TOA arrived unchanged',
     explanation: 'the same TOA rode on the same packets at both points.',
-    remediation: 'none on the path; if the backend still logs the LB address, look at the backend (toa-doctor read B --host)',
+    remediation:
+      'none on the path; if the backend still logs the LB address, look at the backend (toa-doctor read B --host)',
   },
   {
     code: 'TOA_STRIPPED',
@@ -115,11 +116,13 @@ export const COMPARE_CODES: readonly ChangeRow[] = [
     explanation:
       'the TOA rode on other packets at B than at A (e.g. on the handshake ACK at A but only on the SYN at B): a SYN proxy or TCP proxy between the points rebuilt the handshake; the backend module reads the packet that creates the socket (normally the handshake ACK).',
     remediation:
-      "turn off SYN proxy / TCP proxying for this service between the points, or make the device replay the TOA on the packet the backend module reads (the handshake ACK and first data, as LVS/DPVS do)",
+      'turn off SYN proxy / TCP proxying for this service between the points, or make the device replay the TOA on the packet the backend module reads (the handshake ACK and first data, as LVS/DPVS do)',
   },
 ];
 
-export const CHANGE_BY_CODE: ReadonlyMap<ChangeCode, ChangeRow> = new Map(COMPARE_CODES.map((r) => [r.code, r]));
+export const CHANGE_BY_CODE: ReadonlyMap<ChangeCode, ChangeRow> = new Map(
+  COMPARE_CODES.map((r) => [r.code, r]),
+);
 
 /** the clues a pair can be matched by, strongest first */
 export const CLUES = ['tuple', 'toa', 'isn', 'payload', 'port-map', 'timing'] as const;
@@ -186,6 +189,7 @@ export interface PairSide extends EndpointPair {
   toa: CompareToa | null;
 }
 
+/** one option as listed: kind and tcpdump-like text (TOA decoded), bytes as hex */
 export interface OptionItem {
   kind: number;
   text: string;
@@ -194,9 +198,9 @@ export interface OptionItem {
 
 export interface PacketDiff {
   packet: ComparePacket;
-  /** option lists in wire order (null: the packet was not captured on that side) */
-  a: OptionItem[] | null;
-  b: OptionItem[] | null;
+  /** option texts in wire order (null: the packet was not captured on that side) */
+  a: string[] | null;
+  b: string[] | null;
   added: string[];
   removed: string[];
   changed: Array<{ a: string; b: string }>;
@@ -239,7 +243,15 @@ export interface OnlyOneSide extends EndpointPair {
 export type CompareSeverity = 'error' | 'warning' | 'info';
 
 export interface CompareFinding {
-  code: ChangeCode | 'ONLY_A' | 'ONLY_B' | 'AMBIGUOUS' | 'ISN_REWRITTEN' | 'CLOCK_OFFSET' | 'EVICTED' | 'NO_PAIRS';
+  code:
+    | ChangeCode
+    | 'ONLY_A'
+    | 'ONLY_B'
+    | 'AMBIGUOUS'
+    | 'ISN_REWRITTEN'
+    | 'CLOCK_OFFSET'
+    | 'EVICTED'
+    | 'NO_PAIRS';
   severity: CompareSeverity;
   title: string;
   /** pairs (or connections) concerned, and out of how many */

@@ -127,7 +127,9 @@ function facts(t: FlowTable, slot: number, role: number): PacketFacts | null {
 
 /** compare's extra facts (FlowTable.keepCompareFacts) */
 function keptFacts(t: FlowTable, slot: number, role: number): Partial<PacketFacts> {
-  const out: Partial<PacketFacts> = { optionBytes: Buffer.from(t.keptOptions(slot * 4 + role)).toString('hex') };
+  const out: Partial<PacketFacts> = {
+    optionBytes: Buffer.from(t.keptOptions(slot * 4 + role)).toString('hex'),
+  };
   if (role === ROLE_DATA) out.payloadDigest = t.keptDigest(slot) ?? undefined;
   return out;
 }
