@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCompare } from '../../src/cli/compare.js';
-import type { CompareDocument, ComparePair } from '../../src/compare/index.js';
+import type { CompareDocument } from '../../src/compare/index.js';
 import { renderCompareJson } from '../../src/report/compare-json.js';
 import { MSS_OPT, TS_OPT, toaOption } from '../helpers/packets.js';
 import { checkSchema } from '../report/schema-check.js';
@@ -41,8 +41,6 @@ const join2 = (xs: Array<{ a: Pkt[]; b: Pkt[] }>) => ({
   a: xs.flatMap((x) => x.a),
   b: xs.flatMap((x) => x.b),
 });
-const pairOf = (d: CompareDocument, aClient: string): ComparePair | undefined =>
-  d.pairs.find((p) => p.a.client === aClient);
 
 describe('front mode', () => {
   it('TOA_INSERTED: B carries the client A saw; clock offset of seconds; ISN kept; detected as front', async () => {
