@@ -109,7 +109,6 @@ export interface PairJudgement {
   change: ChangeCode;
   problem: boolean;
   detail: string;
-  packets: PacketDiff[];
 }
 
 const NAMES: Record<ComparePacket, string> = { syn: 'SYN', ack: 'handshake ACK', data: 'first data' };
@@ -124,17 +123,21 @@ function namesClient(t: CompareToa, a: CompareFlow): boolean {
   return t.client === a.client || t.client === a.clientAddress;
 }
 
-export function judgePair(a: CompareFlow, b: CompareFlow, mode: CompareMode): PairJudgement {
+/** the option lists of both sides, packet by packet (computed when asked: 100,000 pairs would hold them all) */
+export function packetDiffs(a: CompareFlow, b: CompareFlow): PacketDiff[] {
   const packets: PacketDiff[] = [];
   for (const p of COMPARE_PACKETS) {
     const d = diffPacket(p, a, b);
     if (d) packets.push(d);
   }
+  return packets;
+}
+
+export function judgePair(a: CompareFlow, b: CompareFlow, mode: CompareMode): PairJudgement {
   const done = (change: ChangeCode, detail: string): PairJudgement => ({
     change,
     problem: CHANGE_BY_CODE.get(change)!.problem,
     detail,
-    packets,
   });
   if (mode === 'front') {
     const toas = allToa(b);

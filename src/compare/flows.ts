@@ -23,12 +23,23 @@ export function toaOf(x: ToaSighting): CompareToa {
   };
 }
 
+const NO_TOA: CompareToa[] = [];
+/** server endpoints and option lists repeat across connections: keep one copy of each */
+const pool = new Map<string, string>();
+function intern(s: string): string {
+  const hit = pool.get(s);
+  if (hit !== undefined) return hit;
+  if (pool.size >= 65536) pool.clear();
+  pool.set(s, s);
+  return s;
+}
+
 function packet(p: PacketFacts | null): ComparePacketFacts | null {
   if (!p) return null;
   return {
     ts: p.ts,
-    optionBytes: p.optionBytes ?? null,
-    toa: p.toa.map(toaOf),
+    optionBytes: p.optionBytes === undefined ? null : intern(p.optionBytes),
+    toa: p.toa.length ? p.toa.map(toaOf) : NO_TOA,
     checksum: CK[p.checksum] ?? 'not-checked',
   };
 }
@@ -39,10 +50,10 @@ export function toCompareFlow(r: FlowRecord): CompareFlow {
     id: r.id,
     family: r.family,
     client: formatEndpoint(r.client.address, r.client.port),
-    server: formatEndpoint(r.server.address, r.server.port),
+    server: intern(formatEndpoint(r.server.address, r.server.port)),
     clientAddress: r.client.address,
     clientPort: r.client.port,
-    serverAddress: r.server.address,
+    serverAddress: intern(r.server.address),
     serverPort: r.server.port,
     start: r.syn?.ts ?? r.firstTs,
     isn: r.syn ? r.syn.seq : null,

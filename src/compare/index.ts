@@ -4,7 +4,7 @@
  * the analyzer on each input and renders the document (src/report/compare-*.ts).
  */
 
-import { judgePair } from './diff.js';
+import { judgePair, packetDiffs } from './diff.js';
 import { allToa } from './flows.js';
 import { MAX_CANDIDATES, pairFlows } from './pair.js';
 import {
@@ -21,7 +21,7 @@ import {
   type OnlyOneSide,
 } from './types.js';
 
-export { judgePair, optionList } from './diff.js';
+export { judgePair, optionList, packetDiffs } from './diff.js';
 export { toCompareFlow } from './flows.js';
 export { pairFlows } from './pair.js';
 export * from './types.js';
@@ -105,7 +105,7 @@ export function compareResults(
     const fb = B[e.b]!;
     const j = judgePair(fa, fb, mode);
     changes[j.change]++;
-    return {
+    const pair = {
       a: side(fa),
       b: side(fb),
       change: j.change,
@@ -115,8 +115,10 @@ export function compareResults(
       confidence: e.confidence,
       confidenceLevel: e.confidence >= 0.95 ? 'high' : e.confidence >= 0.75 ? 'medium' : 'low',
       offsetSec: Math.round((fb.start - fa.start) * 1e6) / 1e6,
-      packets: j.packets,
-    };
+    } as ComparePair;
+    // the option lists are derived when read (JSON streaming, renderers), not held for every pair
+    Object.defineProperty(pair, 'packets', { enumerable: true, get: () => packetDiffs(fa, fb) });
+    return pair;
   });
   const onlyA = pairing.onlyA.map((i) => only(A[i]!));
   const onlyB = pairing.onlyB.map((j) => only(B[j]!));

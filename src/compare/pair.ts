@@ -57,6 +57,11 @@ function tupleKey(f: CompareFlow): string {
   return `${f.client}>${f.server}`;
 }
 
+/** the number of payload bytes a digest covers ('<hex>/<n>') */
+function hashed(digest: string): string {
+  return digest.slice(digest.indexOf('/') + 1);
+}
+
 function payloadKey(f: CompareFlow): string | null {
   return f.payload === null ? null : `${f.payload}#${f.payloadLength}`;
 }
@@ -117,6 +122,9 @@ export function pairFlows(A: CompareFlow[], B: CompareFlow[], mode: CompareMode)
   const byIsn = new Map<number, number[]>();
   const byPayload = new Map<string, number[]>();
   const payloadCountA = new Map<string, number>();
+  // keys computed once per connection (a key built per lookup costs more than the lookup)
+  const pkA = A.map(payloadKey);
+  const pkB = B.map(payloadKey);
   const bToaKeys: string[][] = B.map(toaKeys);
   B.forEach((f, i) => {
     addTo(byTuple, tupleKey(f), i);
@@ -126,20 +134,20 @@ export function pairFlows(A: CompareFlow[], B: CompareFlow[], mode: CompareMode)
       if (l) l.push(i);
       else byIsn.set(f.isn, [i]);
     }
-    const pk = payloadKey(f);
+    const pk = pkB[i]!;
     if (pk !== null) addTo(byPayload, pk, i);
   });
-  for (const f of A) {
-    const pk = payloadKey(f);
-    if (pk !== null) payloadCountA.set(pk, (payloadCountA.get(pk) ?? 0) + 1);
-  }
+  for (const pk of pkA) if (pk !== null) payloadCountA.set(pk, (payloadCountA.get(pk) ?? 0) + 1);
   /** A's keys to look up in B's TOA index */
   const aToaKeys: string[][] = A.map((f) => {
     if (mode === 'front') return [f.client, f.clientAddress];
     return toaKeys(f);
   });
-  const payloadUnique = (pk: string | null): boolean =>
-    pk !== null && (payloadCountA.get(pk) ?? 0) === 1 && (byPayload.get(pk)?.length ?? 0) === 1;
+  /** A[i]'s first request is sent by no other connection, on either side */
+  const uniqueA = new Uint8Array(A.length);
+  pkA.forEach((pk, i) => {
+    if (pk !== null && payloadCountA.get(pk) === 1 && byPayload.get(pk)?.length === 1) uniqueA[i] = 1;
+  });
 
   /** clues that agree between A[i] and B[j] (timing and port-map are judged later) */
   const exactClues = (i: number, j: number): Clue[] => {
@@ -150,37 +158,44 @@ export function pairFlows(A: CompareFlow[], B: CompareFlow[], mode: CompareMode)
     const ak = aToaKeys[i]!;
     if (ak.length && bToaKeys[j]!.length && toaMatches(ak, bToaKeys[j]!)) c.push('toa');
     if (a.isn !== null && a.isn === b.isn) c.push('isn');
-    const pa = payloadKey(a);
-    if (pa !== null && pa === payloadKey(b)) c.push('payload');
+    if (pkA[i] !== null && pkA[i] === pkB[j]) c.push('payload');
     return c;
   };
-  const score = (clues: Clue[], pk: string | null): number => {
+  const score = (clues: Clue[], i: number): number => {
     let s = 0;
-    for (const c of clues) s += c === 'payload' ? (payloadUnique(pk) ? 3 : 0.5) : c === 'timing' ? 1 : 3;
+    for (const c of clues) s += c === 'payload' ? (uniqueA[i] ? 3 : 0.5) : c === 'timing' ? 1 : 3;
     return s;
   };
 
   const candA: Array<Array<{ b: number; clues: Clue[]; score: number }>> = A.map(() => []);
   const bestB = new Float64Array(B.length);
   const bestBCount = new Uint32Array(B.length);
-  A.forEach((a, i) => {
-    const seen = new Set<number>();
+  /** seen[j] = i + 1 when B[j] is already a candidate of A[i] */
+  const seen = new Int32Array(B.length);
+  const found: number[] = [];
+  for (let i = 0; i < A.length; i++) {
+    const a = A[i]!;
+    found.length = 0;
     const consider = (list: number[] | undefined) => {
       if (!list) return;
-      for (const j of list) seen.add(j);
+      for (const j of list)
+        if (seen[j] !== i + 1) {
+          seen[j] = i + 1;
+          found.push(j);
+        }
     };
     consider(byTuple.get(tupleKey(a)));
     for (const k of aToaKeys[i]!) consider(byToa.get(k));
     if (a.isn !== null) consider(byIsn.get(a.isn));
-    const pk = payloadKey(a);
+    const pk = pkA[i]!;
     if (pk !== null) {
       const l = byPayload.get(pk);
       if (l && l.length <= MAX_DIGEST_FANOUT) consider(l);
     }
-    for (const j of seen) {
+    for (const j of found) {
       const clues = exactClues(i, j);
       // a shared request alone is not a candidate: timing decides those (step 3)
-      const s = score(clues, pk);
+      const s = score(clues, i);
       if (s < 3) continue;
       candA[i]!.push({ b: j, clues, score: s });
       if (s > bestB[j]!) {
@@ -188,7 +203,7 @@ export function pairFlows(A: CompareFlow[], B: CompareFlow[], mode: CompareMode)
         bestBCount[j] = 1;
       } else if (s === bestB[j]) bestBCount[j]!++;
     }
-  });
+  }
 
   const pairedA = new Int32Array(A.length).fill(-1);
   const pairedB = new Int32Array(B.length).fill(-1);
@@ -251,7 +266,7 @@ export function pairFlows(A: CompareFlow[], B: CompareFlow[], mode: CompareMode)
     if (!e.clues.includes('port-map') && portMapped(e.a, e.b)) e.clues.push('port-map');
     if (!e.clues.includes('timing') && inWindow(e.a, e.b)) e.clues.push('timing');
     e.clues.sort((x, y) => CLUE_ORDER[x] - CLUE_ORDER[y]);
-    e.confidence = confidenceOf(e.clues, payloadUnique(payloadKey(A[e.a]!)));
+    e.confidence = confidenceOf(e.clues, uniqueA[e.a] === 1);
   };
 
   // ---------------------------------------------------------------- 3. timing
@@ -260,11 +275,13 @@ export function pairFlows(A: CompareFlow[], B: CompareFlow[], mode: CompareMode)
     const b = B[j]!;
     if (a.family !== b.family && mode === 'path') return true;
     if (isnKept === true && a.isn !== null && b.isn !== null && a.isn !== b.isn) return true;
-    if (a.payload !== null && b.payload !== null) {
-      const [, na] = a.payload.split('/');
-      const [, nb] = b.payload.split('/');
-      if (na === nb && payloadKey(a) !== payloadKey(b)) return true;
-    }
+    if (
+      a.payload !== null &&
+      b.payload !== null &&
+      pkA[i] !== pkB[j] &&
+      hashed(a.payload) === hashed(b.payload)
+    )
+      return true;
     if (a.payloadLength !== null && b.payloadLength !== null && a.payloadLength !== b.payloadLength)
       return true;
     if (tupleKept !== null && tupleKept >= 0.9 && (a.client !== b.client || a.server !== b.server))
