@@ -34,18 +34,31 @@ function intern(s: string): string {
   return s;
 }
 
-function packet(p: PacketFacts | null): ComparePacketFacts | null {
+/** one CompareToa per distinct TOA of a flow (the same option usually rides on 2-3 packets) */
+type ToaMemo = Map<string, CompareToa>;
+function memoToa(x: ToaSighting, memo: ToaMemo): CompareToa {
+  const k = `${x.variant}|${x.address}|${x.port}`;
+  let t = memo.get(k);
+  if (!t) {
+    t = toaOf(x);
+    memo.set(k, t);
+  }
+  return t;
+}
+
+function packet(p: PacketFacts | null, memo: ToaMemo): ComparePacketFacts | null {
   if (!p) return null;
   return {
     ts: p.ts,
     optionBytes: p.optionBytes === undefined ? null : intern(p.optionBytes),
-    toa: p.toa.length ? p.toa.map(toaOf) : NO_TOA,
+    toa: p.toa.length ? p.toa.map((x) => memoToa(x, memo)) : NO_TOA,
     checksum: CK[p.checksum] ?? 'not-checked',
   };
 }
 
 export function toCompareFlow(r: FlowRecord): CompareFlow {
   const data = r.firstData;
+  const memo: ToaMemo = new Map();
   return {
     id: r.id,
     family: r.family,
@@ -59,9 +72,9 @@ export function toCompareFlow(r: FlowRecord): CompareFlow {
     isn: r.syn ? r.syn.seq : null,
     payload: data?.payloadDigest ?? null,
     payloadLength: data ? data.payloadLength : null,
-    toa: r.toa ? toaOf(r.toa) : null,
+    toa: r.toa ? memoToa(r.toa, memo) : null,
     verdict: r.verdict,
-    packets: { syn: packet(r.syn), ack: packet(r.handshakeAck), data: packet(data) },
+    packets: { syn: packet(r.syn, memo), ack: packet(r.handshakeAck, memo), data: packet(data, memo) },
   };
 }
 

@@ -69,6 +69,45 @@ export function detectMode(A: CompareFlow[], B: CompareFlow[]): { mode: CompareM
   };
 }
 
+/**
+ * A pair whose option lists (`packets`) are derived from the two flows when read (JSON streaming,
+ * renderers) instead of being held for every one of 100,000 pairs. It serialises as the plain
+ * ComparePair of the schema.
+ */
+class Pair implements ComparePair {
+  constructor(
+    readonly a: ComparePair['a'],
+    readonly b: ComparePair['b'],
+    readonly change: ComparePair['change'],
+    readonly problem: boolean,
+    readonly detail: string,
+    readonly matchedBy: ComparePair['matchedBy'],
+    readonly confidence: number,
+    readonly confidenceLevel: ComparePair['confidenceLevel'],
+    readonly offsetSec: number,
+    private readonly fa: CompareFlow,
+    private readonly fb: CompareFlow,
+  ) {}
+  get packets(): ComparePair['packets'] {
+    return packetDiffs(this.fa, this.fb);
+  }
+  toJSON(): ComparePair {
+    const { a, b, change, problem, detail, matchedBy, confidence, confidenceLevel, offsetSec } = this;
+    return {
+      a,
+      b,
+      change,
+      problem,
+      detail,
+      matchedBy,
+      confidence,
+      confidenceLevel,
+      offsetSec,
+      packets: this.packets,
+    };
+  }
+}
+
 function side(f: CompareFlow) {
   return { client: f.client, server: f.server, id: f.id, start: f.start, verdict: f.verdict, toa: f.toa };
 }
@@ -105,20 +144,19 @@ export function compareResults(
     const fb = B[e.b]!;
     const j = judgePair(fa, fb, mode);
     changes[j.change]++;
-    const pair = {
-      a: side(fa),
-      b: side(fb),
-      change: j.change,
-      problem: j.problem,
-      detail: j.detail,
-      matchedBy: e.clues,
-      confidence: e.confidence,
-      confidenceLevel: e.confidence >= 0.95 ? 'high' : e.confidence >= 0.75 ? 'medium' : 'low',
-      offsetSec: Math.round((fb.start - fa.start) * 1e6) / 1e6,
-    } as ComparePair;
-    // the option lists are derived when read (JSON streaming, renderers), not held for every pair
-    Object.defineProperty(pair, 'packets', { enumerable: true, get: () => packetDiffs(fa, fb) });
-    return pair;
+    return new Pair(
+      side(fa),
+      side(fb),
+      j.change,
+      j.problem,
+      j.detail,
+      e.clues,
+      e.confidence,
+      e.confidence >= 0.95 ? 'high' : e.confidence >= 0.75 ? 'medium' : 'low',
+      Math.round((fb.start - fa.start) * 1e6) / 1e6,
+      fa,
+      fb,
+    );
   });
   const onlyA = pairing.onlyA.map((i) => only(A[i]!));
   const onlyB = pairing.onlyB.map((j) => only(B[j]!));
