@@ -108,6 +108,10 @@ class Pair implements ComparePair {
   }
 }
 
+function conns(n: number): string {
+  return `${n} connection${n === 1 ? '' : 's'}`;
+}
+
 function side(f: CompareFlow) {
   return { client: f.client, server: f.server, id: f.id, start: f.start, verdict: f.verdict, toa: f.toa };
 }
@@ -213,7 +217,7 @@ export function compareResults(
     findings.push({
       code: 'AMBIGUOUS',
       severity: 'warning',
-      title: `${ambiguous.length} connections at A have several possible partners at B`,
+      title: `${conns(ambiguous.length)} at A ${ambiguous.length === 1 ? 'has' : 'have'} several possible partners at B`,
       count: ambiguous.length,
       of: A.length,
       explanation:
@@ -228,7 +232,7 @@ export function compareResults(
     findings.push({
       code: 'ONLY_A',
       severity: 'warning',
-      title: `${onlyA.length} connections seen only at A`,
+      title: `${conns(onlyA.length)} seen only at A`,
       count: onlyA.length,
       of: A.length,
       explanation:
@@ -240,7 +244,7 @@ export function compareResults(
     findings.push({
       code: 'ONLY_B',
       severity: 'info',
-      title: `${onlyB.length} connections seen only at B`,
+      title: `${conns(onlyB.length)} seen only at B`,
       count: onlyB.length,
       of: B.length,
       explanation:
@@ -279,7 +283,7 @@ export function compareResults(
       findings.push({
         code: 'EVICTED',
         severity: 'warning',
-        title: `${s.evicted} connections of ${name} were evicted from the flow table and not compared`,
+        title: `${conns(s.evicted)} of ${name} evicted from the flow table and not compared`,
         count: s.evicted,
         of: s.flows.length + s.evicted,
         explanation: 'the capture holds more connections than --max-flows.',
@@ -316,6 +320,19 @@ export function compareResults(
     onlyB,
     ambiguous,
   };
+}
+
+/** the first problem pair of each problem change code, then more of them, up to n */
+export function exampleProblems(pairs: readonly ComparePair[], n: number): ComparePair[] {
+  const out: ComparePair[] = [];
+  const codes = new Set<string>();
+  for (const p of pairs)
+    if (p.problem && !codes.has(p.change)) {
+      codes.add(p.change);
+      out.push(p);
+    }
+  for (const p of pairs) if (out.length < n && p.problem && !out.includes(p)) out.push(p);
+  return out.slice(0, n);
 }
 
 export function isProblemChange(code: ChangeCode): boolean {

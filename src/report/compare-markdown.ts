@@ -2,6 +2,8 @@
  * Markdown for `toa-doctor compare --markdown`: the text report's content, ready for a ticket.
  * Pure: doc in, string out.
  */
+
+import { exampleProblems } from '../compare/index.js';
 import type { CompareDocument, CompareSeverity } from '../compare/types.js';
 
 export interface CompareMarkdownOptions {
@@ -95,7 +97,7 @@ export function renderCompareMarkdown(doc: CompareDocument, opts: CompareMarkdow
     if (doc.pairs.length > rows.length)
       out.push('', `… ${doc.pairs.length - rows.length} more pairs (use --json for all)`);
     out.push('');
-    const detailed = doc.pairs.filter((p) => p.problem).slice(0, opts.details ?? 3);
+    const detailed = exampleProblems(doc.pairs, opts.details ?? 3);
     if (detailed.length) {
       out.push('## Option lists of problem pairs', '');
       for (const p of detailed) {

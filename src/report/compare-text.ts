@@ -5,6 +5,7 @@
  */
 import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
+import { exampleProblems } from '../compare/index.js';
 import type {
   ChangeCode,
   CompareDocument,
@@ -50,6 +51,12 @@ const PACKET_NAME: Record<PacketDiff['packet'], string> = { syn: 'SYN', ack: 'AC
 
 function sec(x: number): string {
   return `${x >= 0 ? '+' : ''}${x.toFixed(Math.abs(x) >= 1 ? 3 : 6)} s`;
+}
+
+/** the clues that tell connections apart; port-map and timing only when they are all there is */
+export function shortClues(clues: readonly string[]): string {
+  const strong = clues.filter((c) => c !== 'port-map' && c !== 'timing');
+  return (strong.length ? [...strong, ...(clues.includes('timing') ? ['+t'] : [])] : clues).join(' ');
 }
 
 /** the option lists of one pair side by side, with what changed */
@@ -151,14 +158,14 @@ export function renderCompareText(doc: CompareDocument, opts: CompareTextOptions
         `${p.a.client} → ${p.a.server}`,
         `${p.b.client} → ${p.b.server}`,
         CHANGE_COLOR[p.change](c)(p.change),
-        `${p.matchedBy.join(' ')} (${p.confidenceLevel})`,
+        `${shortClues(p.matchedBy)} (${p.confidenceLevel})`,
       ]);
     out.push(c.bold('Pairs'));
     out.push(t.toString());
     if (doc.pairs.length > rows.length)
       out.push(`  … ${doc.pairs.length - rows.length} more pairs (--rows N, or --json for all)`);
     out.push('');
-    const detailed = doc.pairs.filter((p) => p.problem).slice(0, opts.details ?? 3);
+    const detailed = exampleProblems(doc.pairs, opts.details ?? 3);
     const shown = detailed.length ? detailed : doc.pairs.slice(0, 1);
     out.push(
       c.bold(
