@@ -16,13 +16,19 @@ import {
   MODES,
   toCompareFlow,
 } from '../compare/index.js';
-import { DEFAULT_MAX_FLOWS } from '../flow/analyzer.js';
 import type { ProfileName } from '../flow/types.js';
 import { packageVersion } from '../report/build.js';
 import { EXIT, UserError } from './errors.js';
 import { analyzeInputs, FdWriter, parseLbList, parseProfile } from './read.js';
 
 export type CompareFormat = 'text' | 'json' | 'markdown';
+
+/**
+ * Flow table cap per side. Lower than read's: compare keeps a compact copy of every connection of
+ * both sides until they are paired (~1-2 KB each with its option bytes), so the cap is what bounds
+ * its memory; connections beyond it are evicted, counted and reported (finding EVICTED).
+ */
+export const COMPARE_MAX_FLOWS = 200_000;
 
 export interface RunCompareOptions {
   mode?: CompareMode;
@@ -47,7 +53,7 @@ export async function analyzeSide(
 ): Promise<CompareSideInput> {
   const out = await analyzeInputs([input], {
     compareFacts: true,
-    maxFlows: opts.maxFlows ?? DEFAULT_MAX_FLOWS,
+    maxFlows: opts.maxFlows ?? COMPARE_MAX_FLOWS,
     profile: opts.profile,
     lb: opts.lb,
     onProgress: opts.onProgress ? (f, d, t) => opts.onProgress?.(`${label} ${f}`, d, t) : undefined,
@@ -152,7 +158,7 @@ export function register(program: Command): void {
     .option('--rows <n>', 'pairs listed in the text/Markdown report (default 50)', positiveInt('--rows', 200))
     .option(
       '--max-flows <n>',
-      `flow table cap per side (default ${DEFAULT_MAX_FLOWS})`,
+      `flow table cap per side; more connections are evicted and reported (default ${COMPARE_MAX_FLOWS})`,
       positiveInt('--max-flows', 200000),
     )
     .option('--profile <name>', 'module profile used for the per-side verdicts (as read)')

@@ -19,11 +19,17 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const schema = JSON.parse(readFileSync(new URL('../../schema/compare.schema.json', import.meta.url), 'utf8'));
 
 let n = 0;
-async function compare(a: Pkt[], b: Pkt[], mode?: 'front' | 'path'): Promise<CompareDocument> {
+async function compare(
+  a: Pkt[],
+  b: Pkt[],
+  mode?: 'front' | 'path',
+  maxFlows?: number,
+): Promise<CompareDocument> {
   const f = writePair(dir, `c${n++}`, a, b);
   let out = '';
   const r = await runCompare(f.a, f.b, {
     mode,
+    maxFlows,
     format: 'json',
     write: (s) => (out += s),
     toolVersion: '0.0.0-test',
@@ -40,6 +46,24 @@ const T0 = 1_700_000_000;
 const join2 = (xs: Array<{ a: Pkt[]; b: Pkt[] }>) => ({
   a: xs.flatMap((x) => x.a),
   b: xs.flatMap((x) => x.b),
+});
+
+describe('bounds', () => {
+  it('connections beyond --max-flows are evicted, counted and reported, not silently dropped', async () => {
+    const conns = [0, 1, 2, 3, 4].map((i) =>
+      front({ client: `203.0.113.${60 + i}`, cport: 45000 + i, lport: 8200 + i, t0: T0 + i * 10, offset: 1 }),
+    );
+    const { a, b } = join2(conns);
+    const d = await compare(a, b, 'front', 2);
+    expect(d.input.a.evicted).toBe(3);
+    expect(d.input.b.evicted).toBe(3);
+    expect(d.summary.pairs).toBe(2);
+    const f = d.findings.filter((x) => x.code === 'EVICTED');
+    expect(f.map((x) => x.title)).toEqual([
+      '3 connections of A evicted from the flow table and not compared',
+      '3 connections of B evicted from the flow table and not compared',
+    ]);
+  });
 });
 
 describe('front mode', () => {
