@@ -19,7 +19,7 @@ import {
 import type { ProfileName } from '../flow/types.js';
 import { packageVersion } from '../report/build.js';
 import { EXIT, UserError } from './errors.js';
-import { analyzeInputs, FdWriter, parseLbList, parseProfile } from './read.js';
+import { analyzeInputs, FdWriter, parseLbList, parseProfile, positiveInt, progressLine } from './read.js';
 
 export type CompareFormat = 'text' | 'json' | 'markdown';
 
@@ -102,14 +102,6 @@ export async function runCompare(
   return { doc, exitCode: doc.summary.exitCode };
 }
 
-function positiveInt(name: string, example: number) {
-  return (v: string): number => {
-    if (!/^\d+$/.test(v.trim()) || Number(v) < 1)
-      throw new UserError(`${name}: not a positive whole number: ${v}`, `example: ${name} ${example}`);
-    return Number(v);
-  };
-}
-
 export function parseMode(v: string | undefined): CompareMode | undefined {
   if (v === undefined) return undefined;
   if (!(MODES as readonly string[]).includes(v))
@@ -129,18 +121,6 @@ interface CompareCliOptions {
   profile?: string;
   lb?: string[];
   color?: boolean;
-}
-
-function progressLine(): (label: string, done: number, total: number | null) => void {
-  let last = '';
-  return (label, done, total) => {
-    const pct = total ? ` ${Math.min(100, Math.floor((done / total) * 100))}%` : '';
-    const line = `reading ${label}${pct} (${(done / 1e6).toFixed(1)} MB)`;
-    if (line === last) return;
-    last = line;
-    process.stderr.write(`\r\x1b[K${line}`);
-    if (total !== null && done >= total) process.stderr.write('\r\x1b[K');
-  };
 }
 
 export function register(program: Command): void {

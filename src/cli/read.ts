@@ -349,7 +349,7 @@ function buildReportSummary(input: ReportInput): ReportDocument['summary'] {
   return buildReport({ ...input, flowLimit: 0 }).summary;
 }
 
-function positiveInt(name: string, example: number) {
+export function positiveInt(name: string, example: number) {
   return (v: string): number => {
     if (!/^\d+$/.test(v.trim()) || Number(v) < 1)
       throw new UserError(`${name}: not a positive whole number: ${v}`, `example: ${name} ${example}`);
@@ -369,7 +369,7 @@ interface ReadCliOptions {
   threads?: number;
 }
 
-function progressLine(): (file: string, done: number, total: number | null) => void {
+export function progressLine(): (file: string, done: number, total: number | null) => void {
   let last = '';
   return (file, done, total) => {
     const mb = (done / 1e6).toFixed(1);
