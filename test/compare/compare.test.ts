@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runCompare } from '../../src/cli/compare.js';
 import type { CompareDocument } from '../../src/compare/index.js';
 import { renderCompareJson } from '../../src/report/compare-json.js';
-import { MSS_OPT, TS_OPT, toaOption } from '../helpers/packets.js';
+import { cdnToaOption, MSS_OPT, TS_OPT, toaOption } from '../helpers/packets.js';
 import { checkSchema } from '../report/schema-check.js';
 import { front, LB, LB6, leg, type Pkt, RS, RS6, withToa, writePair } from './gen.js';
 
@@ -158,6 +158,24 @@ describe('front mode', () => {
     expect(d.pairs[0]!.a.client).toBe('[2001:db8:ff::42]:50001');
     expect(d.pairs[0]!.b.toa).toMatchObject({ kind: 253, length: 20, client: '[2001:db8:ff::42]:50001' });
     expect(d.pairs[0]!.change).toBe('TOA_INSERTED');
+  });
+
+  it("a port-less kind-28 TOA (Alibaba CDN, SYN only) naming A's client address is TOA_INSERTED", async () => {
+    const c = front({ client: '203.0.113.77', cport: 46000, lport: 8300, t0: T0, offset: 0.5, toa: null });
+    const b = leg({
+      client: LB,
+      cport: 8300,
+      server: RS,
+      sport: 8080,
+      t0: T0 + 0.5,
+      synOptions: [...cdnToaOption('203.0.113.77'), 1, ...MSS_OPT],
+    });
+    const d = await compare(c.a, b, 'front');
+    expect(d.pairs).toHaveLength(1);
+    expect(d.pairs[0]!.b.toa).toMatchObject({ kind: 28, length: 7, client: '203.0.113.77' });
+    expect(d.pairs[0]!.change).toBe('TOA_INSERTED');
+    expect(d.pairs[0]!.matchedBy).toContain('toa');
+    expect(d.pairs[0]!.detail).toMatch(/on the SYN/);
   });
 
   it('many simultaneous connections to one server port with the same request: never cross-paired', async () => {
