@@ -29,7 +29,7 @@ const pool = new Map<string, string>();
 function intern(s: string): string {
   const hit = pool.get(s);
   if (hit !== undefined) return hit;
-  if (pool.size >= 65536) pool.clear();
+  if (pool.size >= 4096) pool.clear();
   pool.set(s, s);
   return s;
 }

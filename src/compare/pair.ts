@@ -127,7 +127,8 @@ export function pairFlows(A: CompareFlow[], B: CompareFlow[], mode: CompareMode)
   const pkB = B.map(payloadKey);
   const bToaKeys: string[][] = B.map(toaKeys);
   B.forEach((f, i) => {
-    addTo(byTuple, tupleKey(f), i);
+    // front mode: A sees client → VIP, B sees LB → RS; a 5-tuple never survives that NAT
+    if (mode === 'path') addTo(byTuple, tupleKey(f), i);
     for (const k of bToaKeys[i]!) addTo(byToa, k, i);
     if (f.isn !== null) {
       const l = byIsn.get(f.isn);
@@ -184,7 +185,7 @@ export function pairFlows(A: CompareFlow[], B: CompareFlow[], mode: CompareMode)
           found.push(j);
         }
     };
-    consider(byTuple.get(tupleKey(a)));
+    if (mode === 'path') consider(byTuple.get(tupleKey(a)));
     for (const k of aToaKeys[i]!) consider(byToa.get(k));
     if (a.isn !== null) consider(byIsn.get(a.isn));
     const pk = pkA[i]!;
