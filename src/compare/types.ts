@@ -86,7 +86,7 @@ export const COMPARE_CODES: readonly ChangeRow[] = [
     explanation:
       'A device between the two capture points strips unknown TCP options (firewall TCP normalizer, IPS inline normalization, a TCP proxy or SYN proxy that rebuilds the segment).',
     remediation:
-      'Cisco ASA: the default TCP normalizer clears option kinds 9-255 (tcp-options range 9 255 clear) and 6-7; allow the TOA kind with a tcp-map (tcp-map TOA / tcp-options range 200 200 allow, or 254 254 / 253 253 / 28 28 for your LB) applied via policy-map global_policy, class ..., set connection advanced-options TOA; Firepower: add the kind to Inline Normalization "Allow These TCP Options"; Linux: look for an iptables TCPOPTSTRIP rule or SYNPROXY on the path',
+      'Cisco ASA: the default TCP normalizer clears option kinds 9-255 (tcp-options range 9 255 clear) and 6-7; allow the TOA kind with a tcp-map (tcp-map TOA / tcp-options range 200 200 allow, or 254 254 / 253 253 / 28 28 for your LB) applied via policy-map global_policy, class ..., set connection advanced-options TOA; Firepower (Snort 2 Inline Normalization with Normalize TCP on, where an empty list allows only MSS, window scale and timestamps): add the kind to "Allow These TCP Options" in the network analysis policy; Linux: look for an iptables TCPOPTSTRIP rule or SYNPROXY on the path',
   },
   {
     code: 'TOA_CHANGED',
