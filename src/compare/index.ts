@@ -290,6 +290,26 @@ export function compareResults(
         remediation: 'raise --max-flows, or cut the captures to a shorter time span',
         examples: [],
       });
+  // the sides given the wrong way round: A's TOAs name B's clients (A is the backend side)
+  const bClients = new Set(B.map((f) => f.client));
+  const aNaming = A.filter((f) => f.toa?.client != null);
+  const swapped = aNaming.filter((f) => bClients.has(f.toa!.client!)).length;
+  if (aNaming.length && swapped >= 0.5 * aNaming.length)
+    findings.push({
+      code: 'SIDES_SWAPPED',
+      severity: 'warning',
+      title: `A and B look swapped: the TOA at A names B's clients on ${swapped} of ${aNaming.length} connections`,
+      count: swapped,
+      of: aNaming.length,
+      explanation:
+        'A carries TOA naming clients that B sees directly: A was captured behind the LB and B in front of it.',
+      remediation:
+        'run the comparison the other way round: toa-doctor compare B A (front mode: A in front of the LB)',
+      examples: aNaming
+        .filter((f) => bClients.has(f.toa!.client!))
+        .slice(0, nEx)
+        .map((f) => `${f.client} → ${f.server} carries TOA ${f.toa!.client}`),
+    });
   const rank = { error: 0, warning: 1, info: 2 } as const;
   findings.sort((x, y) => rank[x.severity] - rank[y.severity] || y.count - x.count);
 

@@ -251,7 +251,8 @@ export interface CompareFinding {
     | 'ISN_REWRITTEN'
     | 'CLOCK_OFFSET'
     | 'EVICTED'
-    | 'NO_PAIRS';
+    | 'NO_PAIRS'
+    | 'SIDES_SWAPPED';
   severity: CompareSeverity;
   title: string;
   /** pairs (or connections) concerned, and out of how many */

@@ -237,6 +237,19 @@ describe('front mode', () => {
     expect(d.summary.onlyB).toBe(0);
   });
 
+  it('sides given the wrong way round are called out (SIDES_SWAPPED)', async () => {
+    const conns = [0, 1, 2].map((i) =>
+      front({ client: `203.0.113.${90 + i}`, cport: 47000 + i, lport: 8400 + i, t0: T0 + i, offset: 1 }),
+    );
+    const { a, b } = join2(conns);
+    const d = await compare(b, a);
+    const f = d.findings.find((x) => x.code === 'SIDES_SWAPPED');
+    expect(f?.title).toBe("A and B look swapped: the TOA at A names B's clients on 3 of 3 connections");
+    expect(f?.remediation).toMatch(/compare B A/);
+    // the right way round there is no such warning
+    expect((await compare(a, b)).findings.some((x) => x.code === 'SIDES_SWAPPED')).toBe(false);
+  });
+
   it('one side only: connections without a partner are listed as onlyA / onlyB', async () => {
     const both = front({ client: '203.0.113.40', cport: 43000, lport: 8000, t0: T0, offset: 4 });
     const onlyA = front({ client: '203.0.113.41', cport: 43001, lport: 8001, t0: T0 + 60, offset: 4 });
