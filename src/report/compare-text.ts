@@ -146,17 +146,17 @@ export function renderCompareText(doc: CompareDocument, opts: CompareTextOptions
       0,
       maxRows,
     );
-    const w = Math.max(16, Math.floor((width - 50) / 2));
+    // one column holds the connection at A over the one at B, so the table fits 80 columns
+    const w = Math.max(30, width - 1 - 4 - 19 - 22);
     const t = new Table({
-      head: ['A client → server', 'B client → server', 'change', 'matched by'],
+      head: ['connection at A / at B', 'change', 'matched by'],
       style: { head: [], border: [] },
-      colWidths: [w, w, 19, 27],
+      colWidths: [w, 19, 22],
       wordWrap: true,
     });
     for (const p of rows)
       t.push([
-        `${p.a.client} → ${p.a.server}`,
-        `${p.b.client} → ${p.b.server}`,
+        `A ${p.a.client} → ${p.a.server}\nB ${p.b.client} → ${p.b.server}`,
         CHANGE_COLOR[p.change](c)(p.change),
         `${shortClues(p.matchedBy)} (${p.confidenceLevel})`,
       ]);
