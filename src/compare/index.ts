@@ -108,6 +108,16 @@ class Pair implements ComparePair {
   }
 }
 
+/** the kinds the remedy is about, named first (e.g. "the stripped TOA is kind 200: ...") */
+function specificRemedy(code: ChangeCode, pairs: readonly ComparePair[]): string {
+  if (code !== 'TOA_STRIPPED') return '';
+  const kinds = [
+    ...new Set(pairs.map((p) => p.a.toa?.kind).filter((k): k is number => k !== undefined)),
+  ].sort((x, y) => x - y);
+  if (!kinds.length) return '';
+  return `the stripped TOA is kind ${kinds.join(', ')}: on a Cisco ASA allow it with ${kinds.map((k) => `tcp-options range ${k} ${k} allow`).join(' and ')} in a tcp-map. `;
+}
+
 function conns(n: number): string {
   return `${n} connection${n === 1 ? '' : 's'}`;
 }
@@ -195,7 +205,7 @@ export function compareResults(
       count: n,
       of: pairs.length,
       explanation: row.explanation,
-      remediation: row.problem ? row.remediation : null,
+      remediation: row.problem ? specificRemedy(row.code, ex) + row.remediation : null,
       examples: ex.slice(0, nEx).map(example),
     });
   }

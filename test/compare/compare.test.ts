@@ -342,7 +342,9 @@ describe('path mode', () => {
     const f = d.findings[0]!;
     expect(f.code).toBe('TOA_STRIPPED');
     expect(f.title).toBe('TOA present at A but gone at B on 3 of 3 connections');
-    expect(f.remediation).toMatch(/tcp-options range/);
+    expect(f.remediation).toMatch(
+      /^the stripped TOA is kind 200: on a Cisco ASA allow it with tcp-options range 200 200 allow/,
+    );
     const ack = d.pairs[0]!.packets.find((p) => p.packet === 'ack')!;
     expect(ack.removed).toEqual(['toa 203.0.113.7:55555 (200/8)']);
     expect(ack.added).toEqual([]);
