@@ -70,14 +70,12 @@ export function detectMode(A: CompareFlow[], B: CompareFlow[]): { mode: CompareM
 }
 
 /**
- * A pair whose option lists (`packets`) are derived from the two flows when read (JSON streaming,
- * renderers) instead of being held for every one of 100,000 pairs. It serialises as the plain
- * ComparePair of the schema.
+ * A pair whose sides and option lists (`a`, `b`, `packets`) are derived from the two flows when
+ * read (JSON streaming, renderers) instead of being held for every one of 100,000 pairs. It
+ * serialises as the plain ComparePair of the schema.
  */
 class Pair implements ComparePair {
   constructor(
-    readonly a: ComparePair['a'],
-    readonly b: ComparePair['b'],
     readonly change: ComparePair['change'],
     readonly problem: boolean,
     readonly detail: string,
@@ -88,6 +86,12 @@ class Pair implements ComparePair {
     private readonly fa: CompareFlow,
     private readonly fb: CompareFlow,
   ) {}
+  get a(): ComparePair['a'] {
+    return side(this.fa);
+  }
+  get b(): ComparePair['b'] {
+    return side(this.fb);
+  }
   get packets(): ComparePair['packets'] {
     return packetDiffs(this.fa, this.fb);
   }
@@ -159,8 +163,6 @@ export function compareResults(
     const j = judgePair(fa, fb, mode);
     changes[j.change]++;
     return new Pair(
-      side(fa),
-      side(fb),
       j.change,
       j.problem,
       j.detail,
