@@ -5,6 +5,7 @@
  *     --threads 2)
  *   - the 10 M packet file with `read --json --max-flows 100000`
  *   - tcpdump -nn -v -r and tshark -r on the same file, when installed
+ *   - `toa-doctor compare --json A B` on two generated captures of 100,000 connections each
  * with packets/s and peak RSS for each, printed next to the targets (PASS/MISS) and written to
  * bench-out/results.json. The bench only measures: it always exits 0.
  *
@@ -26,6 +27,7 @@ import {
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { COMPARE_PAIR_VERSION, ensureComparePair } from './compare-pair.js';
 import { GENERATOR_VERSION, type GenerateResult, generatePcap } from './generate.js';
 import { formatHotSpots, type HotSpot, topSelfTime } from './profile.js';
 import type { WorkerResult } from './worker.js';
@@ -863,6 +865,32 @@ export async function runBench(o: BenchOptions): Promise<void> {
       argv: [node, BIN, 'read', '--json', '--max-flows', '100000', big.path],
       okCodes: [0, 1],
       target: { rssMB: 250 },
+      repeat: 1,
+    });
+  }
+
+  {
+    // compare: A and B with 100,000 connections each (src/bench/compare-pair.ts); target: under 10 s
+    const n = o.quick ? 10_000 : 100_000;
+    const pair = ensureComparePair(o.dir, n);
+    const file: FileInfo = {
+      key: `cmp-${n / 1000}k`,
+      name: `${relative(o.dir, pair.a)} + ${relative(o.dir, pair.b)}`,
+      packets: pair.packets,
+      flows: 2 * n,
+      seed: COMPARE_PAIR_VERSION,
+      path: pair.a,
+      bytes: pair.bytes,
+      generated: pair.generated,
+    };
+    cases.push({
+      id: `compare-json-${file.key}`,
+      label: `toa-doctor compare --json (${n / 1000}k connections per side)`,
+      file,
+      kind: 'cli',
+      argv: [node, BIN, 'compare', '--json', pair.a, pair.b],
+      okCodes: [0, 1],
+      target: { pps: pair.packets / 10 },
       repeat: 1,
     });
   }

@@ -14,6 +14,7 @@ type Register = (program: Command) => void;
 const COMMANDS: ReadonlyArray<readonly [string, () => Promise<{ register: Register }>]> = [
   ['print', () => import('./print.js')],
   ['read', () => import('./read.js')],
+  ['compare', () => import('./compare.js')],
   ['host', () => import('./host.js')],
   ['live', () => import('./live.js')],
   ['interfaces', () => import('./interfaces.js')],
@@ -63,6 +64,7 @@ Examples:
   sudo toa-doctor bundle -i eth0 --duration 30 support-ticket archive
   toa-doctor read bundle.tar.gz                read a support bundle back
   toa-doctor exporter eth0 port 443            Prometheus /metrics on 127.0.0.1:9877
+  toa-doctor compare front.pcap backend.pcap   where between LB and backend did the TOA go
 
 Exit codes: 0 no error finding, 1 error findings, 2 usage/input error, 3 internal error.`,
     );

@@ -37,7 +37,7 @@ import { analyzeParallel, readThreads } from './read-parallel.js';
 export type ReadFormat = 'text' | 'json' | 'markdown';
 
 /** Report output on a file descriptor in ~256 KiB writes; a closed pipe (| head) ends quietly. */
-class FdWriter {
+export class FdWriter {
   private parts: string[] = [];
   private size = 0;
   closed = false;
@@ -102,6 +102,8 @@ export interface RunReadOptions {
   toolVersion?: string;
   /** analysis threads (default 1 = this thread only; see readThreads) */
   threads?: number;
+  /** keep option bytes and payload digests in the flow records (compare; one thread) */
+  compareFacts?: boolean;
 }
 
 export interface AnalyzeOutput {
@@ -311,7 +313,7 @@ export async function analyzeInputs(
       files: string[],
     ): Promise<{ result: AnalysisResult; captures: CaptureSummary[] }> => {
       const captures: CaptureSummary[] = [];
-      const threads = readThreads(files, opts.threads);
+      const threads = opts.compareFacts ? 1 : readThreads(files, opts.threads);
       if (threads > 1) {
         const par = await analyzeParallel(files, { profile, model, lb, maxFlows }, threads, onProgress);
         const closeBundles = opened.close;
@@ -322,7 +324,7 @@ export async function analyzeInputs(
         captures.push(...par.captures);
         return { result: par.result, captures };
       }
-      const analyzer = new Analyzer({ profile, model, maxFlows, lb });
+      const analyzer = new Analyzer({ profile, model, maxFlows, lb, compareFacts: opts.compareFacts });
       const push = analyzer.push.bind(analyzer);
       for (const f of files) {
         captures.push(
@@ -471,7 +473,7 @@ interface ReadCliOptions {
   threads?: number;
 }
 
-function progressLine(): (file: string, done: number, total: number | null) => void {
+export function progressLine(): (file: string, done: number, total: number | null) => void {
   let last = '';
   return (file, done, total) => {
     const mb = (done / 1e6).toFixed(1);

@@ -121,7 +121,17 @@ function facts(t: FlowTable, slot: number, role: number): PacketFacts | null {
     checksum: t.rCk(i) as ChecksumStatus,
     retransmissions: t.rRetx(i),
     tfo: (rb & R_TFO) !== 0,
+    ...(t.optKeep ? keptFacts(t, slot, role) : undefined),
   };
+}
+
+/** compare's extra facts (FlowTable.keepCompareFacts) */
+function keptFacts(t: FlowTable, slot: number, role: number): Partial<PacketFacts> {
+  const out: Partial<PacketFacts> = {
+    optionBytes: Buffer.from(t.keptOptions(slot * 4 + role)).toString('hex'),
+  };
+  if (role === ROLE_DATA) out.payloadDigest = t.keptDigest(slot) ?? undefined;
+  return out;
 }
 
 const ROLE_TO_PACKET: Record<number, PacketRole> = {

@@ -34,6 +34,8 @@ export interface AnalyzerOptions {
    * still be pushed. The shares are combined with mergePartitions() (src/flow/merge.ts).
    */
   partition?: { index: number; count: number };
+  /** keep per-packet option bytes and a first-payload digest in the records (for `compare`) */
+  compareFacts?: boolean;
 }
 
 /** One partition's share of an analysis, as plain data (it crosses a worker-thread boundary). */

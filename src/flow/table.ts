@@ -159,6 +159,12 @@ const Q_PACK2 = 5;
 const Q_TOAVAR = 6;
 const Q_HIDVAR = 7;
 
+/** compare facts: bytes per role (length byte + 40 option bytes, rounded up) and digest words per flow */
+const KEEP_OPT = 44;
+const DIGEST = 3;
+/** payload bytes hashed: short enough that a -s 128 capture still hashes the same bytes */
+const DIGEST_BYTES = 48;
+
 const EVICT_SAMPLE = 32;
 /** slots allocated up front (more are added by doubling, up to maxFlows) */
 const INITIAL_SLOTS = 262_144;
@@ -185,6 +191,15 @@ export class FlowTable {
   v6: Buffer | null = null;
 
   extras = new Map<number, ExtraSighting[]>();
+
+  /**
+   * Opt-in facts for `compare` (keepCompareFacts()): per role, the captured option area (byte 0:
+   * its length, then up to 40 bytes; KEEP_OPT bytes per role), and per flow a digest of the first
+   * client data segment's payload (DIGEST words: two 32-bit hashes and the number of bytes hashed).
+   * null unless asked for, so `read` pays nothing.
+   */
+  optKeep: Uint8Array | null = null;
+  payDigest: Uint32Array | null = null;
 
   /** hash index buckets: (hash & tagMask) | (slot + 1), 0 = empty */
   private index: Int32Array;
@@ -327,11 +342,38 @@ export class FlowTable {
     this.verdict = keep(this.verdict, new Uint8Array(cap), 1);
     this.ordPrev = keep(this.ordPrev, new Int32Array(cap), 1);
     this.ordNext = keep(this.ordNext, new Int32Array(cap), 1);
+    if (this.optKeep) {
+      this.optKeep = keep(this.optKeep, new Uint8Array(cap * 4 * KEEP_OPT), 4 * KEEP_OPT);
+      this.payDigest = keep(this.payDigest ?? undefined, new Uint32Array(cap * DIGEST), DIGEST);
+    }
     if (this.v6) {
       const v = Buffer.alloc(cap * 32);
       this.v6.copy(v, 0, 0, old * 32);
       this.v6 = v;
     }
+  }
+
+  /** keep option bytes and a first-payload digest per flow (for `compare`); call before any packet */
+  keepCompareFacts(): void {
+    if (this.optKeep) return;
+    this.optKeep = new Uint8Array(this.capacity * 4 * KEEP_OPT);
+    this.payDigest = new Uint32Array(this.capacity * DIGEST);
+  }
+
+  /** the kept option area of role i = slot * 4 + role (empty when not kept) */
+  keptOptions(i: number): Uint8Array {
+    const k = this.optKeep;
+    if (!k) return new Uint8Array(0);
+    const o = i * KEEP_OPT;
+    return k.subarray(o + 1, o + 1 + k[o]!);
+  }
+
+  /** the first client data segment's payload digest, 'h1h2/n' hex (null when not kept) */
+  keptDigest(slot: number): string | null {
+    const d = this.payDigest;
+    if (!d) return null;
+    const o = slot * DIGEST;
+    return `${d[o]!.toString(16).padStart(8, '0')}${d[o + 1]!.toString(16).padStart(8, '0')}/${d[o + 2]!}`;
   }
 
   /** double the slot columns (only past INITIAL_SLOTS flows) */
@@ -940,6 +982,34 @@ export class FlowTable {
     }
     R[q + Q_HIDVAR] = hv;
     R[q + Q_PACK2] = rb | (ck << 8) | ((o.toaCount & 0xff) << 16);
+    if (this.optKeep) this.keepFacts(slot, i, role, buf, pkt);
+  }
+
+  /** compare's facts of one role packet (only when keepCompareFacts() was called) */
+  private keepFacts(slot: number, i: number, role: number, buf: Buffer, pkt: DecodedPacket): void {
+    const k = this.optKeep!;
+    const [start, end] = this.optArea(pkt);
+    const n = Math.max(0, Math.min(end - start, KEEP_OPT - 1));
+    const o = i * KEEP_OPT;
+    k[o] = n;
+    for (let j = 0; j < n; j++) k[o + 1 + j] = buf[start + j]!;
+    if (role !== ROLE_DATA) return;
+    // two independent 32-bit hashes (FNV-1a and a multiply-xorshift) of the first DIGEST_BYTES
+    // payload bytes: 64 bits, so 100,000 connections with different requests do not collide
+    const p0 = pkt.tcpOffset + pkt.dataOffset * 4;
+    const m = Math.max(0, Math.min(pkt.capturedEnd - p0, pkt.payloadLength, DIGEST_BYTES));
+    let h1 = 0x811c9dc5;
+    let h2 = 0x9e3779b9 ^ m;
+    for (let j = 0; j < m; j++) {
+      const b = buf[p0 + j]!;
+      h1 = Math.imul(h1 ^ b, 0x01000193);
+      h2 = Math.imul(h2 ^ b, 0x5bd1e995);
+      h2 ^= h2 >>> 15;
+    }
+    const d = this.payDigest!;
+    d[slot * DIGEST] = h1 >>> 0;
+    d[slot * DIGEST + 1] = h2 >>> 0;
+    d[slot * DIGEST + 2] = m;
   }
 
   /** option area [start, end) of the packet (captured part only) */

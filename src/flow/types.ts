@@ -94,6 +94,10 @@ export interface PacketFacts {
   checksum: ChecksumStatus;
   retransmissions: number;
   tfo: boolean;
+  /** the captured option area as hex (only when the analyzer keeps compare facts) */
+  optionBytes?: string;
+  /** first client data only, compare facts: digest of the first payload bytes ('<16 hex>/<bytes hashed>') */
+  payloadDigest?: string;
 }
 
 export interface FlowRecord {
