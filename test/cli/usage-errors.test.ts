@@ -40,6 +40,9 @@ const CASES: Array<[string[], RegExp]> = [
   [['interfaces', '--bogus'], /^unknown option '--bogus'$/],
   [['bundle', '--bogus'], /^unknown option '--bogus'$/],
   [['collector-script', '--bogus'], /^unknown option '--bogus'$/],
+  [['interfaces', 'extra'], /^too many arguments for 'interfaces'/],
+  [['collector-script', '-o', join(dir, 'no/such/dir/c.sh')], /^cannot write .*: ENOENT$/],
+  [['live', 'lo', '--host-dir', join(dir, 'nope')], /^no such host snapshot directory: /],
   // read
   [['read', DEMO, '--flows', 'some'], /^--flows: unknown value "some"$/],
   [['read', DEMO, '--profile', 'azure'], /^unknown profile "azure"$/],
