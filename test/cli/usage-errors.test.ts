@@ -98,7 +98,12 @@ describe('usage errors: two lines, exit 2', () => {
   }
 
   it('a "Did you mean" from commander becomes the hint', () => {
-    expect(run(['read', '--jsn', DEMO]).err).toContain('  hint: did you mean --json?');
+    expect(run(['read', '--jsn', DEMO]).err).toContain(
+      '  hint: did you mean --json? (`toa-doctor read --help` shows the usage)',
+    );
+    expect(run(['raed', DEMO]).err).toBe(
+      "toa-doctor: unknown command 'raed'\n  hint: did you mean read? (`toa-doctor --help` lists the commands)\n",
+    );
   });
 
   it('read --profile and live --profile are worded alike', () => {
