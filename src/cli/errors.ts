@@ -7,11 +7,11 @@
  */
 export const EXIT = { OK: 0, FINDINGS: 1, USAGE: 2, INTERNAL: 3 } as const;
 
-/** A condition the user can fix: printed as one line (+ optional hint), never a stack trace. */
+/** A condition the user can fix: printed as one line plus a hint line, never a stack trace. */
 export class UserError extends Error {
   constructor(
     message: string,
-    readonly hint?: string,
+    readonly hint: string,
     readonly exitCode: number = EXIT.USAGE,
   ) {
     super(message);

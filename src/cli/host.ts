@@ -155,7 +155,11 @@ export async function runHost(
     try {
       ev = await loadHostDir(root, copts);
     } catch (err) {
-      if (err instanceof CaptureError) throw new UserError(err.message, err.hint);
+      if (err instanceof CaptureError)
+        throw new UserError(
+          err.message,
+          err.hint ?? 'give a snapshot directory (`toa-doctor host --save DIR`)',
+        );
       throw err;
     }
   }

@@ -379,7 +379,7 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
     lb: o.lb ?? [],
     profile: o.profile as ProfileName,
     json: !!o.json,
-    color: mode === 'tui' && colorEnabled(o.color, process.stdout),
+    color: colorEnabled(o.color, process.stdout), // the one rule (a JSON report ignores it)
   });
   process.stdout.write(report.output);
   process.removeListener('SIGINT', abort);

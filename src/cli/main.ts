@@ -101,10 +101,11 @@ export function commanderUsage(err: CommanderError, help: string): { message: st
     .split('\n');
   const message = first.replace(/\.$/, '');
   const suggestion = /Did you mean (.+?)\?/.exec(rest.join(' '))?.[1];
-  if (suggestion) return { message, hint: `did you mean ${suggestion}? (\`${help}\` lists the options)` };
-  if (err.code === 'commander.unknownCommand')
-    return { message, hint: '`toa-doctor --help` lists the commands' };
-  return { message, hint: `\`${help}\` shows the usage` };
+  const where =
+    err.code === 'commander.unknownCommand'
+      ? '`toa-doctor --help` lists the commands'
+      : `\`${help}\` shows the usage`;
+  return { message, hint: suggestion ? `did you mean ${suggestion}? (${where})` : where };
 }
 
 const ERRNO_TEXT: Record<string, [string, string]> = {
@@ -136,9 +137,9 @@ export async function main(argv: string[]): Promise<void> {
       const u = commanderUsage(err, helpCommand(argv));
       fail(u.message, u.hint, EXIT.USAGE);
     }
-    const usage = `\`${helpCommand(argv)}\` shows the usage`;
-    if (err instanceof UserError) fail(err.message, err.hint ?? usage, err.exitCode);
-    if (err instanceof CaptureError) fail(err.message, err.hint ?? usage, EXIT.USAGE);
+    if (err instanceof UserError) fail(err.message, err.hint, err.exitCode);
+    if (err instanceof CaptureError)
+      fail(err.message, err.hint ?? `\`${helpCommand(argv)}\` shows the usage`, EXIT.USAGE);
     const e = err as NodeJS.ErrnoException;
     const known = e?.code ? ERRNO_TEXT[e.code] : undefined;
     if (known) fail(`${known[0]}: ${e.path ?? ''}`, known[1], EXIT.USAGE);

@@ -10,6 +10,7 @@ import { FlowTable } from './FlowTable.js';
 import { Header } from './Header.js';
 import { Help } from './Help.js';
 import { HostPanel } from './HostPanel.js';
+import { dashboardLayout, tableColumns } from './layout.js';
 import { type DashboardModel, nextVerdictFilter, SORT_MODES, type SortMode, sortFlows } from './model.js';
 import type { Store } from './store.js';
 import { VerdictBar } from './VerdictBar.js';
@@ -21,6 +22,8 @@ export interface DashboardProps {
   onPauseChange?: (paused: boolean) => void;
   /** terminal rows available (default: the terminal's, else 24) */
   rows?: number;
+  /** terminal columns (default: the terminal's, else 100) */
+  columns?: number;
 }
 
 type InputHandler = Parameters<typeof useInput>[0];
@@ -51,11 +54,11 @@ export function fitCursor(
   return { sel, off: Math.max(0, off) };
 }
 
-export function Dashboard({ store, onQuit, onPauseChange, rows: rowsProp }: DashboardProps) {
+export function Dashboard({ store, onQuit, onPauseChange, rows: rowsProp, columns }: DashboardProps) {
   const live = useSyncExternalStore(store.subscribe, store.get, store.get);
   const { isRawModeSupported } = useStdin();
   const { stdout } = useStdout();
-  const width = stdout?.columns ?? 100;
+  const width = columns ?? stdout?.columns ?? 100;
   const rows = rowsProp ?? stdout?.rows ?? 24;
   const [paused, setPaused] = useState(false);
   const [frozen, setFrozen] = useState<DashboardModel | null>(null);
@@ -66,10 +69,10 @@ export function Dashboard({ store, onQuit, onPauseChange, rows: rowsProp }: Dash
 
   const view: DashboardModel = paused && frozen ? { ...frozen, header: live.header } : live;
   const flows = sortFlows(filter ? view.flows.filter((f) => f.verdict === filter) : view.flows, sort);
-  const hostLines = view.host
-    ? 2 + Math.min(view.host.dmesg.length, 3) + (view.host.notes.length ? 1 : 0) + 1
-    : 0;
-  const tableHeight = Math.max(3, rows - (2 + 4 + hostLines + 2 + 2 + Math.min(2, view.warnings.length)));
+  // every line is counted before drawing (layout.ts): the frame is exactly rows - 1 lines
+  const L = dashboardLayout(view, { rows, flows: flows.length, help });
+  const tableHeight = Math.max(1, L.tableRows);
+  const cols = tableColumns(flows, width, (f) => VERDICT_STYLE[f.verdict].label);
   const maxSel = Math.max(0, flows.length - 1);
   const view0 = fitCursor(cursor, maxSel, tableHeight);
   const sel = view0.sel;
@@ -110,32 +113,48 @@ export function Dashboard({ store, onQuit, onPauseChange, rows: rowsProp }: Dash
     else if (input === 'G' || key.end) move(() => maxSel);
   };
 
+  if (L.tooSmall)
+    return (
+      <Box flexDirection="column" height={L.height}>
+        <Keys isActive={isRawModeSupported === true} handler={handler} />
+        <Text wrap="truncate">{`toa-doctor live: terminal too small (${width}x${rows}); q quits`}</Text>
+      </Box>
+    );
   return (
     <Box flexDirection="column">
       <Keys isActive={isRawModeSupported === true} handler={handler} />
-      <Header h={view.header} paused={paused} />
-      {view.warnings.slice(0, 2).map((w) => (
+      <Header h={view.header} paused={paused} lines={L.headerLines === 1 ? 1 : 2} />
+      {view.warnings.slice(0, L.warnings).map((w) => (
         <Text key={w} color="yellow" wrap="truncate">
           {`! ${w}`}
         </Text>
       ))}
       {help ? (
-        <Help />
+        <Help lines={L.helpLines} />
       ) : (
         <>
-          <VerdictBar verdicts={view.verdicts} top={view.top} filter={filter} />
+          <VerdictBar
+            verdicts={view.verdicts}
+            top={view.top}
+            filter={filter}
+            margin={L.verdictMargin}
+            lines={L.top}
+          />
           <FlowTable
             flows={flows}
             offset={effOffset}
             selected={sel}
-            height={tableHeight}
+            body={L.tableBody}
+            rows={L.tableRows}
+            moreLine={L.moreLine}
+            margin={L.tableMargin}
             total={view.header.flows}
-            width={width}
+            cols={cols}
           />
-          <HostPanel host={view.host} />
+          <HostPanel host={view.host} layout={L.host} />
         </>
       )}
-      <Box marginTop={1}>
+      <Box marginTop={L.footerMargin ? 1 : 0}>
         <Text dimColor wrap="truncate">
           {isRawModeSupported
             ? `q quit  p ${paused ? 'resume' : 'pause'}  v filter: ${filter ? VERDICT_STYLE[filter].label : 'all'}  s sort: ${sort}  ↑↓/jk scroll  ? help`

@@ -1,118 +1,153 @@
 import { Box, Text } from 'ink';
 import type { FlowRecord } from '../flow/types.js';
+import { elide, serverPort, shortRode, type TableColumns } from './layout.js';
 import { endpoint, realClient, toaRode } from './model.js';
 import { VERDICT_STYLE } from './verdicts.js';
 
-export interface Columns {
-  client: number;
-  lb: number;
-  server: number;
-  rode: number;
-  variant: number;
-  verdict: number;
-}
-
-/**
- * Column widths for a terminal `width` columns wide: fixed tail, addresses share the rest; the
- * variant column only when there is room (≥ 120 columns).
- */
-export function columnsFor(width: number): Columns {
-  const fixed = { rode: 13, variant: width >= 120 ? 11 : 0, verdict: 17 };
-  const rest = Math.max(36, width - 1 - 6 - fixed.rode - fixed.variant - fixed.verdict - 1);
-  const each = Math.floor(rest / 3);
-  const cap = 47; // [IPv6]:port
-  return {
-    client: Math.min(cap, each),
-    lb: Math.min(cap, each),
-    server: Math.min(cap, rest - 2 * each),
-    ...fixed,
-  };
-}
-
-function Cell({ w, children, color, bold }: { w: number; children: string; color?: string; bold?: boolean }) {
+function Cell({
+  w,
+  children,
+  color,
+  bold,
+  gap = 0,
+}: {
+  w: number;
+  children: string;
+  color?: string;
+  bold?: boolean;
+  /** blank columns before the text */
+  gap?: number;
+}) {
   return (
-    <Box width={w} flexShrink={0}>
+    <Box width={w + gap} flexShrink={0}>
       <Text wrap="truncate" color={color} bold={bold}>
-        {children}
+        {' '.repeat(gap) + children}
       </Text>
     </Box>
   );
 }
 
-export function FlowRow({ f, selected, cols }: { f: FlowRecord; selected: boolean; cols: Columns }) {
+function arrow(c: TableColumns, a: '←' | '→'): string {
+  return c.arrow === 3 ? ` ${a} ` : `${a} `;
+}
+
+export function FlowRow({ f, selected, cols }: { f: FlowRecord; selected: boolean; cols: TableColumns }) {
   const s = VERDICT_STYLE[f.verdict];
+  const rode = toaRode(f);
   return (
     <Box>
       <Text color={selected ? 'cyan' : undefined}>{selected ? '›' : ' '}</Text>
       <Cell w={cols.client} color={f.toa?.address ? undefined : 'gray'}>
-        {realClient(f)}
+        {elide(realClient(f), cols.client)}
       </Cell>
-      <Cell w={3}>{' ← '}</Cell>
-      <Cell w={cols.lb}>{endpoint(f.client.address, f.client.port)}</Cell>
-      <Cell w={3}>{' → '}</Cell>
-      <Cell w={cols.server}>{endpoint(f.server.address, f.server.port)}</Cell>
-      <Cell w={cols.rode}>{toaRode(f)}</Cell>
-      {cols.variant ? <Cell w={cols.variant}>{f.toa?.variant ?? '-'}</Cell> : null}
-      <Cell w={cols.verdict} color={s.color} bold>
-        {f.verdict}
+      <Cell w={cols.arrow}>{arrow(cols, '←')}</Cell>
+      <Cell w={cols.lb}>{elide(endpoint(f.client.address, f.client.port), cols.lb)}</Cell>
+      {cols.server ? (
+        <>
+          <Cell w={cols.arrow}>{arrow(cols, '→')}</Cell>
+          <Cell w={cols.server}>
+            {elide(
+              cols.serverPortOnly ? serverPort(f) : endpoint(f.server.address, f.server.port),
+              cols.server,
+            )}
+          </Cell>
+        </>
+      ) : null}
+      {cols.rode ? (
+        <Cell w={cols.rode} gap={1}>
+          {cols.rodeShort ? shortRode(rode) : rode}
+        </Cell>
+      ) : null}
+      {cols.variant ? (
+        <Cell w={cols.variant} gap={1}>
+          {f.toa?.variant ?? '-'}
+        </Cell>
+      ) : null}
+      <Cell w={cols.verdict} gap={1} color={s.color} bold>
+        {cols.verdictShort ? s.label : f.verdict}
       </Cell>
     </Box>
   );
 }
 
+/**
+ * The flow table: a column header and exactly `body` more lines (rows, the "rows x-y of z" line,
+ * blank padding), so the dashboard's height never depends on how many flows there are.
+ */
 export function FlowTable({
   flows,
   offset,
   selected,
-  height,
+  body,
+  rows,
+  moreLine,
+  margin,
   total,
-  width = 100,
+  cols,
 }: {
   flows: FlowRecord[];
   offset: number;
   selected: number;
-  height: number;
+  /** lines under the column header */
+  body: number;
+  /** flow rows shown */
+  rows: number;
+  moreLine: boolean;
+  margin: boolean;
   total: number;
-  width?: number;
+  cols: TableColumns;
 }) {
-  const COLS = columnsFor(width);
-  const visible = flows.slice(offset, offset + height);
+  const visible = flows.slice(offset, offset + rows);
+  const lines: React.ReactNode[] = visible.map((f, i) => (
+    <FlowRow key={`${f.id}-${f.firstTs}`} f={f} selected={offset + i === selected} cols={cols} />
+  ));
+  if (visible.length === 0)
+    lines.push(
+      <Text key="empty" dimColor wrap="truncate">
+        {' (no flows to show)'}
+      </Text>,
+    );
+  if (moreLine)
+    lines.push(
+      <Text key="more" dimColor wrap="truncate">
+        {`  rows ${offset + 1}-${Math.min(flows.length, offset + rows)} of ${flows.length} shown (${total} flows seen)`}
+      </Text>,
+    );
+  while (lines.length < body) lines.push(<Text key={`pad-${lines.length}`}> </Text>);
   return (
-    <Box flexDirection="column" marginTop={1}>
+    <Box flexDirection="column" marginTop={margin ? 1 : 0}>
       <Box>
         <Text> </Text>
-        <Cell w={COLS.client} bold>
-          real client (TOA)
+        <Cell w={cols.client} bold>
+          {cols.labels.client}
         </Cell>
-        <Cell w={3}> </Cell>
-        <Cell w={COLS.lb} bold>
-          LB / source
+        <Cell w={cols.arrow}> </Cell>
+        <Cell w={cols.lb} bold>
+          {cols.labels.lb}
         </Cell>
-        <Cell w={3}> </Cell>
-        <Cell w={COLS.server} bold>
-          server
-        </Cell>
-        <Cell w={COLS.rode} bold>
-          TOA on
-        </Cell>
-        {COLS.variant ? (
-          <Cell w={COLS.variant} bold>
-            variant
+        {cols.server ? (
+          <>
+            <Cell w={cols.arrow}> </Cell>
+            <Cell w={cols.server} bold>
+              {cols.labels.server}
+            </Cell>
+          </>
+        ) : null}
+        {cols.rode ? (
+          <Cell w={cols.rode} gap={1} bold>
+            {cols.labels.rode}
           </Cell>
         ) : null}
-        <Cell w={COLS.verdict} bold>
-          verdict
+        {cols.variant ? (
+          <Cell w={cols.variant} gap={1} bold>
+            {cols.labels.variant}
+          </Cell>
+        ) : null}
+        <Cell w={cols.verdict} gap={1} bold>
+          {cols.labels.verdict}
         </Cell>
       </Box>
-      {visible.length === 0 ? <Text dimColor> (no flows to show)</Text> : null}
-      {visible.map((f, i) => (
-        <FlowRow key={`${f.id}-${f.firstTs}`} f={f} selected={offset + i === selected} cols={COLS} />
-      ))}
-      {flows.length > height ? (
-        <Text
-          dimColor
-        >{`  rows ${offset + 1}-${Math.min(flows.length, offset + height)} of ${flows.length} shown (${total} flows seen)`}</Text>
-      ) : null}
+      {lines.slice(0, body)}
     </Box>
   );
 }

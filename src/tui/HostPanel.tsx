@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import type { HostLayout } from './layout.js';
 import type { HostPanelModel } from './model.js';
 
 function perSec(v: number | null): string {
@@ -6,17 +7,18 @@ function perSec(v: number | null): string {
   return ` (${v >= 0 ? '+' : ''}${v >= 100 ? v.toFixed(0) : v.toFixed(1)}/s)`;
 }
 
-export function HostPanel({ host }: { host: HostPanelModel | null }) {
-  if (!host) return null;
+/** The host panel in exactly the lines `layout` gives it (title, stats, dmesg lines, a note). */
+export function HostPanel({ host, layout }: { host: HostPanelModel | null; layout: HostLayout | null }) {
+  if (!host || !layout) return null;
   const title = host.mode === 'snapshot' ? `host snapshot ${host.source}` : `host ${host.source} (polling)`;
   return (
-    <Box flexDirection="column" marginTop={1}>
+    <Box flexDirection="column" marginTop={layout.margin ? 1 : 0}>
       <Text wrap="truncate">
         <Text bold>{title}</Text>
         {'  modules: '}
         {host.modules.length ? host.modules.join(', ') : 'no TOA module loaded'}
       </Text>
-      {host.statsLabel ? (
+      {!layout.stats ? null : host.statsLabel ? (
         <Text wrap="truncate">
           {`${host.statsLabel}: `}
           {host.counters.length
@@ -30,10 +32,13 @@ export function HostPanel({ host }: { host: HostPanelModel | null }) {
           no /proc/net/toa_stats or vtoa_stats
         </Text>
       )}
-      <Text wrap="truncate" dimColor>
-        {host.dmesg.map((l) => `dmesg: ${l}`).join('\n')}
-      </Text>
-      {host.notes.slice(0, 1).map((n) => (
+      {(layout.dmesg ? host.dmesg.slice(-layout.dmesg) : []).map((l, i) => (
+        // one Text per line: a multi-line Text would not be cut to the terminal width line by line
+        <Text key={`${i}-${l}`} wrap="truncate" dimColor>
+          {`dmesg: ${l}`}
+        </Text>
+      ))}
+      {host.notes.slice(0, layout.note ? 1 : 0).map((n) => (
         <Text key={n} wrap="truncate" color="yellow">
           {`note: ${n}`}
         </Text>

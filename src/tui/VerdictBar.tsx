@@ -7,14 +7,19 @@ export function VerdictBar({
   verdicts,
   top,
   filter,
+  margin = true,
+  lines = 2,
 }: {
   verdicts: Record<Verdict, number>;
   top: TopFinding | null;
   filter: Verdict | null;
+  margin?: boolean;
+  /** lines under the counts (layout.top): the top finding and its fix, or one of them, or none */
+  lines?: 0 | 1 | 2;
 }) {
   const shown = VERDICTS.filter((v) => (verdicts[v] ?? 0) > 0);
   return (
-    <Box flexDirection="column" marginTop={1}>
+    <Box flexDirection="column" marginTop={margin ? 1 : 0}>
       <Text wrap="truncate">
         {shown.length === 0 ? <Text dimColor>no flows yet</Text> : null}
         {shown.map((v) => (
@@ -25,7 +30,7 @@ export function VerdictBar({
           </Text>
         ))}
       </Text>
-      {top ? (
+      {lines === 0 ? null : top ? (
         <>
           <Text wrap="truncate">
             <Text color={VERDICT_STYLE[top.verdict].color} bold>
@@ -33,13 +38,17 @@ export function VerdictBar({
             </Text>
             {` (${top.flows} flow${top.flows === 1 ? '' : 's'}, ${top.share.toFixed(0)}%): ${top.title}`}
           </Text>
-          <Text wrap="truncate">
-            {'  fix: '}
-            {top.remediation}
-          </Text>
+          {lines === 2 ? (
+            <Text wrap="truncate">
+              {'  fix: '}
+              {top.remediation}
+            </Text>
+          ) : null}
         </>
       ) : shown.length ? (
-        <Text color="green">✓ no problem flows so far</Text>
+        <Text color="green" wrap="truncate">
+          ✓ no problem flows so far
+        </Text>
       ) : null}
     </Box>
   );

@@ -40,6 +40,9 @@ const CASES: Array<[string[], RegExp]> = [
   [['interfaces', '--bogus'], /^unknown option '--bogus'$/],
   [['bundle', '--bogus'], /^unknown option '--bogus'$/],
   [['collector-script', '--bogus'], /^unknown option '--bogus'$/],
+  [['interfaces', 'extra'], /^too many arguments for 'interfaces'/],
+  [['collector-script', '-o', join(dir, 'no/such/dir/c.sh')], /^cannot write .*: ENOENT$/],
+  [['live', 'lo', '--host-dir', join(dir, 'nope')], /^no such host snapshot directory: /],
   // read
   [['read', DEMO, '--flows', 'some'], /^--flows: unknown value "some"$/],
   [['read', DEMO, '--profile', 'azure'], /^unknown profile "azure"$/],
@@ -95,7 +98,12 @@ describe('usage errors: two lines, exit 2', () => {
   }
 
   it('a "Did you mean" from commander becomes the hint', () => {
-    expect(run(['read', '--jsn', DEMO]).err).toContain('  hint: did you mean --json?');
+    expect(run(['read', '--jsn', DEMO]).err).toContain(
+      '  hint: did you mean --json? (`toa-doctor read --help` shows the usage)',
+    );
+    expect(run(['raed', DEMO]).err).toBe(
+      "toa-doctor: unknown command 'raed'\n  hint: did you mean read? (`toa-doctor --help` lists the commands)\n",
+    );
   });
 
   it('read --profile and live --profile are worded alike', () => {

@@ -63,7 +63,7 @@ describe('Dashboard', () => {
     const okLine = lines.find((l) => l.includes('198.18.0.100:41001'))!;
     const missLine = lines.find((l) => l.includes('198.18.0.100:41002'))!;
     expect(okLine).toMatch(
-      /203\.0\.113\.9:4242\s+←\s+198\.18\.0\.100:41001\s+→\s+198\.18\.0\.2:8080\s+ACK\+DATA\s+TOA_OK/,
+      /203\.0\.113\.9:4242\s+←\s+198\.18\.0\.100:41001\s+→\s+198\.18\.0\.2:8080\s+ACK\+DATA\s+(toa-254-8\s+)?TOA_OK/,
     );
     expect(missLine).toMatch(/-\s+←\s+198\.18\.0\.100:41002.*TOA_MISSING/);
     expect(lines.indexOf(missLine)).toBeLessThan(lines.indexOf(okLine));
