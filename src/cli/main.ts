@@ -14,6 +14,7 @@ type Register = (program: Command) => void;
 const COMMANDS: ReadonlyArray<readonly [string, () => Promise<{ register: Register }>]> = [
   ['print', () => import('./print.js')],
   ['read', () => import('./read.js')],
+  ['report', () => import('./report.js')],
   ['host', () => import('./host.js')],
   ['live', () => import('./live.js')],
   ['interfaces', () => import('./interfaces.js')],

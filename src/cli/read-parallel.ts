@@ -38,6 +38,7 @@ export interface ParallelSettings {
   profile: ProfileName;
   lb: string[];
   maxFlows: number;
+  keepOptionBytes?: boolean;
 }
 
 interface WorkerInit extends ParallelSettings {
@@ -82,6 +83,7 @@ function partitionAnalyzer(s: ParallelSettings, index: number, count: number): A
     profile: s.profile,
     lb: s.lb,
     maxFlows: Math.max(1, Math.ceil(s.maxFlows / count)),
+    keepOptionBytes: s.keepOptionBytes,
     partition: { index, count },
   });
 }

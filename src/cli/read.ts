@@ -98,6 +98,12 @@ export interface RunReadOptions {
   toolVersion?: string;
   /** analysis threads (default 1 = this thread only; see readThreads) */
   threads?: number;
+  /** also make the HTML page: a file path, or a function that takes the page text (bundle) */
+  html?: string | ((page: string) => void);
+  /** which flows the page lists (default 'all', problems first, up to 10,000) */
+  htmlFlows?: FlowsMode;
+  /** the command line shown in the page's footer */
+  htmlCommand?: string;
 }
 
 export interface AnalyzeOutput {
@@ -234,9 +240,16 @@ export async function analyzeInputs(
     const captures: CaptureSummary[] = [];
     const onProgress = opts.onProgress;
     const threads = readThreads(opened.files, opts.threads);
+    // the JSON report and the HTML page show every option of the handshake packets
+    const keepOptionBytes = opts.format === 'json' || opts.html !== undefined;
     let result: AnalysisResult;
     if (threads > 1) {
-      const par = await analyzeParallel(opened.files, { profile, lb, maxFlows }, threads, onProgress);
+      const par = await analyzeParallel(
+        opened.files,
+        { profile, lb, maxFlows, keepOptionBytes },
+        threads,
+        onProgress,
+      );
       const closeBundles = opened.close;
       opened.close = async () => {
         await par.close();
@@ -245,7 +258,7 @@ export async function analyzeInputs(
       result = par.result;
       captures.push(...par.captures);
     } else {
-      const analyzer = new Analyzer({ profile, maxFlows, lb });
+      const analyzer = new Analyzer({ profile, maxFlows, lb, keepOptionBytes });
       const push = analyzer.push.bind(analyzer);
       for (const f of opened.files) {
         captures.push(
@@ -300,10 +313,12 @@ export async function runRead(inputs: string[], opts: RunReadOptions = {}): Prom
       const h = await import('../report/host.js');
       const { diagnoseHost } = await import('../diagnose/host-rules.js');
       const hostFindings = diagnoseHost(a.host);
-      if (format === 'json') hostJson = h.hostToJson(a.host, hostFindings, { toolVersion: opts.toolVersion });
-      else if (format === 'markdown')
+      if (format === 'json' || opts.html !== undefined)
+        hostJson = h.hostToJson(a.host, hostFindings, { toolVersion: opts.toolVersion });
+      if (format === 'markdown')
         hostMarkdown = h.renderHostMarkdown(a.host, [], { toolVersion: opts.toolVersion, showInfo: false });
-      else hostText = h.renderHostText(a.host, [], { color: !!opts.color, showInfo: false });
+      else if (format === 'text')
+        hostText = h.renderHostText(a.host, [], { color: !!opts.color, showInfo: false });
     }
     const input: ReportInput = {
       result: a.result,
@@ -337,6 +352,16 @@ export async function runRead(inputs: string[], opts: RunReadOptions = {}): Prom
       }
     }
     writer?.flush();
+    if (opts.html !== undefined) {
+      const { htmlReportDocument } = await import('../report/html/document.js');
+      const { htmlPage, writeHtmlReport } = await import('./report.js');
+      const page = await htmlPage(
+        htmlReportDocument({ ...input, flows: opts.htmlFlows ?? 'all' }),
+        opts.htmlCommand,
+      );
+      if (typeof opts.html === 'function') opts.html(page);
+      else writeHtmlReport(opts.html, page);
+    }
     return { ...a, exitCode: summary.exitCode, summary };
   } finally {
     await a.close();
@@ -365,6 +390,7 @@ interface ReadCliOptions {
   host?: string;
   color?: boolean;
   threads?: number;
+  html?: string;
 }
 
 function progressLine(): (file: string, done: number, total: number | null) => void {
@@ -411,6 +437,10 @@ export function register(program: Command): void {
       'analysis threads for capture files (default 1; each thread reads the whole file and analyses a share of the connections)',
       positiveInt('--threads', 2),
     )
+    .option(
+      '--html <file>',
+      'also write a self-contained HTML page (handshake ladders; every connection, problems first; --flows problems for fewer)',
+    )
     .option('--no-color', 'no colours (also: NO_COLOR=1; colours are only used on a terminal)')
     .addHelpText(
       'after',
@@ -424,6 +454,7 @@ Examples:
   toa-doctor read a.pcap b.pcapng.gz --profile tencent --lb 9.0.0.0/8
   toa-doctor read capture.pcap --json | jq '.flows[] | select(.verdict != "TOA_OK")'
   toa-doctor read capture.pcap --markdown > ticket.md
+  toa-doctor read capture.pcap --html report.html
   toa-doctor read capture.pcap --host snapshot/
   toa-doctor read bundle.tar.gz`,
     )
@@ -432,6 +463,10 @@ Examples:
         throw new UserError('--json and --markdown cannot be combined', 'pick one output format');
       if (o.flows !== undefined && o.flows !== 'all' && o.flows !== 'problems')
         throw new UserError(`--flows: expected all or problems, got "${o.flows}"`);
+      if (o.html) {
+        const { checkWritable } = await import('./report.js');
+        checkWritable(o.html);
+      }
       const profile = o.profile === undefined ? undefined : parseProfile(o.profile);
       const lb = o.lb === undefined ? undefined : parseLbList(o.lb);
       const format: ReadFormat = o.json ? 'json' : o.markdown ? 'markdown' : 'text';
@@ -444,6 +479,9 @@ Examples:
         maxFlows: o.maxFlows,
         threads: o.threads,
         hostDir: o.host,
+        html: o.html,
+        htmlFlows: o.flows as FlowsMode | undefined,
+        htmlCommand: o.html ? `toa-doctor read ${process.argv.slice(3).join(' ')}` : undefined,
         color,
         width: process.stdout.columns || 100,
         onProgress: process.stderr.isTTY ? progressLine() : undefined,

@@ -79,7 +79,12 @@ export class Analyzer {
     if (this.partCount > 1 && this.onFlowDone)
       throw new RangeError('onFlowDone needs the whole capture: not available in partition mode');
     if (this.partCount > 1) this.creations = new Float64Array(65536);
-    this.table = new FlowTable(this.maxFlows, (slot, why) => this.done(slot, why), opts.initialSlots);
+    this.table = new FlowTable(
+      this.maxFlows,
+      (slot, why) => this.done(slot, why),
+      opts.initialSlots,
+      opts.keepOptionBytes,
+    );
   }
 
   /**

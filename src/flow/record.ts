@@ -105,7 +105,8 @@ function facts(t: FlowTable, slot: number, role: number): PacketFacts | null {
   if (!(t.bitsOf(slot) & (F_HAS_SYN << role))) return null;
   const i = slot * 4 + role;
   const rb = t.rBits(i);
-  return {
+  const ob = t.roleOptionBytes(slot, role);
+  const f: PacketFacts = {
     ts: t.rTs(i),
     seq: t.rSeq(i),
     ack: t.rAck(i),
@@ -122,6 +123,8 @@ function facts(t: FlowTable, slot: number, role: number): PacketFacts | null {
     retransmissions: t.rRetx(i),
     tfo: (rb & R_TFO) !== 0,
   };
+  if (ob) f.optionBytes = ob.toString('hex');
+  return f;
 }
 
 const ROLE_TO_PACKET: Record<number, PacketRole> = {

@@ -16,6 +16,11 @@ export interface AnalyzerOptions {
   lb?: string[];
   /** called once per flow when it gets its final verdict (evicted or at finish) */
   onFlowDone?: (f: FlowRecord) => void;
+  /**
+   * keep the option area (<= 40 bytes) of each handshake packet, so reports can list every option
+   * (PacketFacts.optionBytes; JSON `options.bytes`; the HTML ladder). Costs 176 bytes per flow.
+   */
+  keepOptionBytes?: boolean;
   /** slots allocated up front before the table starts doubling (tests use small values) */
   initialSlots?: number;
   /**

@@ -159,6 +159,13 @@ const Q_PACK2 = 5;
 const Q_TOAVAR = 6;
 const Q_HIDVAR = 7;
 
+/**
+ * Optional (keepOptions): each role packet's captured option area, OB_S bytes per role: byte 0 the
+ * number of captured option bytes, then up to 40 of them. Off by default (it adds 176 bytes per
+ * flow); the JSON and HTML reports turn it on to show every option of the handshake packets.
+ */
+const OB_S = 44;
+
 const EVICT_SAMPLE = 32;
 /** slots allocated up front (more are added by doubling, up to maxFlows) */
 const INITIAL_SLOTS = 262_144;
@@ -176,6 +183,8 @@ export class FlowTable {
   private R!: Int32Array;
   private RD!: Float64Array;
   private RB!: Buffer;
+  /** role option areas (OB_S bytes per role), only when keepOptions */
+  private OB: Buffer | null = null;
   private ids!: Float64Array;
   /** judged verdict index (VERDICTS), 255 = not judged yet */
   verdict!: Uint8Array;
@@ -218,6 +227,7 @@ export class FlowTable {
     maxFlows: number,
     private readonly onDone: (slot: number, why: DoneReason) => void,
     initialSlots = INITIAL_SLOTS,
+    private readonly keepOptions = false,
   ) {
     this.maxFlows = Math.max(1, Math.floor(maxFlows));
     // Slot storage: typed arrays are calloc'ed, so the kernel only commits the pages that slots
@@ -323,6 +333,11 @@ export class FlowTable {
     this.R = keep(this.R, new Int32Array(cap * 4 * RS), 4 * RS);
     this.RD = new Float64Array(this.R.buffer);
     this.RB = Buffer.from(this.R.buffer);
+    if (this.keepOptions) {
+      const ob = Buffer.alloc(cap * 4 * OB_S);
+      if (this.OB && old) this.OB.copy(ob, 0, 0, old * 4 * OB_S);
+      this.OB = ob;
+    }
     this.ids = keep(this.ids, new Float64Array(cap), 1);
     this.verdict = keep(this.verdict, new Uint8Array(cap), 1);
     this.ordPrev = keep(this.ordPrev, new Int32Array(cap), 1);
@@ -940,6 +955,21 @@ export class FlowTable {
     }
     R[q + Q_HIDVAR] = hv;
     R[q + Q_PACK2] = rb | (ck << 8) | ((o.toaCount & 0xff) << 16);
+    if (this.OB) {
+      const start = pkt.tcpOffset + 20;
+      const end = Math.min(start + o.optionAreaLength, pkt.capturedEnd);
+      const n = Math.max(0, Math.min(40, end - start));
+      const ob = i * OB_S;
+      this.OB[ob] = n;
+      buf.copy(this.OB, ob + 1, start, start + n);
+    }
+  }
+
+  /** the captured option area of a role packet (keepOptions), or null */
+  roleOptionBytes(slot: number, role: number): Buffer | null {
+    if (!this.OB) return null;
+    const ob = (slot * 4 + role) * OB_S;
+    return this.OB.subarray(ob + 1, ob + 1 + this.OB[ob]!);
   }
 
   /** option area [start, end) of the packet (captured part only) */

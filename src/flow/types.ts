@@ -67,6 +67,8 @@ export interface PacketFacts {
   checksum: ChecksumStatus;
   retransmissions: number;
   tfo: boolean;
+  /** the captured option area as lowercase hex (only when the analyzer keeps option bytes) */
+  optionBytes?: string;
 }
 
 export interface FlowRecord {

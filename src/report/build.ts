@@ -67,6 +67,8 @@ export interface ReportPacket {
     break: string;
     toaAfterEol: boolean;
     toaAfterBreak: boolean;
+    /** the captured option area as lowercase hex, when the analysis kept it (JSON and HTML reports) */
+    bytes?: string;
   };
   checksum: 'ok' | 'bad' | 'unverifiable' | 'not-checked';
   retransmissions: number;
@@ -214,7 +216,7 @@ const CK: Record<number, ReportPacket['checksum']> = {
 
 function packetJson(p: PacketFacts | null): ReportPacket | null {
   if (!p) return null;
-  return {
+  const r: ReportPacket = {
     ts: p.ts,
     flags: flagString(p.flags),
     seq: p.seq,
@@ -233,6 +235,8 @@ function packetJson(p: PacketFacts | null): ReportPacket | null {
     retransmissions: p.retransmissions,
     tfo: p.tfo,
   };
+  if (p.optionBytes !== undefined) r.options.bytes = p.optionBytes;
+  return r;
 }
 
 export function flowJson(f: FlowRecord): ReportFlow {
