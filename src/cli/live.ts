@@ -53,6 +53,7 @@ export interface LiveOptions {
   promisc?: boolean;
   buffer?: string;
   maxFlows?: string;
+  html?: string;
 }
 
 type Mode = 'tui' | 'stream' | 'json';
@@ -162,6 +163,7 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
       );
     }
   }
+  if (o.html) (await import('./report.js')).checkWritable(o.html);
   let analyzer: Analyzer;
   // flows reported early (closed, seen in a snapshot) until the analyzer reports them done: the
   // set holds only flows still in the table
@@ -183,6 +185,7 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
       lb: o.lb,
       maxFlows,
       onFlowDone: mode === 'tui' ? undefined : emit,
+      keepOptionBytes: o.html !== undefined,
     });
   } catch (e) {
     throw new UserError((e as Error).message, '--lb takes CIDRs, e.g. --lb 10.0.0.0/8,100.64.0.0/10');
@@ -362,6 +365,7 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
     profile: o.profile as ProfileName,
     json: !!o.json,
     color: o.color !== false && mode === 'tui',
+    html: o.html,
   });
   process.stdout.write(report.output);
   process.removeListener('SIGINT', abort);
@@ -377,6 +381,8 @@ interface FinalReportInput {
   profile: ProfileName;
   json: boolean;
   color: boolean;
+  /** also write the HTML page here */
+  html?: string;
 }
 
 /** packets/s above which the cap engine warns (it starts losing packets at ~70k/s, uncounted) */
@@ -402,7 +408,7 @@ async function finalReport(i: FinalReportInput): Promise<{ output: string; exitC
   if (i.host) {
     const h = await import('../report/host.js');
     const { diagnoseHost } = await import('../diagnose/host-rules.js');
-    if (i.json) hostJson = h.hostToJson(i.host, diagnoseHost(i.host), {});
+    if (i.json || i.html) hostJson = h.hostToJson(i.host, diagnoseHost(i.host), {});
     else hostText = h.renderHostText(i.host, [], { color: i.color, showInfo: false });
   }
   const input: ReportInput = {
@@ -413,6 +419,12 @@ async function finalReport(i: FinalReportInput): Promise<{ output: string; exitC
     hostDir: i.hostDir,
     hostJson,
   };
+  if (i.html) {
+    const { htmlReportDocument } = await import('../report/html/document.js');
+    const { htmlPage, writeHtmlReport } = await import('./report.js');
+    const page = await htmlPage(htmlReportDocument({ ...input, flows: 'all' }), 'toa-doctor live');
+    writeHtmlReport(i.html, page);
+  }
   if (i.json) {
     const doc = buildReport({ ...input, flowLimit: JSON_REPORT_FLOWS });
     return { output: `${JSON.stringify(doc)}\n`, exitCode: doc.summary.exitCode };
@@ -475,6 +487,7 @@ export function register(program: Command): void {
     .option('--promisc', 'promiscuous mode (needs CAP_NET_ADMIN; the cap engine always uses it)')
     .option('--buffer <MiB>', 'kernel capture buffer size (default 64 for tcpdump, 256 for cap)')
     .option('--max-flows <n>', 'flow table cap (default 1,000,000)')
+    .option('--html <file>', 'at the end, also write the report as a self-contained HTML page')
     .addHelpText(
       'after',
       `
