@@ -141,6 +141,7 @@ export function packetBlocks(p: ReportPacket): LadderBlock[] {
   const bytes = opts.bytes !== undefined ? hexBytes(opts.bytes) : null;
   if (bytes) {
     const area = Number.isInteger(opts.areaLength) ? opts.areaLength : bytes.length;
+    if (area === 0) return [['no options', 'n', 'the TCP header has no option bytes']];
     const d = decodeOptions(bytes, 0, area, bytes.length);
     for (const o of d.options) out.push(optionBlock(o, p, false));
     if (d.malformed && d.malformed.malformed !== 'after-eol') {

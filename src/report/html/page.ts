@@ -304,53 +304,58 @@ function hostSection(host: unknown): string {
         )
         .join(', '),
     ]);
+  // counters: stats = [{ path, counters: [{ name, total }] }], deltas = { seconds, counters: [{ file, counter, delta }] }
   let counters = '';
-  const norm = isObj(host.normalized) ? host.normalized : null;
-  const deltas = isObj(host.deltas) ? host.deltas : null;
-  const stats = isObj(host.stats) ? host.stats : null;
-  const src = norm ?? (stats && isObj(stats.values) ? stats.values : stats);
-  if (src) {
-    const dsrc = deltas && isObj(deltas.values) ? deltas.values : deltas;
-    const trs = Object.entries(src)
-      .filter(([, v]) => typeof v === 'number' || typeof v === 'string')
-      .slice(0, 40)
-      .map(([name, v]) => {
-        const d = dsrc ? (dsrc as Record<string, unknown>)[name] : undefined;
-        const ds = typeof d === 'number' ? (d > 0 ? `+${fmtInt(d)}` : fmtInt(d)) : '';
-        return `<tr><td><code>${h(name)}</code></td><td class="n">${typeof v === 'number' ? fmtInt(v) : h(v)}</td><td class="n">${h(ds)}</td></tr>`;
-      })
-      .join('');
-    if (trs)
-      counters = `<h3>Counters</h3><table class="t"><thead><tr><th>counter</th><th class="n">value</th><th class="n">change</th></tr></thead><tbody>${trs}</tbody></table>`;
-  }
+  const stats = Array.isArray(host.stats) ? host.stats.filter(isObj) : [];
+  const deltas =
+    isObj(host.deltas) && Array.isArray(host.deltas.counters) ? host.deltas.counters.filter(isObj) : [];
+  const dsec = isObj(host.deltas) ? num(host.deltas.seconds) : 0;
+  const trs: string[] = [];
+  for (const file of stats)
+    for (const c of Array.isArray(file.counters) ? file.counters.filter(isObj) : []) {
+      const d = deltas.find((x) => x.counter === c.name && (x.file === undefined || x.file === file.path));
+      const dv = d ? num(d.delta) : null;
+      trs.push(
+        `<tr><td><code>${h(c.name)}</code></td><td class="n">${fmtInt(c.total)}</td><td class="n">${dv === null ? '' : dv > 0 ? `+${fmtInt(dv)}` : fmtInt(dv)}</td><td class="muted">${h(file.path)}</td></tr>`,
+      );
+    }
+  if (trs.length)
+    counters = `<h3>Counters</h3><table class="t"><thead><tr><th>counter</th><th class="n">value</th><th class="n">change${dsec ? ` in ${h(dsec)} s` : ''}</th><th>file</th></tr></thead><tbody>${trs.slice(0, 60).join('')}</tbody></table>`;
+  // listeners: { listeners: [{ family, address, port, dualStack, v4Mapped }], ports: [...] }
   let listeners = '';
-  const ls =
-    isObj(host.listeners) && Array.isArray(host.listeners.sockets)
-      ? host.listeners.sockets
-      : Array.isArray(host.listeners)
-        ? host.listeners
-        : [];
+  const lsrc = isObj(host.listeners) ? host.listeners : {};
+  const ls = Array.isArray(lsrc.listeners) ? lsrc.listeners.filter(isObj) : [];
   if (ls.length) {
-    const trs = ls
+    const rowsL = ls
       .slice(0, 50)
       .map((l) => {
-        if (!isObj(l)) return `<tr><td colspan="3">${h(l)}</td></tr>`;
-        const addr = String(l.address ?? l.local ?? '?');
-        return `<tr><td><code>${h(addr.includes(':') ? `[${addr}]` : addr)}:${h(l.port)}</code></td><td>${h(l.family ?? '')}</td><td>${h(l.process ?? l.inode ?? '')}</td></tr>`;
+        const addr = String(l.address ?? '?');
+        const ep = `${addr.includes(':') ? `[${addr}]` : addr}:${num(l.port)}`;
+        const how = [
+          l.dualStack ? 'dual-stack (IPv4 clients arrive on the IPv6 socket)' : '',
+          l.v4Mapped ? 'v4-mapped' : '',
+        ]
+          .filter(Boolean)
+          .join(', ');
+        return `<tr><td><code>${h(ep)}</code></td><td>${h(l.family)}</td><td>${h(how)}</td><td class="n">${h(l.inode ?? '')}</td></tr>`;
       })
       .join('');
-    listeners = `<h3>Listeners</h3><table class="t"><thead><tr><th>address</th><th>family</th><th>owner</th></tr></thead><tbody>${trs}</tbody></table>${ls.length > 50 ? `<p class="muted">and ${ls.length - 50} more</p>` : ''}`;
+    listeners = `<h3>Listeners</h3><table class="t"><thead><tr><th>address</th><th>family</th><th>note</th><th class="n">inode</th></tr></thead><tbody>${rowsL}</tbody></table>${ls.length > 50 ? `<p class="muted">and ${ls.length - 50} more</p>` : ''}`;
   }
+  // kernel log: dmesg.events [{ ts, message }]
   let dmesg = '';
   const dm = isObj(host.dmesg) ? host.dmesg : {};
-  const lines = Array.isArray(dm.lines) ? dm.lines : [];
-  if (lines.length) {
-    const text = lines
+  const events = Array.isArray(dm.events) ? dm.events.filter(isObj) : [];
+  if (events.length) {
+    const text = events
       .slice(-60)
-      .map((l) => (isObj(l) ? String(l.text ?? l.message ?? JSON.stringify(l)) : String(l)))
+      .map(
+        (e) => `${e.ts !== undefined && e.ts !== null ? `[${String(e.ts)}] ` : ''}${String(e.message ?? '')}`,
+      )
       .join('\n');
-    dmesg = `<h3>Kernel log (TOA lines${lines.length > 60 ? `, last 60 of ${lines.length}` : ''})</h3><pre class="log">${h(text)}</pre>`;
+    dmesg = `<h3>Kernel log: TOA lines${events.length > 60 ? ` (last 60 of ${events.length})` : ''}${dm.source ? ` <span class="muted">from ${h(dm.source)}</span>` : ''}</h3><pre class="log">${h(text)}</pre>`;
   } else if (dm.error) dmesg = `<p class="muted">kernel log: ${h(dm.error)}</p>`;
+  else dmesg = '<p class="muted">No TOA lines in the kernel log.</p>';
   const notes =
     Array.isArray(host.notes) && host.notes.length
       ? `<p class="muted">${host.notes.map((n) => h(n)).join('<br>')}</p>`
