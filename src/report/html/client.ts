@@ -13,7 +13,22 @@ var dataEl = document.getElementById('toa-data');
 var list = document.getElementById('conn-list');
 if (dataEl && list) {
   var D = JSON.parse(dataEl.textContent);
-  var looks = D.looks, entries = D.entries, models = D.models || {};
+  var looks = D.looks, entries = D.entries;
+  var modelsP = null;
+  // the ladders not drawn in the page: gzip + base64 in #toa-ladders, unpacked once, on first use
+  function loadModels() {
+    if (modelsP) return modelsP;
+    var el = document.getElementById('toa-ladders');
+    var b64 = el ? el.textContent.trim() : '';
+    if (!b64) return (modelsP = Promise.resolve({}));
+    if (typeof DecompressionStream === 'undefined' || typeof Blob === 'undefined' || typeof Response === 'undefined')
+      return (modelsP = Promise.reject(new Error('this browser cannot unpack the ladder data (it needs DecompressionStream: Chrome 80, Firefox 113, Safari 16.4 or later)')));
+    var bin = atob(b64);
+    var u8 = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) u8[i] = bin.charCodeAt(i);
+    modelsP = new Response(new Blob([u8]).stream().pipeThrough(new DecompressionStream('gzip'))).text().then(JSON.parse);
+    return modelsP;
+  }
   document.documentElement.classList.add('js');
   var byId = new Map();
   entries.forEach(function (e) { byId.set(e.id, e); });
@@ -59,10 +74,17 @@ if (dataEl && list) {
   }
   function fill(n) {
     var body = n.querySelector('.conn-body.lazy');
-    if (!body) return;
-    var m = models[n.getAttribute('data-id')];
-    if (!m) { body.innerHTML = '<p class="muted">no ladder data for this connection</p>'; body.classList.remove('lazy'); return; }
-    body.outerHTML = connBody(m, ladderSvg(ladderLayout(m)), looks);
+    if (!body || body.getAttribute('data-filling')) return;
+    body.setAttribute('data-filling', '1');
+    loadModels().then(function (models) {
+      var m = models[n.getAttribute('data-id')];
+      if (!m) { body.innerHTML = '<p class="muted">no ladder data for this connection</p>'; body.classList.remove('lazy'); return; }
+      body.outerHTML = connBody(m, ladderSvg(ladderLayout(m)), looks);
+    }, function (err) {
+      body.innerHTML = '<p class="muted"></p>';
+      body.firstChild.textContent = String(err && err.message || err);
+      body.classList.remove('lazy');
+    });
   }
   function render() {
     var shown = entries.filter(matches);

@@ -11,6 +11,7 @@
  * others ship as data and the script draws them when opened. Beyond `maxFlows` connections the page
  * says how many were left out.
  */
+import { gzipSync } from 'node:zlib';
 import type { Finding } from '../../diagnose/types.js';
 import type { ReportDocument, ReportFlow } from '../build.js';
 import { type ConnEntry, connBody, connCard, type LookMap } from './card.js';
@@ -476,7 +477,10 @@ ${lazyN > 0 ? `<p class="omitted no-js">${fmtInt(lazyN)} more connection${lazyN 
 </section>
 </main>
 <footer class="page">toa-doctor ${version} · report schema <code>${h(doc.schema)}</code>${opts.generatedAt ? ` · page made ${h(opts.generatedAt)}` : ''}${opts.command ? ` · <code>${h(opts.command)}</code>` : ''} · this page is self-contained and loads nothing from the network</footer>`;
-  const data = { looks, entries, models };
+  const data = { looks, entries };
+  // the ladders not drawn up front, gzip + base64: 10,000 of them are ~13 MB of JSON, ~0.5 MB packed
+  const packed =
+    lazyN > 0 ? gzipSync(Buffer.from(JSON.stringify(models)), { level: 9 }).toString('base64') : '';
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -487,6 +491,7 @@ ${lazyN > 0 ? `<p class="omitted no-js">${fmtInt(lazyN)} more connection${lazyN 
 <body>
 ${body}
 <script type="application/json" id="toa-data">${jsonForScript(data)}</script>
+<script type="application/octet-stream" id="toa-ladders" data-encoding="gzip+base64">${packed}</script>
 <script>${CLIENT_SCRIPT}</script>
 </body></html>
 `;

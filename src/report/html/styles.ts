@@ -145,7 +145,7 @@ footer.page { margin-top: 36px; color: var(--muted); font-size: 12px; border-top
 @media print {
   :root { --bg: #fff; --fg: #000; --panel: #fff; --muted: #444; --line: #999; --read: #fff6c8; }
   body { max-width: none; padding: 0; font-size: 11px; }
-  nav.toc, form.controls, button.more, #conn-status { display: none !important; }
+  nav.toc, html.js form.controls, html.js button.more, #conn-status { display: none !important; }
   details.conn, .finding, .panel { break-inside: avoid; }
   details.conn > summary { grid-template-columns: 9em 4em 1.3fr 1fr 2fr; }
   details.conn > summary .when { display: none; }

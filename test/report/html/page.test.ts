@@ -5,6 +5,7 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportDocument } from '../../../src/report/build.js';
 import { escapeHtml, jsonForScript } from '../../../src/report/html/escape.js';
@@ -26,11 +27,22 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
-const data = (html: string) =>
-  JSON.parse(/<script type="application\/json" id="toa-data">([^<]*)<\/script>/.exec(html)![1]!) as {
+/** the page's data: the list entries and the ladder models shipped packed */
+const data = (html: string) => {
+  const d = JSON.parse(
+    /<script type="application\/json" id="toa-data">([^<]*)<\/script>/.exec(html)![1]!,
+  ) as {
     entries: Array<{ id: number; v: string }>;
-    models: Record<string, unknown>;
   };
+  const b64 = /<script type="application\/octet-stream" id="toa-ladders"[^>]*>([^<]*)<\/script>/.exec(
+    html,
+  )![1]!;
+  const models = (b64 ? JSON.parse(gunzipSync(Buffer.from(b64, 'base64')).toString()) : {}) as Record<
+    string,
+    unknown
+  >;
+  return { ...d, models };
+};
 
 describe('renderHtml', () => {
   it('renders the document read --json prints (which validates against the schema, option bytes included)', () => {
@@ -119,7 +131,7 @@ describe('renderHtml', () => {
     expect(html).not.toContain('<script><script>');
     expect(html).not.toContain('<img');
     expect(html).not.toContain('alert(1)</script>');
-    expect(html.match(/<script/g)).toHaveLength(2); // the data and the page script
+    expect(html.match(/<script/g)).toHaveLength(3); // the list data, the ladder data, the page script
     expect(html).toContain(escapeHtml(evil));
     expect(JSON.parse(jsonForScript(evil))).toBe(evil);
     expect(data(html).entries.length).toBe(doc.flows.length);
