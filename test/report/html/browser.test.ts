@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ReportDocument } from '../../../src/report/build.js';
 import { renderHtml } from '../../../src/report/html/page.js';
 import { underCi } from '../../helpers/netns.js';
 import { demoPcap, mixedCapture } from '../../helpers/scenarios.js';
@@ -134,7 +133,7 @@ describe.skipIf(SKIP !== null)('HTML report in chromium', () => {
       expect(o.requests).toEqual([]);
       expect(await o.page.locator('html.js').count()).toBe(1); // the script ran
       await layout(o.page);
-      await expect(o.page.locator('#banner .verdict').innerText()).resolves.toBe(demo.doc.summary.verdict);
+      await expect(o.page.locator('#banner .verdict').textContent()).resolves.toBe(demo.doc.summary.verdict);
       const png = await o.page.screenshot({ path: join(OUT, 'demo.png') });
       const s = await pixelStats(png);
       expect(s.colours).toBeGreaterThan(20);
@@ -181,7 +180,7 @@ describe.skipIf(SKIP !== null)('HTML report in chromium', () => {
         if (c.verdict === 'TOA_MALFORMED')
           expect(await svg.locator('g.pkt[data-role="ack"] g.opt.o-m').count()).toBe(1);
         // the verdict beside the ladder, in words
-        await expect(card.locator('aside.why').innerText()).resolves.toContain(c.verdict);
+        await expect(card.locator('aside.why').textContent()).resolves.toContain(c.verdict);
         await layout(o.page);
         const png = await card.screenshot({ path: join(OUT, `${c.verdict}.png`) });
         const s = await pixelStats(png);
@@ -212,7 +211,7 @@ describe.skipIf(SKIP !== null)('HTML report in chromium', () => {
       for (const box of await p.locator('#conn-controls input[data-verdict]').all())
         if ((await box.getAttribute('data-verdict')) !== 'TOA_MISSING') await box.uncheck();
       expect(await shown()).toEqual(Array(v.TOA_MISSING).fill('TOA_MISSING'));
-      await expect(p.locator('#conn-status').innerText()).resolves.toContain(
+      await expect(p.locator('#conn-status').textContent()).resolves.toContain(
         `showing ${v.TOA_MISSING} of ${v.TOA_MISSING}`,
       );
       // search: one connection by its client endpoint
