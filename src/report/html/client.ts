@@ -153,6 +153,8 @@ if (dataEl && list) {
   });
   render();
   fromHash();
+  // unpack the ladder data while the reader looks at the summary, so opening a connection is quick
+  setTimeout(function () { loadModels().catch(function () {}); }, 300);
 }
 `;
 
