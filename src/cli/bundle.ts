@@ -71,6 +71,8 @@ function analysisFor(profile: ProfileName, lb: string[]): AnalyzeFn {
       format: 'json',
       flows: 'problems',
       write: (c) => json.push(c),
+      // the page of report.json itself (problems), so `toa-doctor report report.json` redraws it
+      htmlFlows: 'problems',
       html: (page) => {
         html = page;
       },
