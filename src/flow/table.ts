@@ -184,7 +184,7 @@ export class FlowTable {
   private RD!: Float64Array;
   private RB!: Buffer;
   /** role option areas (OB_S bytes per role), only when keepOptions */
-  private OB: Buffer | null = null;
+  private OB: Uint8Array | null = null;
   private ids!: Float64Array;
   /** judged verdict index (VERDICTS), 255 = not judged yet */
   verdict!: Uint8Array;
@@ -333,11 +333,7 @@ export class FlowTable {
     this.R = keep(this.R, new Int32Array(cap * 4 * RS), 4 * RS);
     this.RD = new Float64Array(this.R.buffer);
     this.RB = Buffer.from(this.R.buffer);
-    if (this.keepOptions) {
-      const ob = Buffer.alloc(cap * 4 * OB_S);
-      if (this.OB && old) this.OB.copy(ob, 0, 0, old * 4 * OB_S);
-      this.OB = ob;
-    }
+    if (this.keepOptions) this.OB = keep(this.OB ?? undefined, new Uint8Array(cap * 4 * OB_S), 4 * OB_S);
     this.ids = keep(this.ids, new Float64Array(cap), 1);
     this.verdict = keep(this.verdict, new Uint8Array(cap), 1);
     this.ordPrev = keep(this.ordPrev, new Int32Array(cap), 1);
@@ -955,13 +951,15 @@ export class FlowTable {
     }
     R[q + Q_HIDVAR] = hv;
     R[q + Q_PACK2] = rb | (ck << 8) | ((o.toaCount & 0xff) << 16);
-    if (this.OB) {
+    const OB = this.OB;
+    if (OB !== null) {
+      // a plain loop: cheaper than Buffer#copy for <= 40 bytes
       const start = pkt.tcpOffset + 20;
-      const end = Math.min(start + o.optionAreaLength, pkt.capturedEnd);
-      const n = Math.max(0, Math.min(40, end - start));
+      let n = Math.min(o.optionAreaLength, pkt.capturedEnd - start, 40);
+      if (n < 0) n = 0;
       const ob = i * OB_S;
-      this.OB[ob] = n;
-      buf.copy(this.OB, ob + 1, start, start + n);
+      OB[ob] = n;
+      for (let k = 0; k < n; k++) OB[ob + 1 + k] = buf[start + k]!;
     }
   }
 
@@ -969,7 +967,7 @@ export class FlowTable {
   roleOptionBytes(slot: number, role: number): Buffer | null {
     if (!this.OB) return null;
     const ob = (slot * 4 + role) * OB_S;
-    return this.OB.subarray(ob + 1, ob + 1 + this.OB[ob]!);
+    return Buffer.from(this.OB.buffer, this.OB.byteOffset + ob + 1, this.OB[ob]!);
   }
 
   /** option area [start, end) of the packet (captured part only) */
