@@ -48,9 +48,9 @@ export function writeHtmlReport(path: string, html: string): void {
 
 /** read, parse and check a saved report */
 export async function loadReportJson(path: string): Promise<ReportDocument> {
-  let text: string;
+  let raw: Buffer;
   try {
-    text = readFileSync(path === '-' ? 0 : path, 'utf8');
+    raw = readFileSync(path === '-' ? 0 : path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'error';
     throw new UserError(
@@ -62,19 +62,29 @@ export async function loadReportJson(path: string): Promise<ReportDocument> {
       "give the JSON file `toa-doctor read CAPTURE --json > report.json` wrote (or a bundle's report.json)",
     );
   }
-  if (text.length > MAX_REPORT_BYTES)
+  if (raw.length > MAX_REPORT_BYTES)
     throw new UserError(
       `${path}: larger than ${MAX_REPORT_BYTES / 1024 / 1024} MiB`,
       'render fewer flows: read --json --flows problems',
     );
+  const text = raw.toString('utf8');
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    const why = (e as Error).message.split('\n')[0];
+    // the parser's message quotes the input: keep only where it failed (no raw bytes on the terminal)
+    const msg = (e as Error).message;
+    const at = /position (\d+)/.exec(msg)?.[1];
+    const why = /Unexpected end/.test(msg) ? ' (it ends too early)' : at ? ` (at character ${at})` : '';
+    // gzip, pcap (both byte orders, µs and ns), pcapng
+    const capture = /^(1f8b|d4c3b2a1|a1b2c3d4|4d3cb2a1|a1b23c4d|0a0d0d0a)/.test(
+      raw.subarray(0, 4).toString('hex'),
+    );
     throw new UserError(
-      `${path}: not valid JSON (${why})`,
-      'give the file `toa-doctor read CAPTURE --json > report.json` wrote, unchanged',
+      `${path}: not valid JSON${why}`,
+      capture
+        ? `this looks like a capture or an archive: toa-doctor read ${path} --html report.html`
+        : 'give the file `toa-doctor read CAPTURE --json > report.json` wrote, unchanged',
     );
   }
   const { checkReportDocument } = await import('../report/html/validate.js');

@@ -99,6 +99,13 @@ describe('report REPORT.json --html', () => {
     writeFileSync(join(dir, 'arr.json'), '[1,2]');
     oneError(cli(['report', 'arr.json', '--html', 'x.html']), /not a toa-doctor report: not a JSON object/);
     oneError(cli(['report', 'missing.json', '--html', 'x.html']), /no such file: missing\.json/);
+    // a capture given by mistake: no raw bytes on the terminal, and the command that was meant
+    const cap = cli(['report', 'mix.pcap', '--html', 'x.html']);
+    oneError(cap, /^toa-doctor: mix\.pcap: not valid JSON$/m);
+    expect(cap.err).toContain(
+      'hint: this looks like a capture or an archive: toa-doctor read mix.pcap --html',
+    );
+    expect(cap.err).not.toMatch(/[^\x20-\x7e\n]/);
     oneError(cli(['report', 'bad.json']), /say where the page goes: --html FILE/);
     expect(existsSync(join(dir, 'x.html'))).toBe(false);
   });
