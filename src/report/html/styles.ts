@@ -98,14 +98,14 @@ details.conn > summary .reason { color: var(--muted); }
 details.conn > summary .when, details.conn > summary .cid { font-family: var(--mono); font-size: 12px; color: var(--muted); text-align: right; }
 details.conn[open] > summary { border-bottom: 1px solid var(--line); background: var(--panel); }
 .conn-body { display: flex; flex-wrap: wrap; gap: 12px; padding: 10px; }
-.ladder-wrap { overflow-x: auto; flex: 0 1 auto; max-width: 100%; }
+.ladder-wrap { flex: 0 1 820px; min-width: 0; max-width: 100%; }
 aside.why { flex: 1 1 220px; font-size: 13px; }
 aside.why p { margin: 4px 0 8px; }
 .opt-key { display: inline-block; padding: 0 5px; border-radius: 3px; font: 11px var(--mono); border: 1px solid var(--opt-line); background: var(--opt-bg); }
 .opt-key.o-t { border-color: var(--toa); background: var(--toa-bg); color: var(--toa); font-weight: 600; }
 .opt-key.o-m { border-color: var(--error); background: var(--error-bg); color: var(--error); }
 .opt-key.o-h { border-style: dashed; color: var(--muted); background: transparent; }
-svg.ladder { font: 11px var(--mono); display: block; }
+svg.ladder { font: 11px var(--mono); display: block; max-width: 100%; height: auto; }
 svg.ladder text { fill: var(--fg); }
 svg.ladder .lane { stroke: var(--muted); stroke-width: 2; }
 svg.ladder .lane-h { font: 600 12px var(--sans); }
