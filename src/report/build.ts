@@ -174,6 +174,8 @@ export interface ReportInput {
   toolVersion?: string;
   /** buildReport(): materialise at most this many flows (text/Markdown show a bounded table) */
   flowLimit?: number;
+  /** buildReport(): problem flows first, then the others (the HTML page keeps problems under its cap) */
+  problemsFirst?: boolean;
 }
 
 let cachedVersion: string | null = null;
@@ -383,11 +385,20 @@ export function buildReport(input: ReportInput): ReportDocument {
   const head = buildReportHead(input);
   const flows: ReportFlow[] = [];
   const limit = input.flowLimit ?? Number.POSITIVE_INFINITY;
-  if (limit > 0)
-    for (const f of listedFlows(input.result, input.flows ?? 'problems')) {
+  const mode = input.flows ?? 'problems';
+  const sources = input.problemsFirst
+    ? [
+        listedFlows(input.result, 'problems'),
+        mode === 'all' ? input.result.flows.filter((v) => !isProblem(v)) : [],
+      ]
+    : [listedFlows(input.result, mode)];
+  fill: for (const src of sources) {
+    if (flows.length >= limit) break;
+    for (const f of src) {
       flows.push(flowJson(f));
-      if (flows.length >= limit) break;
+      if (flows.length >= limit) break fill;
     }
+  }
   const { findings, host, ...rest } = head;
   const doc: ReportDocument = { ...rest, flows, findings };
   if (host) doc.host = host;

@@ -446,7 +446,7 @@ export function renderHtml(doc: ReportDocument, opts: HtmlOptions = {}): string 
   const version = h(doc.tool?.version ?? '?');
   const omittedNote =
     omitted > 0
-      ? `<p class="omitted"><b>${fmtInt(omitted)} more connection${omitted === 1 ? ' is' : 's are'} not in this page</b> (it lists at most ${fmtInt(maxFlows)}${num(s?.flows?.listed) > allFlows.length ? `, and the report it was made from carried ${fmtInt(allFlows.length)}` : ''}); the counts above include them. Use <code>toa-doctor read --json --flows all</code> for every connection.</p>`
+      ? `<p class="omitted"><b>${fmtInt(omitted)} more connection${omitted === 1 ? ' is' : 's are'} not in this page</b>: it shows ${fmtInt(flows.length)} of ${fmtInt(listed)} (problems first; at most ${fmtInt(maxFlows)}); the counts above include them all. <code>toa-doctor read --json --flows all</code> lists every connection.</p>`
       : '';
   const modeNote =
     mode === 'problems'

@@ -3,15 +3,17 @@
  * could load anything), problems first, a ladder per listed connection (drawn, or shipped as data),
  * the cap said in words, host panel only with host evidence, every report string escaped.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyzeInputs } from '../../../src/cli/read.js';
 import type { ReportDocument } from '../../../src/report/build.js';
+import { htmlReportDocument } from '../../../src/report/html/document.js';
 import { escapeHtml, jsonForScript } from '../../../src/report/html/escape.js';
 import { renderHtml } from '../../../src/report/html/page.js';
 import { checkReportDocument } from '../../../src/report/html/validate.js';
-import { demoPcap } from '../../helpers/scenarios.js';
+import { demoPcap, mixedCapture } from '../../helpers/scenarios.js';
 import { checkSchema } from '../schema-check.js';
 import { pageOf, TMP } from './pages.js';
 
@@ -87,6 +89,30 @@ describe('renderHtml', () => {
       summary: { ...demo.summary, flows: { ...demo.summary.flows, listed: 1234 } },
     };
     expect(renderHtml(fewer)).toContain('1,230 more connections are not in this page');
+  });
+
+  it('keeps the problems when the cap cuts the list (problems first, then the others)', async () => {
+    const file = join(TMP, 'cap.pcap');
+    writeFileSync(file, mixedCapture({ 'ok-200': 30, missing: 3, late: 2 }));
+    const a = await analyzeInputs([file]);
+    try {
+      const input = { result: a.result, findings: a.findings, captures: a.captures, flows: 'all' as const };
+      const doc = htmlReportDocument(input, 8);
+      expect(
+        doc.flows
+          .map((f) => f.verdict)
+          .slice(0, 5)
+          .sort(),
+      ).toEqual(['TOA_LATE', 'TOA_LATE', 'TOA_MISSING', 'TOA_MISSING', 'TOA_MISSING']);
+      expect(doc.flows.slice(5).every((f) => f.verdict === 'TOA_OK')).toBe(true);
+      expect(doc.flows).toHaveLength(8);
+      expect(doc.summary.flows.listed).toBe(35);
+      expect(renderHtml(doc)).toContain('27 more connections are not in this page');
+      // problems only: no OK connection at all
+      expect(htmlReportDocument({ ...input, flows: 'problems' }, 8).flows).toHaveLength(5);
+    } finally {
+      await a.close();
+    }
   });
 
   it('has a host panel only when the report has host evidence', () => {
