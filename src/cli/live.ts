@@ -409,7 +409,7 @@ async function finalReport(i: FinalReportInput): Promise<{ output: string; exitC
     const h = await import('../report/host.js');
     const { diagnoseHost } = await import('../diagnose/host-rules.js');
     if (i.json || i.html) hostJson = h.hostToJson(i.host, diagnoseHost(i.host), {});
-    else hostText = h.renderHostText(i.host, [], { color: i.color, showInfo: false });
+    if (!i.json) hostText = h.renderHostText(i.host, [], { color: i.color, showInfo: false });
   }
   const input: ReportInput = {
     result: i.analysis,
@@ -420,10 +420,18 @@ async function finalReport(i: FinalReportInput): Promise<{ output: string; exitC
     hostJson,
   };
   if (i.html) {
-    const { htmlReportDocument } = await import('../report/html/document.js');
-    const { htmlPage, writeHtmlReport } = await import('./report.js');
-    const page = await htmlPage(htmlReportDocument({ ...input, flows: 'all' }), 'toa-doctor live');
-    writeHtmlReport(i.html, page);
+    // the capture is over: a page that cannot be written must not cost the final report
+    try {
+      const { htmlReportDocument } = await import('../report/html/document.js');
+      const { htmlPage, writeHtmlReport } = await import('./report.js');
+      writeHtmlReport(
+        i.html,
+        await htmlPage(htmlReportDocument({ ...input, flows: 'all' }), 'toa-doctor live'),
+      );
+    } catch (e) {
+      const hint = e instanceof UserError && e.hint ? `\n  hint: ${e.hint}` : '';
+      process.stderr.write(`toa-doctor: the HTML page was not written: ${(e as Error).message}${hint}\n`);
+    }
   }
   if (i.json) {
     const doc = buildReport({ ...input, flowLimit: JSON_REPORT_FLOWS });
