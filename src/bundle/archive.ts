@@ -117,7 +117,7 @@ export function memberOrder(paths: string[]): string[] {
   const rank = (p: string) =>
     p === 'manifest.json'
       ? 0
-      : p.startsWith('report.')
+      : p === 'report.json' || p === 'report.md' // report.html (redrawable) goes after the evidence
         ? 1
         : p.startsWith('host/before/')
           ? 2

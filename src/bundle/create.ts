@@ -44,6 +44,8 @@ export interface AnalysisOutput {
   /** report.json content (object or already serialized) */
   json: unknown;
   markdown: string;
+  /** report.html: the same report as a self-contained page (optional) */
+  html?: string;
   /** number of error-severity findings (exit code 1 when > 0) */
   errorFindings: number;
 }
@@ -499,6 +501,7 @@ async function build(
       const json = typeof analysis.json === 'string' ? analysis.json : JSON.stringify(analysis.json, null, 2);
       await writeFile(join(stage, 'report.json'), `${strip(json).trimEnd()}\n`);
       await writeFile(join(stage, 'report.md'), `${strip(analysis.markdown).trimEnd()}\n`);
+      if (analysis.html) await writeFile(join(stage, 'report.html'), strip(analysis.html));
       manifest = await writeManifest();
     } catch (err) {
       note(`analysis failed, the bundle has no report: ${(err as Error).message}`);

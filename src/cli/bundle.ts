@@ -67,15 +67,21 @@ function analysisFor(profile: ProfileName, lb: string[]): AnalyzeFn {
     const md: string[] = [];
     // anonymized bundles carry anonymized --lb networks (prefix preservation keeps them valid)
     const base = { profile, lb: analysis?.lb ?? lb, toolVersion: toolVersion(), color: false };
+    let html: string | undefined;
     const r = await runRead([bundle], {
       ...base,
       format: 'json',
       flows: 'problems',
       write: (c) => json.push(c),
+      // the page of report.json itself (problems), so `toa-doctor report report.json` redraws it
+      htmlFlows: 'problems',
+      html: (page) => {
+        html = page;
+      },
     });
     await runRead([bundle], { ...base, format: 'markdown', flows: 'problems', write: (c) => md.push(c) });
     const errors = r.findings.filter((f) => f.severity === 'error').length;
-    return { json: json.join(''), markdown: md.join(''), errorFindings: errors };
+    return { json: json.join(''), markdown: md.join(''), html, errorFindings: errors };
   };
 }
 

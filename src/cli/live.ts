@@ -55,6 +55,7 @@ export interface LiveOptions {
   promisc?: boolean;
   buffer?: string;
   maxFlows?: string;
+  html?: string;
 }
 
 type Mode = 'tui' | 'stream' | 'json';
@@ -159,6 +160,7 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
       );
     }
   }
+  if (o.html) (await import('./report.js')).checkWritable(o.html);
   let analyzer: Analyzer;
   // flows reported early (closed, seen in a snapshot) until the analyzer reports them done: the
   // set holds only flows still in the table
@@ -180,6 +182,7 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
       lb: o.lb,
       maxFlows,
       onFlowDone: mode === 'tui' ? undefined : emit,
+      keepOptionBytes: o.html !== undefined,
     });
   } catch (e) {
     throw new UserError((e as Error).message, '--lb takes CIDRs, e.g. --lb 10.0.0.0/8,100.64.0.0/10');
@@ -380,6 +383,7 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
     profile: o.profile as ProfileName,
     json: !!o.json,
     color: colorEnabled(o.color, process.stdout), // the one rule (a JSON report ignores it)
+    html: o.html,
   });
   process.stdout.write(report.output);
   process.removeListener('SIGINT', abort);
@@ -395,6 +399,8 @@ interface FinalReportInput {
   profile: ProfileName;
   json: boolean;
   color: boolean;
+  /** also write the HTML page here */
+  html?: string;
 }
 
 /** packets/s above which the cap engine warns (it starts losing packets at ~70k/s, uncounted) */
@@ -420,8 +426,8 @@ async function finalReport(i: FinalReportInput): Promise<{ output: string; exitC
   if (i.host) {
     const h = await import('../report/host.js');
     const { diagnoseHost } = await import('../diagnose/host-rules.js');
-    if (i.json) hostJson = h.hostToJson(i.host, diagnoseHost(i.host), {});
-    else hostText = h.renderHostText(i.host, [], { color: i.color, showInfo: false, showFindings: false });
+    if (i.json || i.html) hostJson = h.hostToJson(i.host, diagnoseHost(i.host), {});
+    if (!i.json) hostText = h.renderHostText(i.host, [], { color: i.color, showInfo: false, showFindings: false });
   }
   const input: ReportInput = {
     result: i.analysis,
@@ -431,6 +437,20 @@ async function finalReport(i: FinalReportInput): Promise<{ output: string; exitC
     hostDir: i.hostDir,
     hostJson,
   };
+  if (i.html) {
+    // the capture is over: a page that cannot be written must not cost the final report
+    try {
+      const { htmlReportDocument } = await import('../report/html/document.js');
+      const { htmlPage, writeHtmlReport } = await import('./report.js');
+      writeHtmlReport(
+        i.html,
+        await htmlPage(htmlReportDocument({ ...input, flows: 'all' }), 'toa-doctor live'),
+      );
+    } catch (e) {
+      const hint = e instanceof UserError && e.hint ? `\n  hint: ${e.hint}` : '';
+      process.stderr.write(`toa-doctor: the HTML page was not written: ${(e as Error).message}${hint}\n`);
+    }
+  }
   if (i.json) {
     const doc = buildReport({ ...input, flowLimit: JSON_REPORT_FLOWS });
     return { output: `${JSON.stringify(doc)}\n`, exitCode: doc.summary.exitCode };
@@ -494,6 +514,7 @@ export function register(program: Command): void {
     .option('--promisc', 'promiscuous mode (needs CAP_NET_ADMIN; the cap engine always uses it)')
     .option('--buffer <MiB>', 'kernel capture buffer size (default 64 for tcpdump, 256 for cap)')
     .option('--max-flows <n>', 'flow table cap (default 1,000,000)')
+    .option('--html <file>', 'at the end, also write the report as a self-contained HTML page')
     .addHelpText(
       'after',
       `

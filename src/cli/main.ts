@@ -15,6 +15,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<{ register: Regist
   ['print', () => import('./print.js')],
   ['read', () => import('./read.js')],
   ['compare', () => import('./compare.js')],
+  ['report', () => import('./report.js')],
   ['host', () => import('./host.js')],
   ['live', () => import('./live.js')],
   ['interfaces', () => import('./interfaces.js')],

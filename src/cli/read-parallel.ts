@@ -41,6 +41,7 @@ export interface ParallelSettings {
   model?: ModuleModel;
   lb: string[];
   maxFlows: number;
+  keepOptionBytes?: boolean;
 }
 
 interface WorkerInit extends ParallelSettings {
@@ -86,6 +87,7 @@ function partitionAnalyzer(s: ParallelSettings, index: number, count: number): A
     model: s.model,
     lb: s.lb,
     maxFlows: Math.max(1, Math.ceil(s.maxFlows / count)),
+    keepOptionBytes: s.keepOptionBytes,
     partition: { index, count },
   });
 }
@@ -151,6 +153,7 @@ function startWorker(files: string[], s: ParallelSettings, index: number, count:
     profile: s.profile,
     lb: s.lb,
     maxFlows: Math.max(1, Math.ceil(s.maxFlows / count)),
+    keepOptionBytes: s.keepOptionBytes,
     port: port2,
     signal: sab,
   };

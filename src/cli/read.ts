@@ -104,6 +104,12 @@ export interface RunReadOptions {
   threads?: number;
   /** keep option bytes and payload digests in the flow records (compare; one thread) */
   compareFacts?: boolean;
+  /** also make the HTML page: a file path, or a function that takes the page text (bundle) */
+  html?: string | ((page: string) => void);
+  /** which flows the page lists (default 'all', problems first, up to 10,000) */
+  htmlFlows?: FlowsMode;
+  /** the command line shown in the page's footer */
+  htmlCommand?: string;
 }
 
 export interface AnalyzeOutput {
@@ -314,8 +320,10 @@ export async function analyzeInputs(
     ): Promise<{ result: AnalysisResult; captures: CaptureSummary[] }> => {
       const captures: CaptureSummary[] = [];
       const threads = opts.compareFacts ? 1 : readThreads(files, opts.threads);
+      // the JSON report and the HTML page show every option of the handshake packets
+      const keepOptionBytes = opts.format === 'json' || opts.html !== undefined;
       if (threads > 1) {
-        const par = await analyzeParallel(files, { profile, model, lb, maxFlows }, threads, onProgress);
+        const par = await analyzeParallel(files, { profile, model, lb, maxFlows, keepOptionBytes }, threads, onProgress);
         const closeBundles = opened.close;
         opened.close = async () => {
           await par.close();
@@ -324,7 +332,14 @@ export async function analyzeInputs(
         captures.push(...par.captures);
         return { result: par.result, captures };
       }
-      const analyzer = new Analyzer({ profile, model, maxFlows, lb, compareFacts: opts.compareFacts });
+      const analyzer = new Analyzer({
+        profile,
+        model,
+        maxFlows,
+        lb,
+        compareFacts: opts.compareFacts,
+        keepOptionBytes,
+      });
       const push = analyzer.push.bind(analyzer);
       for (const f of files) {
         captures.push(
@@ -409,14 +424,14 @@ export async function runRead(inputs: string[], opts: RunReadOptions = {}): Prom
       // the host findings are in the report's own ranked list: the embedded section shows the
       // evidence only (a second "Findings ... none" under the list contradicted it)
       const embed = { showInfo: false, showFindings: false, sourceLabel: a.hostDir ?? undefined };
-      if (format === 'json')
+      if (format === 'json' || opts.html !== undefined)
         hostJson = h.hostToJson(a.host, hostFindings, {
           toolVersion: opts.toolVersion,
           sourceLabel: a.hostDir ?? undefined,
         });
-      else if (format === 'markdown')
+      if (format === 'markdown')
         hostMarkdown = h.renderHostMarkdown(a.host, [], { toolVersion: opts.toolVersion, ...embed });
-      else hostText = h.renderHostText(a.host, [], { color: !!opts.color, ...embed });
+      else if (format === 'text') hostText = h.renderHostText(a.host, [], { color: !!opts.color, ...embed });
     }
     const input: ReportInput = {
       result: a.result,
@@ -451,6 +466,16 @@ export async function runRead(inputs: string[], opts: RunReadOptions = {}): Prom
       }
     }
     writer?.flush();
+    if (opts.html !== undefined) {
+      const { htmlReportDocument } = await import('../report/html/document.js');
+      const { htmlPage, writeHtmlReport } = await import('./report.js');
+      const page = await htmlPage(
+        htmlReportDocument({ ...input, flows: opts.htmlFlows ?? 'all' }),
+        opts.htmlCommand,
+      );
+      if (typeof opts.html === 'function') opts.html(page);
+      else writeHtmlReport(opts.html, page);
+    }
     return { ...a, exitCode: summary.exitCode, summary };
   } finally {
     await a.close();
@@ -471,6 +496,7 @@ interface ReadCliOptions {
   host?: string;
   color?: boolean;
   threads?: number;
+  html?: string;
 }
 
 export function progressLine(): (file: string, done: number, total: number | null) => void {
@@ -521,6 +547,10 @@ export function register(program: Command): void {
       'analysis threads for capture files (default 1; each thread reads the whole file and analyses a share of the connections)',
       positiveInt('--threads', 2),
     )
+    .option(
+      '--html <file>',
+      'also write a self-contained HTML page (handshake ladders; every connection, problems first; --flows problems for fewer)',
+    )
     .option('--no-color', 'no colours (also: NO_COLOR=1; colours are only used on a terminal)')
     .addHelpText(
       'after',
@@ -534,12 +564,17 @@ Examples:
   toa-doctor read a.pcap b.pcapng.gz --profile tencent --lb 9.0.0.0/8
   toa-doctor read capture.pcap --json | jq '.flows[] | select(.verdict != "TOA_OK")'
   toa-doctor read capture.pcap --markdown > ticket.md
+  toa-doctor read capture.pcap --html report.html
   toa-doctor read capture.pcap --host snapshot/
   toa-doctor read bundle.tar.gz`,
     )
     .action(async (files: string[], o: ReadCliOptions) => {
       if (o.json && o.markdown)
         throw new UserError('--json and --markdown cannot be combined', 'pick one output format');
+      if (o.html) {
+        const { checkWritable } = await import('./report.js');
+        checkWritable(o.html);
+      }
       const profile = o.profile === undefined ? undefined : parseProfile(o.profile);
       const lb = o.lb === undefined ? undefined : parseLbList(o.lb);
       const format: ReadFormat = o.json ? 'json' : o.markdown ? 'markdown' : 'text';
@@ -552,6 +587,9 @@ Examples:
         maxFlows: o.maxFlows,
         threads: o.threads,
         hostDir: o.host,
+        html: o.html,
+        htmlFlows: o.flows as FlowsMode | undefined,
+        htmlCommand: o.html ? `toa-doctor read ${process.argv.slice(3).join(' ')}` : undefined,
         color,
         width: process.stdout.columns || 100,
         onProgress: process.stderr.isTTY ? progressLine() : undefined,

@@ -82,7 +82,8 @@ export class Analyzer {
       throw new RangeError('onFlowDone needs the whole capture: not available in partition mode');
     if (this.partCount > 1) this.creations = new Float64Array(65536);
     this.table = new FlowTable(this.maxFlows, (slot, why) => this.done(slot, why), opts.initialSlots);
-    if (opts.compareFacts) this.table.keepCompareFacts();
+    // one mechanism keeps option bytes: compare's facts, and the JSON/HTML report's option lists
+    if (opts.compareFacts || opts.keepOptionBytes) this.table.keepCompareFacts();
   }
 
   /**

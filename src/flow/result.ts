@@ -27,6 +27,11 @@ export interface AnalyzerOptions {
    * `Analyzer.judged` holds the judgement's details during the call (the exporter counts it)
    */
   onSlotDone?: (slot: number, verdict: number) => void;
+  /**
+   * keep the option area (<= 40 bytes) of each handshake packet, so reports can list every option
+   * (PacketFacts.optionBytes; JSON `options.bytes`; the HTML ladder). Costs 176 bytes per flow.
+   */
+  keepOptionBytes?: boolean;
   /** slots allocated up front before the table starts doubling (tests use small values) */
   initialSlots?: number;
   /**

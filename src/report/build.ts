@@ -68,6 +68,8 @@ export interface ReportPacket {
     break: string;
     toaAfterEol: boolean;
     toaAfterBreak: boolean;
+    /** the captured option area as lowercase hex, when the analysis kept it (JSON and HTML reports) */
+    bytes?: string;
   };
   checksum: 'ok' | 'bad' | 'unverifiable' | 'not-checked';
   retransmissions: number;
@@ -196,6 +198,8 @@ export interface ReportInput {
   flowLimit?: number;
   /** the module model chosen (src/model/choose.ts); nothing is added for `auto` by default */
   model?: ModelChoice | null;
+  /** buildReport(): problem flows first, then the others (the HTML page keeps problems under its cap) */
+  problemsFirst?: boolean;
 }
 
 let cachedVersion: string | null = null;
@@ -238,7 +242,7 @@ const CK: Record<number, ReportPacket['checksum']> = {
 
 function packetJson(p: PacketFacts | null): ReportPacket | null {
   if (!p) return null;
-  return {
+  const r: ReportPacket = {
     ts: p.ts,
     flags: flagString(p.flags),
     seq: p.seq,
@@ -257,6 +261,8 @@ function packetJson(p: PacketFacts | null): ReportPacket | null {
     retransmissions: p.retransmissions,
     tfo: p.tfo,
   };
+  if (p.optionBytes !== undefined) r.options.bytes = p.optionBytes;
+  return r;
 }
 
 export function flowJson(f: FlowRecord): ReportFlow {
@@ -438,11 +444,20 @@ export function buildReport(input: ReportInput): ReportDocument {
   const head = buildReportHead(input);
   const flows: ReportFlow[] = [];
   const limit = input.flowLimit ?? Number.POSITIVE_INFINITY;
-  if (limit > 0)
-    for (const f of listedFlows(input.result, input.flows ?? 'problems')) {
+  const mode = input.flows ?? 'problems';
+  const sources = input.problemsFirst
+    ? [
+        listedFlows(input.result, 'problems'),
+        mode === 'all' ? input.result.flows.filter((v) => !isProblem(v)) : [],
+      ]
+    : [listedFlows(input.result, mode)];
+  fill: for (const src of sources) {
+    if (flows.length >= limit) break;
+    for (const f of src) {
       flows.push(flowJson(f));
-      if (flows.length >= limit) break;
+      if (flows.length >= limit) break fill;
     }
+  }
   const { findings, host, ...rest } = head;
   const doc: ReportDocument = { ...rest, flows, findings };
   if (host) doc.host = host;

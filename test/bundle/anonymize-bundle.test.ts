@@ -5,6 +5,7 @@ import { deriveKey, IpAnonymizer, parseV6 } from '../../src/bundle/anonymize.js'
 import { readArchive } from '../../src/bundle/archive.js';
 import { createBundle } from '../../src/bundle/create.js';
 import { readBundle } from '../../src/bundle/read.js';
+import { runRead } from '../../src/cli/read.js';
 import { decodeProcAddress, loadHostDir } from '../../src/host/index.js';
 import { ipToBytes } from '../helpers/packets.js';
 import { flowVerdicts, SAMPLE_ADDRESSES, sampleCapture, tmp } from './helpers.js';
@@ -47,7 +48,8 @@ function forms(a: string): string[] {
   if (!a.includes(':')) {
     const b = Buffer.from(a.split('.').map(Number));
     const le = b.readUInt32LE(0).toString(16).padStart(8, '0');
-    return [a, le.toUpperCase(), b.toString('hex').toUpperCase()];
+    // lowercase hex too: report.json / report.html carry option bytes as lowercase hex
+    return [a, le.toUpperCase(), b.toString('hex').toUpperCase(), b.toString('hex')];
   }
   const buf = parseV6(a)!;
   let procLe = '';
@@ -92,11 +94,23 @@ describe.each(ROOTS)('anonymized bundle of %s', (root) => {
       full: true,
       commandLine: `toa-doctor bundle --anonymize --anonymize-key ${KEY} --from-pcap x --lb 203.0.113.9`,
       toolVersion: '0',
-      analyze: async ({ capture }) => {
+      analyze: async ({ capture, bundle }) => {
         const v = capture ? await flowVerdicts(capture) : [];
+        // the real JSON report and HTML page of the anonymized bundle (they carry option bytes)
+        const json: string[] = [];
+        let html = '';
+        await runRead([bundle], {
+          format: 'json',
+          flows: 'all',
+          write: (c) => json.push(c),
+          html: (page) => {
+            html = page;
+          },
+        });
         return {
-          json: { verdicts: v },
+          json: `{"verdicts": ${JSON.stringify(v)}, "report": ${json.join('')}}`,
           markdown: v.map((x) => `${x.client} ${x.toa}`).join('\n'),
+          html,
           errorFindings: 0,
         };
       },
@@ -107,6 +121,7 @@ describe.each(ROOTS)('anonymized bundle of %s', (root) => {
     const a = await readArchive(await readFile(out));
     const originals = [...SAMPLE_ADDRESSES, ...(await fixtureAddresses(root))];
     expect(originals.length).toBeGreaterThan(10);
+    expect(a.members.get('report.html')!.data.toString()).toContain('<svg');
     const hits: string[] = [];
     for (const [name, m] of a.members) {
       const text = m.data.toString('latin1');
