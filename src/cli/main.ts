@@ -19,6 +19,8 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<{ register: Regist
   ['interfaces', () => import('./interfaces.js')],
   ['bundle', () => import('./bundle.js')],
   ['collector-script', () => import('./collector-script.js')],
+  ['probe', () => import('./probe.js')],
+  ['lab', () => import('./lab.js')],
 ];
 
 /** the subcommand named on the command line (the first word that is not an option), if any */
@@ -62,6 +64,7 @@ Examples:
   toa-doctor host                              module, counters, dmesg, listeners
   sudo toa-doctor bundle -i eth0 --duration 30 support-ticket archive
   toa-doctor read bundle.tar.gz                read a support bundle back
+  sudo toa-doctor probe --lb 200/8             which TOA variants does this host rewrite?
 
 Exit codes: 0 no error finding, 1 error findings, 2 usage/input error, 3 internal error.`,
     );
