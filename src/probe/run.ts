@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import type { ToaVariantRow } from '../decode/toa.js';
 import { formatEndpoint } from '../decode/toa.js';
 import { BpfSession, checkBpfHost } from './bpf.js';
+import { JsonLines } from './lines.js';
 import {
   buildOption,
   clientVariants,
@@ -73,42 +74,6 @@ export const DEFAULT_PLACEMENTS = ['ack', 'syn'];
 
 const CHILD = fileURLToPath(new URL('./client-child.js', import.meta.url));
 
-class LineReader {
-  private buf = '';
-  private waiters: Array<(o: Record<string, unknown>) => void> = [];
-  private queue: Array<Record<string, unknown>> = [];
-  constructor(child: ChildProcess) {
-    child.stdout!.on('data', (d: Buffer) => {
-      this.buf += d.toString();
-      let i = this.buf.indexOf('\n');
-      while (i >= 0) {
-        const line = this.buf.slice(0, i);
-        this.buf = this.buf.slice(i + 1);
-        i = this.buf.indexOf('\n');
-        try {
-          const o = JSON.parse(line) as Record<string, unknown>;
-          const w = this.waiters.shift();
-          if (w) w(o);
-          else this.queue.push(o);
-        } catch {
-          // not ours
-        }
-      }
-    });
-  }
-  next(timeoutMs: number): Promise<Record<string, unknown>> {
-    const q = this.queue.shift();
-    if (q) return Promise.resolve(q);
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('the probe client did not answer')), timeoutMs);
-      this.waiters.push((o) => {
-        clearTimeout(t);
-        resolve(o);
-      });
-    });
-  }
-}
-
 interface Accepted {
   peerAddress: string;
   peerPort: number;
@@ -149,8 +114,8 @@ export async function runProbe(opts: ProbeOptions = {}): Promise<ProbeRun> {
     const port = typeof addr === 'object' && addr ? addr.port : 0;
 
     child = spawn(process.execPath, [CHILD], { stdio: ['pipe', 'pipe', 'inherit'] });
-    const lines = new LineReader(child);
-    const hello = await lines.next(10_000);
+    const lines = new JsonLines(child);
+    const hello = await lines.next(10_000, (o) => !!o.ready, 'the probe client');
     session.enter(cg, Number(hello.pid));
 
     const observations: ProbeObservation[] = [];
@@ -175,7 +140,7 @@ export async function runProbe(opts: ProbeOptions = {}): Promise<ProbeRun> {
           setTimeout(resolve, timeoutMs);
         });
         child.stdin!.write(`${JSON.stringify({ id: n, host: '127.0.0.1', port, request: true, timeoutMs })}\n`);
-        const res = await lines.next(timeoutMs + 5000);
+        const res = await lines.next(timeoutMs + 5000, (o) => o.id === n, 'the probe client');
         await gotAccept;
         acceptWaiter = null;
         const after = session.counters(statsMap);
