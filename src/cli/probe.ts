@@ -8,7 +8,13 @@ import chalk from 'chalk';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import type { ToaVariantRow } from '../decode/toa.js';
-import { clientVariants, type Placement, parsePlacement, parseVariant, variantLabel } from '../probe/config.js';
+import {
+  clientVariants,
+  type Placement,
+  parsePlacement,
+  parseVariant,
+  variantLabel,
+} from '../probe/config.js';
 import { ProbeError } from '../probe/errors.js';
 import { buildProbeDocument, type ProbeDocument } from '../probe/findings.js';
 import { DEFAULT_PLACEMENTS, runProbe } from '../probe/run.js';
@@ -35,7 +41,10 @@ export function parseVariantList(s: string, flag: string): ToaVariantRow[] {
     if (!part.trim()) continue;
     const v = parseVariant(part);
     if (!v || !clientVariants().includes(v))
-      throw new UserError(`${flag}: not a TOA variant with a client address: ${part.trim()}`, `known: ${knownVariants()}`);
+      throw new UserError(
+        `${flag}: not a TOA variant with a client address: ${part.trim()}`,
+        `known: ${knownVariants()}`,
+      );
     if (!out.includes(v)) out.push(v);
   }
   if (!out.length) throw new UserError(`${flag}: empty list`, `example: ${flag} 200/8,254/8`);
@@ -47,7 +56,11 @@ export function parsePlacementList(s: string): Placement[] {
   for (const part of s.split(',')) {
     if (!part.trim()) continue;
     const p = parsePlacement(part);
-    if (!p) throw new UserError(`--packets: not a packet list: ${part.trim()}`, 'use ack, syn, data or a + of them, e.g. --packets ack,syn,syn+ack+data');
+    if (!p)
+      throw new UserError(
+        `--packets: not a packet list: ${part.trim()}`,
+        'use ack, syn, data or a + of them, e.g. --packets ack,syn,syn+ack+data',
+      );
     if (!out.some((x) => x.name === p.name)) out.push(p);
   }
   if (!out.length) throw new UserError('--packets: empty list', 'example: --packets ack,syn');
@@ -62,7 +75,13 @@ export function renderProbeText(doc: ProbeDocument, listener: string): string {
     style: { head: [], border: [] },
   });
   for (const r of doc.results)
-    t.push([r.variant, r.packet, r.rewritten ? chalk.green('yes') : chalk.red('no'), r.peer || '-', r.expected]);
+    t.push([
+      r.variant,
+      r.packet,
+      r.rewritten ? chalk.green('yes') : chalk.red('no'),
+      r.peer || '-',
+      r.expected,
+    ]);
   const lines = [`probe: listener ${listener}, ${doc.results.length} connections`, t.toString(), ''];
   for (const f of doc.findings) {
     lines.push(`${SEV[f.severity](f.severity.toUpperCase())} ${f.code}: ${f.title}`);
@@ -109,16 +128,24 @@ async function run(opts: ProbeCliOptions): Promise<void> {
   });
   if (probe.leftovers.length)
     process.stderr.write(`toa-doctor: could not remove ${probe.leftovers.join(', ')}\n`);
-  process.stdout.write(opts.json ? `${JSON.stringify(doc, null, 2)}\n` : renderProbeText(doc, probe.listener));
+  process.stdout.write(
+    opts.json ? `${JSON.stringify(doc, null, 2)}\n` : renderProbeText(doc, probe.listener),
+  );
   if (doc.findings.some((f) => f.severity === 'error')) process.exitCode = EXIT.FINDINGS;
 }
 
 export function register(program: Command): void {
   program
     .command('probe')
-    .description('measure which TOA variants and packets this host rewrites (BPF inserter, own loopback port; root)')
+    .description(
+      'measure which TOA variants and packets this host rewrites (BPF inserter, own loopback port; root)',
+    )
     .option('--variants <list>', `variants to send, e.g. 200/8,254/8 (default: all: ${knownVariants()})`)
-    .option('--packets <list>', 'packets that carry the option: ack, syn, data or a + of them (e.g. syn+ack+data), comma-separated; one connection each', DEFAULT_PLACEMENTS.join(','))
+    .option(
+      '--packets <list>',
+      'packets that carry the option: ack, syn, data or a + of them (e.g. syn+ack+data), comma-separated; one connection each',
+      DEFAULT_PLACEMENTS.join(','),
+    )
     .option('--ipv6-listener', 'listen on :: (dual stack) instead of 127.0.0.1')
     .option('--lb <list>', 'the variant(s) your LB sends, e.g. 200/8: a finding says whether they are read')
     .option('--no-host', 'do not read host evidence (module, counters, dmesg) for the findings')

@@ -9,7 +9,13 @@ import { createInterface } from 'node:readline';
 
 let seq = 0;
 const server = createServer((sock) => {
-  const entry = { event: 'accepted', n: seq++, peer: sock.remoteAddress ?? '', peerPort: sock.remotePort ?? 0, local: sock.localPort ?? 0 };
+  const entry = {
+    event: 'accepted',
+    n: seq++,
+    peer: sock.remoteAddress ?? '',
+    peerPort: sock.remotePort ?? 0,
+    local: sock.localPort ?? 0,
+  };
   process.stdout.write(`${JSON.stringify(entry)}\n`);
   sock.on('data', () => sock.end('HTTP/1.0 200 OK\r\ncontent-length: 2\r\n\r\nok'));
   sock.on('error', () => undefined);

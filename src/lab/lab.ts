@@ -10,7 +10,6 @@
  * winning when both carry one (Alibaba CDN eBPF TOA, toa-ebpf/toa-kern.c toa_parse).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { formatEndpoint } from '../decode/toa.js';
 import { type BpfHost, BpfSession, checkBpfHost, findTool } from '../probe/bpf.js';
 import {
@@ -26,11 +25,11 @@ import {
   variantLabel,
 } from '../probe/config.js';
 import { ProbeError } from '../probe/errors.js';
-import { JsonLines } from '../probe/lines.js';
+import { helperScript, JsonLines } from '../probe/lines.js';
 import { createLabNetns, destroyLabNetns, LAB_ADDR, type LabNetns } from './netns.js';
 
-const APP = fileURLToPath(new URL('./app.js', import.meta.url));
-const CLIENT = fileURLToPath(new URL('../probe/client-child.js', import.meta.url));
+const APP = helperScript(new URL('./app.js', import.meta.url));
+const CLIENT = helperScript(new URL('../probe/client-child.js', import.meta.url));
 
 export interface LabOptions {
   /** 'none': no reader at all (a backend without a TOA module) */
@@ -69,7 +68,12 @@ export interface LabConnection {
 /** Option port for scenario i: outside the ephemeral range, so a rewritten peer is recognisable. */
 const OPTION_PORT_BASE = 10001;
 
-export function labScenario(variantId: string, placement: Placement, i: number, extra: Partial<LabScenario> = {}): LabScenario {
+export function labScenario(
+  variantId: string,
+  placement: Placement,
+  i: number,
+  extra: Partial<LabScenario> = {},
+): LabScenario {
   const v = variantById(variantId);
   if (!v) throw new Error(`unknown variant ${variantId}`);
   const family = v.family === 'ipv6' ? 'ipv6' : 'ipv4';
@@ -89,7 +93,7 @@ export function labScenario(variantId: string, placement: Placement, i: number, 
 
 /**
  * The extra LB behaviours a lab can reproduce beyond one clean option: no room for the option,
- * two TOAs (different kinds; the first is the real client), a broken one-byte option after the
+ * two TOAs (different kinds; the same client, or two different ones, where no client is "real"), a broken one-byte option after the
  * TOA (bpf_store_hdr_opt cannot put a broken option *before* it: it refuses EOL/NOP and checks the
  * list written so far), a TOA with the right kind and a wrong length, and no TOA at all.
  */
@@ -99,13 +103,28 @@ export function extraScenarios(start: number): LabScenario[] {
   let i = start;
   const v254 = (addr: string, port: number) => buildOption(variantById('toa-254-8')!, addr, port);
   const v200 = (addr: string, port: number) => buildOption(variantById('toa-200-8')!, addr, port);
-  out.push({ ...labScenario('toa-254-8', ack, i++), name: 'no room: 254/8 on ack', mode: INS_MODE.noroom, realClient: null });
+  out.push({
+    ...labScenario('toa-254-8', ack, i++),
+    name: 'no room: 254/8 on ack',
+    mode: INS_MODE.noroom,
+    realClient: null,
+  });
   {
     const p = OPTION_PORT_BASE + i++;
     out.push({
       ...labScenario('toa-254-8', ack, p - OPTION_PORT_BASE),
-      name: 'two TOAs: 254/8 then 200/8 (another address) on ack',
+      name: 'two TOAs, same client: 254/8 then 200/8 on ack',
+      options: [v254(PROBE_CLIENT.ipv4, p), v200(PROBE_CLIENT.ipv4, p)],
+    });
+  }
+  {
+    // two different clients: nobody can tell which one is real (toa-doctor: TOA_INCONSISTENT)
+    const p = OPTION_PORT_BASE + i++;
+    out.push({
+      ...labScenario('toa-254-8', ack, p - OPTION_PORT_BASE),
+      name: 'two TOAs, different clients: 254/8 then 200/8 on ack',
       options: [v254(PROBE_CLIENT.ipv4, p), v200('198.51.100.99', p)],
+      realClient: null,
     });
   }
   {
@@ -121,9 +140,20 @@ export function extraScenarios(start: number): LabScenario[] {
     const o = new Uint8Array(10);
     o.set(v254(PROBE_CLIENT.ipv4, p));
     o[1] = 10;
-    out.push({ ...labScenario('toa-254-8', ack, p - OPTION_PORT_BASE), name: 'wrong length: 254/10 on ack', options: [o], realClient: null });
+    out.push({
+      ...labScenario('toa-254-8', ack, p - OPTION_PORT_BASE),
+      name: 'wrong length: 254/10 on ack',
+      options: [o],
+      realClient: null,
+    });
   }
-  out.push({ ...labScenario('toa-254-8', ack, i++), name: 'no TOA', options: [], realClient: null, variant: null });
+  out.push({
+    ...labScenario('toa-254-8', ack, i++),
+    name: 'no TOA',
+    options: [],
+    realClient: null,
+    variant: null,
+  });
   return out;
 }
 
@@ -152,7 +182,11 @@ export class Lab {
   static async start(opts: LabOptions): Promise<Lab> {
     const host: BpfHost = checkBpfHost(opts.readerMode === 'none' ? ['insert'] : ['insert', 'read']);
     if (!findTool('ip'))
-      throw new ProbeError('LAB_NO_IPROUTE', 'the lab needs `ip` (iproute2) for its network namespaces', 'install iproute2');
+      throw new ProbeError(
+        'LAB_NO_IPROUTE',
+        'the lab needs `ip` (iproute2) for its network namespaces',
+        'install iproute2',
+      );
     if (!hooked) {
       hooked = true;
       process.on('exit', () => {
@@ -187,18 +221,26 @@ export class Lab {
     const cgBackend = s.makeCgroup('backend');
     if (this.opts.readerMode !== 'none') {
       const rd = s.load('read');
-      s.mapUpdate(`${rd.maps}/toa_rd_cfg`, new Uint8Array(4), encodeReaderConfig(this.opts.readerMode, this.opts.readerVariants));
+      s.mapUpdate(
+        `${rd.maps}/toa_rd_cfg`,
+        new Uint8Array(4),
+        encodeReaderConfig(this.opts.readerMode, this.opts.readerVariants),
+      );
       s.attach(cgBackend, 'sock_ops', `${rd.progs}/toa_read`);
       s.attach(cgBackend, 'getpeername4', `${rd.progs}/toa_peer4`);
       s.attach(cgBackend, 'getpeername6', `${rd.progs}/toa_peer6`);
     }
-    this.app = spawn('ip', ['netns', 'exec', this.ns.server, process.execPath, APP], { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.app = spawn('ip', ['netns', 'exec', this.ns.server, process.execPath, APP], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     this.appLines = new JsonLines(this.app);
     const ready = await this.appLines.next(10_000, (o) => o.event === 'ready', 'the lab app');
     s.enter(cgBackend, Number(ready.pid));
     this.app.stdin!.write(`listen ${this.opts.ipv6Listener ? '::' : '0.0.0.0'} ${this.port}\n`);
     await this.appLines.next(10_000, (o) => o.event === 'listening', 'the lab app');
-    this.client = spawn('ip', ['netns', 'exec', this.ns.client, process.execPath, CLIENT], { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.client = spawn('ip', ['netns', 'exec', this.ns.client, process.execPath, CLIENT], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     this.clientLines = new JsonLines(this.client);
     const hello = await this.clientLines.next(10_000, (o) => !!o.ready, 'the lab client');
     s.enter(cgClient, Number(hello.pid));
@@ -214,7 +256,9 @@ export class Lab {
     );
     const id = this.jobs++;
     this.appLines!.drain((o) => o.event === 'accepted');
-    this.client!.stdin!.write(`${JSON.stringify({ id, host: LAB_ADDR.server4, port: this.port, request: true, timeoutMs })}\n`);
+    this.client!.stdin!.write(
+      `${JSON.stringify({ id, host: LAB_ADDR.server4, port: this.port, request: true, timeoutMs })}\n`,
+    );
     const res = await this.clientLines!.next(timeoutMs + 5000, (o) => o.id === id, 'the lab client');
     let acc: Record<string, unknown> | null = null;
     try {

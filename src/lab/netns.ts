@@ -36,7 +36,21 @@ export function createLabNetns(): LabNetns {
   try {
     ip(['netns', 'add', ns.client]);
     ip(['netns', 'add', ns.server]);
-    ip(['link', 'add', 'name', LAB_ADDR.clientIf, 'netns', ns.client, 'type', 'veth', 'peer', 'name', LAB_ADDR.serverIf, 'netns', ns.server]);
+    ip([
+      'link',
+      'add',
+      'name',
+      LAB_ADDR.clientIf,
+      'netns',
+      ns.client,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      LAB_ADDR.serverIf,
+      'netns',
+      ns.server,
+    ]);
     for (const [n, ifc, a4, a6] of [
       [ns.client, LAB_ADDR.clientIf, LAB_ADDR.client4, LAB_ADDR.client6],
       [ns.server, LAB_ADDR.serverIf, LAB_ADDR.server4, LAB_ADDR.server6],
@@ -56,7 +70,10 @@ export function createLabNetns(): LabNetns {
 export function destroyLabNetns(ns: LabNetns): void {
   for (const n of [ns.client, ns.server]) {
     const pids = spawnSync('ip', ['netns', 'pids', n], { encoding: 'utf8' }).stdout ?? '';
-    for (const p of pids.split('\n').map(Number).filter((x) => x > 0)) {
+    for (const p of pids
+      .split('\n')
+      .map(Number)
+      .filter((x) => x > 0)) {
       try {
         process.kill(p, 'SIGKILL');
       } catch {

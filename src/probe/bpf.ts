@@ -14,7 +14,15 @@
  *   - cgroup v2 mounted somewhere (detected from /proc/mounts)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  writeFileSync,
+} from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,7 +107,8 @@ export function checkBpfHost(objects: ReadonlyArray<keyof typeof OBJECTS> = ['in
   if (!cgroupRoot) throw noCgroup2();
   const bpftool = findTool('bpftool');
   if (!bpftool) throw noBpftool();
-  for (const o of objects) if (!existsSync(join(BPF_DIR, OBJECTS[o]))) throw noObjects(join(BPF_DIR, OBJECTS[o]));
+  for (const o of objects)
+    if (!existsSync(join(BPF_DIR, OBJECTS[o]))) throw noObjects(join(BPF_DIR, OBJECTS[o]));
   return { bpftool, cgroupRoot };
 }
 
@@ -184,7 +193,10 @@ export class BpfSession {
   load(object: keyof typeof OBJECTS): { progs: string; maps: string } {
     const progs = join(this.pins, `${object}-progs`);
     const maps = join(this.pins, `${object}-maps`);
-    this.bpftool(['prog', 'loadall', join(BPF_DIR, OBJECTS[object]), progs, 'pinmaps', maps], `loading ${OBJECTS[object]}`);
+    this.bpftool(
+      ['prog', 'loadall', join(BPF_DIR, OBJECTS[object]), progs, 'pinmaps', maps],
+      `loading ${OBJECTS[object]}`,
+    );
     return { progs, maps };
   }
 
@@ -197,13 +209,19 @@ export class BpfSession {
   }
 
   attach(cgroup: string, type: string, pin: string): void {
-    this.bpftool(['cgroup', 'attach', cgroup, type, 'pinned', pin, 'multi'], `attaching ${type} to ${cgroup}`);
+    this.bpftool(
+      ['cgroup', 'attach', cgroup, type, 'pinned', pin, 'multi'],
+      `attaching ${type} to ${cgroup}`,
+    );
     this.attached.push({ cgroup, type, pin });
   }
 
   /** Update one map entry (key and value as bytes). */
   mapUpdate(mapPin: string, key: Uint8Array, value: Uint8Array): void {
-    this.bpftool(['map', 'update', 'pinned', mapPin, 'key', 'hex', ...hex(key), 'value', 'hex', ...hex(value)], 'updating a BPF map');
+    this.bpftool(
+      ['map', 'update', 'pinned', mapPin, 'key', 'hex', ...hex(key), 'value', 'hex', ...hex(value)],
+      'updating a BPF map',
+    );
   }
 
   /** Array map of u64 counters → numbers. */
@@ -226,7 +244,9 @@ export class BpfSession {
     this.closed = true;
     live.delete(this);
     for (const a of this.attached.reverse()) {
-      spawnSync(this.host.bpftool, ['cgroup', 'detach', a.cgroup, a.type, 'pinned', a.pin], { stdio: 'ignore' });
+      spawnSync(this.host.bpftool, ['cgroup', 'detach', a.cgroup, a.type, 'pinned', a.pin], {
+        stdio: 'ignore',
+      });
     }
     for (const cg of this.cgroups.reverse()) removeCgroup(cg);
     if (this.mounted) spawnSync('umount', [this.pins], { stdio: 'ignore' });

@@ -6,8 +6,9 @@
  * Variants come from the decode table (src/decode/toa.ts): an option is built from its row's
  * layout (kind, length, port at portOffset, address at addrOffset, version byte for kind 28).
  */
-import { TOA_VARIANTS, type ToaVariantRow } from '../decode/toa.js';
+
 import { parseAddress } from '../decode/addr.js';
+import { TOA_VARIANTS, type ToaVariantRow } from '../decode/toa.js';
 
 /** Packets the inserter can put the option on (bits of toa_ins_cfg.packets). */
 export const PKT = { syn: 1, ack: 2, data: 4 } as const;
@@ -123,7 +124,8 @@ export function buildOption(v: ToaVariantRow, address: string, port: number): Ui
     o[v.layout.portOffset] = port >> 8;
     o[v.layout.portOffset + 1] = port & 0xff;
   }
-  if (v.layout.addrOffset >= 0) o.set(a.subarray(0, Math.min(a.length, v.length - v.layout.addrOffset)), v.layout.addrOffset);
+  if (v.layout.addrOffset >= 0)
+    o.set(a.subarray(0, Math.min(a.length, v.length - v.layout.addrOffset)), v.layout.addrOffset);
   for (const f of v.layout.extra) {
     if (f.name === 'version') o[f.offset] = a.length === 4 ? 1 : 2;
     else if (f.type === 'ipv4') o.set([198, 51, 100, 1], f.offset);

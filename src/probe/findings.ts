@@ -13,12 +13,18 @@ export type Severity = 'error' | 'warning' | 'info';
 export const PROBE_CODES = {
   PROBE_NOTHING_REWRITTEN: { severity: 'error', title: 'no TOA variant is rewritten on this host' },
   PROBE_LB_VARIANT_NOT_READ: { severity: 'error', title: 'the variant the LB sends is not read here' },
-  PROBE_WRONG_ADDRESS: { severity: 'error', title: 'getpeername() changed, but not to the address in the option' },
+  PROBE_WRONG_ADDRESS: {
+    severity: 'error',
+    title: 'getpeername() changed, but not to the address in the option',
+  },
   PROBE_REWRITES: { severity: 'info', title: 'variants and packets the TOA reader of this host rewrites' },
   PROBE_READS_SYN: { severity: 'info', title: 'the reader takes the address from the SYN' },
   PROBE_HOST_MISMATCH: { severity: 'warning', title: 'host evidence and the measurement disagree' },
   PROBE_NOT_SENT: { severity: 'info', title: 'some variants could not be sent' },
-  PROBE_NAT64_NOT_TESTED: { severity: 'info', title: 'NAT64 (IPv6 client on an IPv4 socket): getsockopt(IPPROTO_IP, 4096) not tested' },
+  PROBE_NAT64_NOT_TESTED: {
+    severity: 'info',
+    title: 'NAT64 (IPv6 client on an IPv4 socket): getsockopt(IPPROTO_IP, 4096) not tested',
+  },
   PROBE_CONNECT_FAILED: { severity: 'warning', title: 'some probe connections failed' },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
 
@@ -86,7 +92,9 @@ export function buildProbeDocument(obs: ProbeObservation[], ctx: ProbeContext = 
     findings.push(
       finding(
         'PROBE_WRONG_ADDRESS',
-        wrong.map((o) => `${o.variant} on the ${o.packet}: got ${o.peer}, the option carried ${o.expected}`).join('; '),
+        wrong
+          .map((o) => `${o.variant} on the ${o.packet}: got ${o.peer}, the option carried ${o.expected}`)
+          .join('; '),
         'the reader decodes this variant with another layout (or keeps a stale address): compare its source with the LB documentation',
       ),
     );
@@ -117,8 +125,12 @@ export function buildProbeDocument(obs: ProbeObservation[], ctx: ProbeContext = 
   for (const lb of ctx.lbVariants ?? []) {
     const tested = obs.some((o) => o.variant === lb);
     if (!tested || rewritten.includes(lb)) continue;
-    const readers = IMPLEMENTATIONS.filter((i) => i.accepts.includes(`toa-${lb.replace('/', '-')}`)).map((i) => i.label);
-    const head = rewritten.length ? `the module rewrites ${rewritten.join(', ')} only` : 'nothing is rewritten';
+    const readers = IMPLEMENTATIONS.filter((i) => i.accepts.includes(`toa-${lb.replace('/', '-')}`)).map(
+      (i) => i.label,
+    );
+    const head = rewritten.length
+      ? `the module rewrites ${rewritten.join(', ')} only`
+      : 'nothing is rewritten';
     findings.push(
       finding(
         'PROBE_LB_VARIANT_NOT_READ',
@@ -130,9 +142,15 @@ export function buildProbeDocument(obs: ProbeObservation[], ctx: ProbeContext = 
 
   if (impls.length) {
     const expect = new Set<string>();
-    for (const i of impls) for (const v of IMPLEMENTATIONS.find((x) => x.id === i)?.accepts ?? []) expect.add(label(v));
+    for (const i of impls)
+      for (const v of IMPLEMENTATIONS.find((x) => x.id === i)?.accepts ?? []) expect.add(label(v));
     const testedVariants = new Set(obs.map((o) => o.variant));
-    const missing = [...expect].filter((v) => testedVariants.has(v) && !rewritten.includes(v) && obs.some((o) => o.variant === v && o.sent && o.family === 'ipv4'));
+    const missing = [...expect].filter(
+      (v) =>
+        testedVariants.has(v) &&
+        !rewritten.includes(v) &&
+        obs.some((o) => o.variant === v && o.sent && o.family === 'ipv4'),
+    );
     const extra = rewritten.filter((v) => !expect.has(v));
     if (missing.length || extra.length)
       findings.push(
@@ -164,7 +182,13 @@ export function buildProbeDocument(obs: ProbeObservation[], ctx: ProbeContext = 
 
   return {
     schema: 'toa-doctor/probe@1',
-    results: obs.map(({ variant, packet, peer, expected, rewritten }) => ({ variant, packet, peer, expected, rewritten })),
+    results: obs.map(({ variant, packet, peer, expected, rewritten }) => ({
+      variant,
+      packet,
+      peer,
+      expected,
+      rewritten,
+    })),
     findings,
   };
 }

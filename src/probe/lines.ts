@@ -1,9 +1,15 @@
 /** JSON lines from a child's stdout, awaited one at a time (probe client, lab app). */
+
 import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 export class JsonLines {
   private buf = '';
-  private waiters: Array<{ pred: (o: Record<string, unknown>) => boolean; resolve: (o: Record<string, unknown>) => void }> = [];
+  private waiters: Array<{
+    pred: (o: Record<string, unknown>) => boolean;
+    resolve: (o: Record<string, unknown>) => void;
+  }> = [];
   private queue: Array<Record<string, unknown>> = [];
   constructor(child: ChildProcess) {
     child.stdout!.on('data', (d: Buffer) => {
@@ -27,7 +33,11 @@ export class JsonLines {
   }
 
   /** the next line matching `pred` (queued ones first); rejects after timeoutMs */
-  next(timeoutMs: number, pred: (o: Record<string, unknown>) => boolean = () => true, what = 'a child process'): Promise<Record<string, unknown>> {
+  next(
+    timeoutMs: number,
+    pred: (o: Record<string, unknown>) => boolean = () => true,
+    what = 'a child process',
+  ): Promise<Record<string, unknown>> {
     const q = this.queue.findIndex(pred);
     if (q >= 0) return Promise.resolve(this.queue.splice(q, 1)[0]!);
     return new Promise((resolve, reject) => {
@@ -52,4 +62,14 @@ export class JsonLines {
     this.queue = this.queue.filter((o) => !pred(o));
     return out;
   }
+}
+
+/**
+ * Path of a compiled helper script next to the calling module. Under the test runner the caller is
+ * src/**.ts, whose helper scripts exist only compiled, in dist/.
+ */
+export function helperScript(url: URL): string {
+  const p = fileURLToPath(url);
+  if (existsSync(p)) return p;
+  return p.replace(/([/\\])src([/\\])(?!.*[/\\]src[/\\])/, '$1dist$2');
 }

@@ -14,11 +14,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import type { ToaVariantRow } from '../decode/toa.js';
 import { formatEndpoint } from '../decode/toa.js';
 import { BpfSession, checkBpfHost } from './bpf.js';
-import { JsonLines } from './lines.js';
 import {
   buildOption,
   clientVariants,
@@ -29,6 +27,7 @@ import {
   parsePlacement,
   variantLabel,
 } from './config.js';
+import { helperScript, JsonLines } from './lines.js';
 
 /** One row of toa-doctor/probe@1 results (exactly these keys). */
 export interface ProbeResult {
@@ -72,7 +71,7 @@ export interface ProbeRun {
 
 export const DEFAULT_PLACEMENTS = ['ack', 'syn'];
 
-const CHILD = fileURLToPath(new URL('./client-child.js', import.meta.url));
+const CHILD = helperScript(new URL('./client-child.js', import.meta.url));
 
 interface Accepted {
   peerAddress: string;
@@ -139,16 +138,19 @@ export async function runProbe(opts: ProbeOptions = {}): Promise<ProbeRun> {
           acceptWaiter = resolve;
           setTimeout(resolve, timeoutMs);
         });
-        child.stdin!.write(`${JSON.stringify({ id: n, host: '127.0.0.1', port, request: true, timeoutMs })}\n`);
+        child.stdin!.write(
+          `${JSON.stringify({ id: n, host: '127.0.0.1', port, request: true, timeoutMs })}\n`,
+        );
         const res = await lines.next(timeoutMs + 5000, (o) => o.id === n, 'the probe client');
         await gotAccept;
         acceptWaiter = null;
         const after = session.counters(statsMap);
-        const localPort = Number(res.localPort ?? 0);
         const a = accepted[0];
-        const realPeer = formatEndpoint(opts.ipv6Listener ? '::ffff:127.0.0.1' : '127.0.0.1', localPort);
         const peer = a ? formatEndpoint(a.peerAddress, a.peerPort) : '';
-        const expected = formatEndpoint(v.family === 'ipv6' || !opts.ipv6Listener ? address : `::ffff:${address}`, v.hasPort ? cport : null);
+        const expected = formatEndpoint(
+          v.family === 'ipv6' || !opts.ipv6Listener ? address : `::ffff:${address}`,
+          v.hasPort ? cport : null,
+        );
         const rewritten = a ? peerMatches(a, address, v.hasPort ? cport : null) : false;
         const failedWrites = (after[3] ?? 0) - (before[3] ?? 0) + ((after[4] ?? 0) - (before[4] ?? 0));
         const wrote = [0, 1, 2].reduce((s, i) => s + (after[i] ?? 0) - (before[i] ?? 0), 0);
