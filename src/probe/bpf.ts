@@ -49,14 +49,15 @@ function atLeast(v: [number, number], need: readonly [number, number]): boolean 
   return v[0] > need[0] || (v[0] === need[0] && v[1] >= need[1]);
 }
 
-/** The cgroup v2 mount point from a /proc/mounts text (the shortest path wins), or null. */
+/** The cgroup v2 mount point from a /proc/mounts text (under /sys/fs/cgroup first, then the shortest), or null. */
 export function cgroup2Mount(mounts: string): string | null {
   const found: string[] = [];
   for (const line of mounts.split('\n')) {
     const f = line.split(' ');
     if (f[2] === 'cgroup2' && f[1]) found.push(f[1].replace(/\\040/g, ' '));
   }
-  found.sort((a, b) => a.length - b.length);
+  const rank = (p: string) => (p.startsWith('/sys/fs/cgroup') ? 0 : 1);
+  found.sort((a, b) => rank(a) - rank(b) || a.length - b.length);
   return found[0] ?? null;
 }
 
