@@ -166,6 +166,8 @@ export class Lab {
   private appLines: JsonLines | null = null;
   private clientLines: JsonLines | null = null;
   private cfgMap = '';
+  /** the backend's cgroup (the reader is attached here; the app runs in it) */
+  backendCgroup = '';
   private jobs = 0;
   private closed = false;
   readonly port: number;
@@ -219,6 +221,7 @@ export class Lab {
     s.attach(cgClient, 'sock_ops', `${ins.progs}/toa_insert`);
     this.cfgMap = `${ins.maps}/toa_ins_cfg`;
     const cgBackend = s.makeCgroup('backend');
+    this.backendCgroup = cgBackend;
     if (this.opts.readerMode !== 'none') {
       const rd = s.load('read');
       s.mapUpdate(

@@ -11,7 +11,8 @@
  *   - BPF TCP header options (bpf_reserve_hdr_opt / bpf_store_hdr_opt / bpf_load_hdr_opt,
  *     BPF_SOCK_OPS_HDR_OPT_LEN_CB / WRITE_HDR_OPT_CB): Linux 5.10
  *   - cgroup/getpeername4/6 (BPF_CGROUP_INET4_GETPEERNAME): Linux 5.8
- *   - cgroup v2 mounted somewhere (detected from /proc/mounts)
+ *   - cgroup v2: the mounted hierarchy (from /proc/mounts), else a private mount of it (a session
+ *     inside `ip netns exec`, which remounts /sys, sees no cgroup mount)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
@@ -36,7 +37,9 @@ export const KERNEL_NEEDS = { hdrOptions: [5, 10], getpeername: [5, 8] } as cons
 
 export interface BpfHost {
   bpftool: string;
-  cgroupRoot: string;
+  /** the mounted cgroup v2 root; null: none mounted here (e.g. under `ip netns exec`, which
+   *  remounts /sys), so each session mounts a private one */
+  cgroupRoot: string | null;
 }
 
 /** "6.18.44-fc" → [6, 18] */
@@ -59,6 +62,14 @@ export function cgroup2Mount(mounts: string): string | null {
   const rank = (p: string) => (p.startsWith('/sys/fs/cgroup') ? 0 : 1);
   found.sort((a, b) => rank(a) - rank(b) || a.length - b.length);
   return found[0] ?? null;
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 /** Effective capability bits from /proc/self/status (CapEff), or null. */
@@ -105,7 +116,7 @@ export function checkBpfHost(objects: ReadonlyArray<keyof typeof OBJECTS> = ['in
     // treated as no cgroup2
   }
   const cgroupRoot = cgroup2Mount(mounts);
-  if (!cgroupRoot) throw noCgroup2();
+  if (!cgroupRoot && !/\tcgroup2$/m.test(readText('/proc/filesystems'))) throw noCgroup2();
   const bpftool = findTool('bpftool');
   if (!bpftool) throw noBpftool();
   for (const o of objects)
@@ -155,6 +166,9 @@ export interface Attachment {
  */
 export class BpfSession {
   readonly pins: string;
+  /** where cgroups are made: the host's cgroup v2 root, or a private mount of the hierarchy */
+  readonly cgroupRoot: string;
+  private privateCgroupMount: string | null = null;
   private readonly cgroups: string[] = [];
   private readonly attached: Attachment[] = [];
   private mounted = false;
@@ -171,6 +185,18 @@ export class BpfSession {
     live.add(this);
     this.run('mount', ['-t', 'bpf', 'bpf', this.pins], 'mounting a private bpffs');
     this.mounted = true;
+    if (host.cgroupRoot) this.cgroupRoot = host.cgroupRoot;
+    else {
+      // the cgroup v2 hierarchy is one tree: a second mount shows the same cgroups
+      this.privateCgroupMount = mkdtempSync(join(tmpdir(), `${CG_PREFIX}cg-${process.pid}-`));
+      this.cgroupRoot = this.privateCgroupMount;
+      try {
+        this.run('mount', ['-t', 'cgroup2', 'none', this.privateCgroupMount], 'mounting the cgroup v2 hierarchy');
+      } catch (e) {
+        this.close();
+        throw e;
+      }
+    }
   }
 
   private run(cmd: string, args: string[], what: string): string {
@@ -203,7 +229,7 @@ export class BpfSession {
 
   /** A new cgroup v2 directory below the root, removed at close. */
   makeCgroup(role: string): string {
-    const dir = join(this.host.cgroupRoot, `${CG_PREFIX}${this.tag}-${role}-${process.pid}`);
+    const dir = join(this.cgroupRoot, `${CG_PREFIX}${this.tag}-${role}-${process.pid}`);
     mkdirSync(dir, { recursive: true });
     this.cgroups.push(dir);
     return dir;
@@ -251,6 +277,14 @@ export class BpfSession {
     }
     for (const cg of this.cgroups.reverse()) removeCgroup(cg);
     if (this.mounted) spawnSync('umount', [this.pins], { stdio: 'ignore' });
+    if (this.privateCgroupMount) {
+      spawnSync('umount', [this.privateCgroupMount], { stdio: 'ignore' });
+      try {
+        rmdirSync(this.privateCgroupMount);
+      } catch {
+        // busy or gone
+      }
+    }
     try {
       rmdirSync(this.pins);
     } catch {
@@ -297,14 +331,14 @@ export function sweepStale(host: BpfHost): string[] {
   const removed: string[] = [];
   let names: string[] = [];
   try {
-    names = readdirSync(host.cgroupRoot);
+    if (host.cgroupRoot) names = readdirSync(host.cgroupRoot);
   } catch {
-    return removed;
+    // nothing to sweep there
   }
   for (const n of names) {
     const m = new RegExp(`^${CG_PREFIX}.*-(\\d+)$`).exec(n);
     if (!m || Number(m[1]) === process.pid || pidAlive(Number(m[1]))) continue;
-    const dir = join(host.cgroupRoot, n);
+    const dir = join(host.cgroupRoot!, n);
     removeCgroup(dir);
     if (!existsSync(dir)) removed.push(dir);
   }
@@ -317,8 +351,8 @@ export function sweepStale(host: BpfHost): string[] {
   }
   for (const line of mounts.split('\n')) {
     const f = line.split(' ');
-    const m = new RegExp(`/${CG_PREFIX}bpf-(\\d+)-[^/]+$`).exec(f[1] ?? '');
-    if (f[2] !== 'bpf' || !m || Number(m[1]) === process.pid || pidAlive(Number(m[1]))) continue;
+    const m = new RegExp(`/${CG_PREFIX}(?:bpf|cg)-(\\d+)-[^/]+$`).exec(f[1] ?? '');
+    if ((f[2] !== 'bpf' && f[2] !== 'cgroup2') || !m || Number(m[1]) === process.pid || pidAlive(Number(m[1]))) continue;
     spawnSync('umount', [f[1]!], { stdio: 'ignore' });
     try {
       rmdirSync(f[1]!);
