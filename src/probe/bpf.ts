@@ -191,7 +191,11 @@ export class BpfSession {
       this.privateCgroupMount = mkdtempSync(join(tmpdir(), `${CG_PREFIX}cg-${process.pid}-`));
       this.cgroupRoot = this.privateCgroupMount;
       try {
-        this.run('mount', ['-t', 'cgroup2', 'none', this.privateCgroupMount], 'mounting the cgroup v2 hierarchy');
+        this.run(
+          'mount',
+          ['-t', 'cgroup2', 'none', this.privateCgroupMount],
+          'mounting the cgroup v2 hierarchy',
+        );
       } catch (e) {
         this.close();
         throw e;
@@ -352,7 +356,13 @@ export function sweepStale(host: BpfHost): string[] {
   for (const line of mounts.split('\n')) {
     const f = line.split(' ');
     const m = new RegExp(`/${CG_PREFIX}(?:bpf|cg)-(\\d+)-[^/]+$`).exec(f[1] ?? '');
-    if ((f[2] !== 'bpf' && f[2] !== 'cgroup2') || !m || Number(m[1]) === process.pid || pidAlive(Number(m[1]))) continue;
+    if (
+      (f[2] !== 'bpf' && f[2] !== 'cgroup2') ||
+      !m ||
+      Number(m[1]) === process.pid ||
+      pidAlive(Number(m[1]))
+    )
+      continue;
     spawnSync('umount', [f[1]!], { stdio: 'ignore' });
     try {
       rmdirSync(f[1]!);

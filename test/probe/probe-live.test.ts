@@ -57,10 +57,10 @@ function runCli(
 /** toa-doctor cgroups, bpffs mounts and loaded toa programs of the probe that are still around */
 function leftovers(cgroupRoot: string | null): string[] {
   const out: string[] = [];
-  for (const n of cgroupRoot ? readdirSync(cgroupRoot) : []) if (n.startsWith('toa-doctor-probe-')) out.push(n);
+  for (const n of cgroupRoot ? readdirSync(cgroupRoot) : [])
+    if (n.startsWith('toa-doctor-probe-')) out.push(n);
   for (const l of readFileSync('/proc/mounts', 'utf8').split('\n'))
-    if (/toa-doctor-(bpf|cg)-/.test(l) && !l.includes(`-${process.pid}-`))
-      out.push(l.split(' ')[1]!);
+    if (/toa-doctor-(bpf|cg)-/.test(l) && !l.includes(`-${process.pid}-`)) out.push(l.split(' ')[1]!);
   const progs = spawnSync(checkBpfHost().bpftool, ['-j', 'prog', 'show'], { encoding: 'utf8' }).stdout;
   for (const p of JSON.parse(progs || '[]') as Array<{ name?: string }>)
     if (p.name === 'toa_insert') out.push('prog toa_insert');
