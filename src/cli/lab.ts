@@ -46,6 +46,7 @@ function readerVariantIds(o: LabCliOptions): string[] {
 export function renderLabText(conns: LabConnection[]): string {
   const t = new Table({
     head: ['connection', 'client (real)', 'app getpeername()', 'option client', 'app saw it'],
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
     style: { head: [], border: [] },
   });
   for (const c of conns) {

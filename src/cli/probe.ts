@@ -72,6 +72,7 @@ const SEV = { error: chalk.red, warning: chalk.yellow, info: chalk.cyan } as con
 export function renderProbeText(doc: ProbeDocument, listener: string): string {
   const t = new Table({
     head: ['variant', 'packet', 'rewritten', 'getpeername()', 'option carried'],
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
     style: { head: [], border: [] },
   });
   for (const r of doc.results)
