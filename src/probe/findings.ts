@@ -4,6 +4,8 @@
  *
  * Codes, registered once (severity and title live here, call sites add detail):
  */
+
+import { formatEndpoint } from '../decode/toa.js';
 import { IMPLEMENTATIONS } from '../host/identify.js';
 import type { Implementation } from '../host/types-host.js';
 import type { ProbeObservation, ProbeResult } from './run.js';
@@ -24,6 +26,14 @@ export const PROBE_CODES = {
   PROBE_NAT64_NOT_TESTED: {
     severity: 'info',
     title: 'NAT64 (IPv6 client on an IPv4 socket): getsockopt(IPPROTO_IP, 4096) not tested',
+  },
+  PROBE_NAT64_ANSWERS: {
+    severity: 'info',
+    title: 'getsockopt(IPPROTO_IP, 4096) returns IPv6 clients on IPv4 sockets (NAT64)',
+  },
+  PROBE_NAT64_NO_API: {
+    severity: 'info',
+    title: 'nothing answers getsockopt(IPPROTO_IP, 4096): no NAT64 API on this host',
   },
   PROBE_CONNECT_FAILED: { severity: 'warning', title: 'some probe connections failed' },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
@@ -171,14 +181,41 @@ export function buildProbeDocument(obs: ProbeObservation[], ctx: ProbeContext = 
       ),
     );
 
-  if (!ctx.ipv6Listener && obs.some((o) => o.family === 'ipv6' && o.sent && !o.rewritten))
+  const asked = obs.filter((o) => o.nat64 && o.sent);
+  const answered = asked.filter((o) => o.nat64!.kind === 'peer');
+  const untested = asked.find((o) => o.nat64!.kind === 'untested');
+  if (answered.length) {
+    const parts = answered.map((o) => {
+      const a = o.nat64 as { address: string; port: number };
+      const got = formatEndpoint(a.address, a.port);
+      return `${o.variant} (${o.packet}): ${got}${got === o.expected ? '' : ` (the option carried ${o.expected})`}`;
+    });
+    findings.push(
+      finding(
+        'PROBE_NAT64_ANSWERS',
+        parts.join('; '),
+        'applications behind NAT64 must call it (getpeername() shows the LB)',
+      ),
+    );
+  } else if (untested) {
+    const reason = (untested.nat64 as { reason: string }).reason;
     findings.push(
       finding(
         'PROBE_NAT64_NOT_TESTED',
-        'IPv6 client variants on an IPv4 socket cannot show in getpeername(); modules that support NAT64 answer getsockopt(IPPROTO_IP, 4096), which Node.js cannot call',
-        'test it from the application (or a few lines of C/Python) on a connection from a NAT64 client; `--ipv6-listener` shows whether IPv6 clients are rewritten on a dual-stack socket',
+        `IPv6 client variants on an IPv4 socket cannot show in getpeername(); modules that support NAT64 answer getsockopt(IPPROTO_IP, 4096): ${reason}`,
+        'install python3 and run probe again, or test it from the application on a connection from a NAT64 client',
       ),
     );
+  } else if (asked.length) {
+    const e = asked[0]!.nat64 as { errno: number; name: string };
+    findings.push(
+      finding(
+        'PROBE_NAT64_NO_API',
+        `${asked.length} IPv6-client connection${asked.length === 1 ? '' : 's'} on an IPv4 socket: getsockopt(IPPROTO_IP, 4096) failed (errno ${e.errno}, ${e.name})`,
+        'IPv6 clients behind a NAT64 LB cannot be identified on IPv4 sockets here: load a module with the NAT64 API (DPVS toa, Tencent NAT64 build), or listen on IPv6',
+      ),
+    );
+  }
 
   return {
     schema: 'toa-doctor/probe@1',

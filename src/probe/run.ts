@@ -28,6 +28,7 @@ import {
   variantLabel,
 } from './config.js';
 import { helperScript, JsonLines } from './lines.js';
+import { getsockopt4096, type Nat64Answer } from './nat64.js';
 
 /** One row of toa-doctor/probe@1 results (exactly these keys). */
 export interface ProbeResult {
@@ -50,6 +51,8 @@ export interface ProbeObservation extends ProbeResult {
   changed: boolean;
   /** connection-level error (timeout, reset) */
   error: string | null;
+  /** getsockopt(IPPROTO_IP, 4096) on the accepted socket (IPv6 client variants on an IPv4 listener) */
+  nat64?: Nat64Answer;
 }
 
 export interface ProbeOptions {
@@ -76,6 +79,7 @@ const CHILD = helperScript(new URL('./client-child.js', import.meta.url));
 interface Accepted {
   peerAddress: string;
   peerPort: number;
+  nat64?: Promise<Nat64Answer>;
 }
 
 export async function runProbe(opts: ProbeOptions = {}): Promise<ProbeRun> {
@@ -97,12 +101,17 @@ export async function runProbe(opts: ProbeOptions = {}): Promise<ProbeRun> {
     // the listener: accepted sockets queue up for the test loop
     const accepted: Accepted[] = [];
     let acceptWaiter: (() => void) | null = null;
+    let askNat64 = false;
     server = createServer((sock: Socket) => {
       // Node's remoteAddress/remotePort call getpeername() on first use: read them now
-      const a = { peerAddress: sock.remoteAddress ?? '', peerPort: sock.remotePort ?? 0 };
+      const a: Accepted = { peerAddress: sock.remoteAddress ?? '', peerPort: sock.remotePort ?? 0 };
+      // ask while the socket is open; the answer is sent only after
+      if (askNat64) a.nat64 = getsockopt4096(sock);
       accepted.push(a);
       acceptWaiter?.();
-      sock.on('data', () => sock.end('HTTP/1.0 204 toa-doctor probe\r\n\r\n'));
+      sock.on('data', () => {
+        void (a.nat64 ?? Promise.resolve()).then(() => sock.end('HTTP/1.0 204 toa-doctor probe\r\n\r\n'));
+      });
       sock.on('error', () => undefined);
       sock.setTimeout(timeoutMs, () => sock.destroy());
     });
@@ -132,6 +141,7 @@ export async function runProbe(opts: ProbeOptions = {}): Promise<ProbeRun> {
           new Uint8Array(4),
           encodeInserterConfig({ packets: pl.mask, mode: INS_MODE.normal, options: [option] }),
         );
+        askNat64 = family === 'ipv6' && !opts.ipv6Listener;
         const before = session.counters(statsMap);
         accepted.length = 0;
         const gotAccept = new Promise<void>((resolve) => {
@@ -165,6 +175,7 @@ export async function runProbe(opts: ProbeOptions = {}): Promise<ProbeRun> {
           sent: wrote > 0 && failedWrites === 0,
           changed: !!a && a.peerAddress.replace(/^::ffff:/, '') !== '127.0.0.1',
           error: a ? null : String(res.error ?? 'the connection was not accepted'),
+          ...(a?.nat64 ? { nat64: await a.nat64 } : {}),
         });
         n++;
         opts.onProgress?.(n, total);

@@ -156,3 +156,37 @@ describe('probe findings', () => {
     expect(doc.findings.find((x) => x.code === 'PROBE_NOT_SENT')?.detail).toMatch(/^249\/40:/);
   });
 });
+
+describe('NAT64 getsockopt answers', () => {
+  it('parses the helper line: a peer, an errno, or anything else as untested', async () => {
+    const { parseNat64Answer } = await import('../../src/probe/nat64.js');
+    const hex = `20010db8000000000000000000000007${(40007).toString(16).padStart(4, '0')}0000`;
+    expect(parseNat64Answer(`OK ${hex}`)).toEqual({ kind: 'peer', address: '2001:db8::7', port: 40007 });
+    expect(parseNat64Answer('ERR 92 Protocol not available')).toEqual({
+      kind: 'errno',
+      errno: 92,
+      name: 'Protocol not available',
+    });
+    expect(parseNat64Answer('Traceback (most recent call last):').kind).toBe('untested');
+  });
+
+  it('findings: an answer that matches the option, no API, or not tested (with the reason)', () => {
+    const base = obs('253/20', 'ack', false, { expected: '[2001:db8::7]:40007' });
+    const ok = buildProbeDocument([
+      { ...base, nat64: { kind: 'peer', address: '2001:db8::7', port: 40007 } },
+    ]);
+    expect(ok.findings.find((f) => f.code === 'PROBE_NAT64_ANSWERS')?.detail).toBe(
+      '253/20 (ack): [2001:db8::7]:40007',
+    );
+    const none = buildProbeDocument([
+      { ...base, nat64: { kind: 'errno', errno: 92, name: 'Protocol not available' } },
+    ]);
+    expect(none.findings.find((f) => f.code === 'PROBE_NAT64_NO_API')?.detail).toMatch(/errno 92/);
+    const nt = buildProbeDocument([
+      { ...base, nat64: { kind: 'untested', reason: 'python3 is not installed' } },
+    ]);
+    expect(nt.findings.find((f) => f.code === 'PROBE_NAT64_NOT_TESTED')?.detail).toMatch(
+      /python3 is not installed/,
+    );
+  });
+});
