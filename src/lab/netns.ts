@@ -7,6 +7,7 @@
  *   ns tlab-<pid>-<n>c   tlab-c 198.18.1.1 / fd7a:d0c:1::1  ----  tlab-s 198.18.1.2 / fd7a:d0c:1::2   ns tlab-<pid>-<n>s
  */
 import { spawnSync } from 'node:child_process';
+import { pidAlive } from '../probe/bpf.js';
 
 export const LAB_ADDR = {
   client4: '198.18.1.1',
@@ -84,15 +85,6 @@ export function destroyLabNetns(ns: LabNetns): void {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Remove lab namespaces whose creating process is gone. */
 export function sweepLabNamespaces(): string[] {
   const out = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '';
@@ -100,7 +92,7 @@ export function sweepLabNamespaces(): string[] {
   for (const line of out.split('\n')) {
     const name = line.split(' ')[0] ?? '';
     const m = /^tlab-(\d+)-\d+[cs]$/.exec(name);
-    if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
+    if (!m || Number(m[1]) === process.pid || pidAlive(Number(m[1]))) continue;
     spawnSync('ip', ['netns', 'del', name], { stdio: 'ignore' });
     removed.push(name);
   }

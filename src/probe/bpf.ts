@@ -146,7 +146,8 @@ function hookExit(): void {
   }
 }
 
-function pidAlive(pid: number): boolean {
+/** the process exists (EPERM: it does, someone else's) */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -8,8 +8,9 @@
  * Reader modes and the profile toa-doctor is given:
  *   ack         reads the packet that creates the socket; accepts the `vtoa` profile's variants
  *               (a classic module: Alibaba Cloud vtoa) -> `--profile vtoa`
- *   syn-or-ack  also reads the saved SYN (Alibaba CDN eBPF TOA); accepts the `aliyun-cdn`
- *               variants -> needs a profile whose module reads "syn-or-ack": EBPF_PROFILE below.
+ *   syn-or-ack  also reads the saved SYN (Alibaba CDN eBPF TOA); accepts the variants of
+ *               EBPF_PROFILE, a profile whose module reads "syn-or-ack" (the reader is given the
+ *               profile's variants, toa-doctor the profile).
  *               Until toa-doctor knows it, that half is skipped with a printed reason.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -19,23 +20,14 @@ import { profileVariantIds } from '../../src/flow/profiles.js';
 import { PROFILES } from '../../src/flow/types.js';
 import { extraScenarios, Lab, type LabConnection, type LabScenario, labScenario } from '../../src/lab/lab.js';
 import { LAB_ADDR } from '../../src/lab/netns.js';
-import { checkBpfHost } from '../../src/probe/bpf.js';
 import { clientVariants, parsePlacement } from '../../src/probe/config.js';
+import { bpfUnavailableReason } from '../helpers/bpf.js';
 import { capUnavailableReason, liveSkipReason, REPO, tcpdumpUnavailableReason } from '../helpers/netns.js';
 
 /** the profile name expected for the Alibaba CDN eBPF reader (reads the SYN or the ACK) */
 export const EBPF_PROFILE = 'alibaba-cdn-ebpf';
 
-function bpfReason(): string | null {
-  try {
-    checkBpfHost(['insert', 'read']);
-    return null;
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
-
-const skip = liveSkipReason([bpfReason()]);
+const skip = liveSkipReason([bpfUnavailableReason()]);
 
 function scenarios(): LabScenario[] {
   const out: LabScenario[] = [];
@@ -114,8 +106,8 @@ async function liveAround(
 }
 
 const MODES = [
-  { mode: 'ack' as const, profile: 'vtoa', readerProfile: 'vtoa' },
-  { mode: 'syn-or-ack' as const, profile: EBPF_PROFILE, readerProfile: 'aliyun-cdn' },
+  { mode: 'ack' as const, profile: 'vtoa' },
+  { mode: 'syn-or-ack' as const, profile: EBPF_PROFILE },
 ];
 
 describe.skipIf(skip !== null)(
@@ -141,7 +133,7 @@ describe.skipIf(skip !== null)(
           async () => {
             const lab = await Lab.start({
               readerMode: m.mode,
-              readerVariants: profileVariantIds(m.readerProfile as never),
+              readerVariants: profileVariantIds(m.profile as never),
             });
             labs.push(lab);
             const conns: LabConnection[] = [];

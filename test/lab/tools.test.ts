@@ -4,7 +4,6 @@
  * measures exactly the reader's variants; `host` runs there and finds no module (the reader is
  * eBPF on a cgroup, which host does not see).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,28 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { profileVariantIds } from '../../src/flow/profiles.js';
 import { Lab, labScenario } from '../../src/lab/lab.js';
 import { LAB_ADDR } from '../../src/lab/netns.js';
-import { checkBpfHost } from '../../src/probe/bpf.js';
 import { parsePlacement } from '../../src/probe/config.js';
+import { bpfUnavailableReason, type Run, runCommand } from '../helpers/bpf.js';
 import { liveSkipReason, REPO, tcpdumpUnavailableReason } from '../helpers/netns.js';
 
 const BIN = join(REPO, 'bin/toa-doctor.js');
 
-function bpfReason(): string | null {
-  try {
-    checkBpfHost(['insert', 'read']);
-    return null;
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
-
-const skip = liveSkipReason([bpfReason(), tcpdumpUnavailableReason()]);
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+const skip = liveSkipReason([bpfUnavailableReason(), tcpdumpUnavailableReason()]);
 
 /** run toa-doctor inside the backend namespace (optionally inside a cgroup first) */
 function inBackend(
@@ -41,29 +25,7 @@ function inBackend(
   args: string[],
   opts: { cgroup?: string; onStderr?: (s: string) => void } = {},
 ): Promise<Run> {
-  const node = [process.execPath, BIN, ...args];
-  const cmd = opts.cgroup
-    ? [
-        'sh',
-        '-c',
-        `echo $$ > ${opts.cgroup}/cgroup.procs && exec ip netns exec ${lab.ns.server} "$@"`,
-        'sh',
-        ...node,
-      ]
-    : ['ip', 'netns', 'exec', lab.ns.server, ...node];
-  return new Promise((resolve) => {
-    const child = spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr!.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      opts.onStderr?.(stderr);
-    });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCommand(['ip', 'netns', 'exec', lab.ns.server, process.execPath, BIN, ...args], opts);
 }
 
 describe.skipIf(skip !== null)('host, bundle and probe against the lab (ack reader, vtoa variants)', () => {

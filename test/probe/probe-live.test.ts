@@ -4,54 +4,24 @@
  * the variants and packets the reader accepts are rewritten, in both reader modes; SIGTERM in the
  * middle still cleans up; missing privileges and bad flags are one line + hint, exit 2.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BpfSession, checkBpfHost } from '../../src/probe/bpf.js';
 import { encodeReaderConfig, type ReaderMode } from '../../src/probe/config.js';
+import { bpfUnavailableReason, type Run, runCommand } from '../helpers/bpf.js';
 import { liveSkipReason, REPO } from '../helpers/netns.js';
 
 const BIN = join(REPO, 'bin/toa-doctor.js');
 
-function bpfReason(): string | null {
-  try {
-    checkBpfHost(['insert', 'read']);
-    return null;
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
-
-const skip = liveSkipReason([bpfReason()]);
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+const skip = liveSkipReason([bpfUnavailableReason()]);
 
 function runCli(
   args: string[],
   opts: { cgroup?: string; prefix?: string[]; killAfterMs?: number } = {},
 ): Promise<Run> {
-  // the probe must sit in the reader's cgroup before it listens: enter it, then exec node
-  const cmd = opts.cgroup
-    ? ['sh', '-c', `echo $$ > ${opts.cgroup}/cgroup.procs && exec "$0" "$@"`, process.execPath, BIN, ...args]
-    : [...(opts.prefix ?? []), process.execPath, BIN, ...args];
-  return new Promise((resolve) => {
-    const child = spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr!.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    if (opts.killAfterMs) setTimeout(() => child.kill('SIGTERM'), opts.killAfterMs);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCommand([...(opts.prefix ?? []), process.execPath, BIN, ...args], opts);
 }
 
 /** toa-doctor cgroups, bpffs mounts and loaded toa programs of the probe that are still around */
