@@ -25,6 +25,7 @@ interface ProbeCliOptions {
   packets?: string;
   ipv6Listener?: boolean;
   lb?: string;
+  capture?: string;
   host?: boolean;
   json?: boolean;
 }
@@ -102,10 +103,29 @@ async function hostImplementations(): Promise<import('../host/types-host.js').Im
   }
 }
 
+/** The client-address variants the TOAs in a capture carry ("200/8"), most frequent first. */
+async function captureVariants(path: string): Promise<string[]> {
+  const { readCaptureFile } = await import('../capture/reader.js');
+  const { Analyzer } = await import('../flow/analyzer.js');
+  const a = new Analyzer({});
+  await readCaptureFile(path, (f) => a.push(f));
+  const n = new Map<string, number>();
+  for (const f of a.finish().flows) {
+    const v = f.toa?.variant;
+    if (!v || !parseVariant(v) || !clientVariants().includes(parseVariant(v)!)) continue;
+    const l = variantLabel(parseVariant(v)!);
+    n.set(l, (n.get(l) ?? 0) + 1);
+  }
+  return [...n].sort((x, y) => y[1] - x[1]).map(([l]) => l);
+}
+
 async function run(opts: ProbeCliOptions): Promise<void> {
   const variants = opts.variants ? parseVariantList(opts.variants, '--variants') : undefined;
   const placements = parsePlacementList(opts.packets ?? DEFAULT_PLACEMENTS.join(','));
-  const lbVariants = opts.lb ? parseVariantList(opts.lb, '--lb').map((v) => variantLabel(v)) : undefined;
+  const lbVariants = opts.lb ? parseVariantList(opts.lb, '--lb').map((v) => variantLabel(v)) : [];
+  // read the capture before loading anything: a bad file is a usage error with nothing to undo
+  if (opts.capture)
+    for (const v of await captureVariants(opts.capture)) if (!lbVariants.includes(v)) lbVariants.push(v);
   const tty = process.stderr.isTTY && !opts.json;
   let probe: Awaited<ReturnType<typeof runProbe>>;
   try {
@@ -149,6 +169,10 @@ export function register(program: Command): void {
     )
     .option('--ipv6-listener', 'listen on :: (dual stack) instead of 127.0.0.1')
     .option('--lb <list>', 'the variant(s) your LB sends, e.g. 200/8: a finding says whether they are read')
+    .option(
+      '--capture <file>',
+      'a capture from this backend (pcap, pcapng, .gz): the variants its TOAs carry count as what the LB sends',
+    )
     .option('--no-host', 'do not read host evidence (module, counters, dmesg) for the findings')
     .option('--json', 'toa-doctor/probe@1 JSON on stdout')
     .addHelpText(

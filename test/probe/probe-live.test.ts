@@ -106,6 +106,24 @@ describe.skipIf(skip !== null)('toa-doctor probe (root, BPF)', () => {
     }, 60_000);
   }
 
+  it('--capture: the variants the capture carries count as what the LB sends', async () => {
+    const r = await runCli([
+      'probe',
+      '--json',
+      '--no-host',
+      '--variants',
+      '200/8',
+      '--packets',
+      'ack',
+      '--capture',
+      join(REPO, 'fixtures/samples/demo.pcap'),
+    ]);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout) as { findings: Array<{ code: string; detail: string }> };
+    const f = doc.findings.filter((x) => x.code === 'PROBE_LB_VARIANT_NOT_READ').map((x) => x.detail);
+    expect(f).toEqual(['nothing is rewritten: the LB sends 200/8']);
+  }, 60_000);
+
   it('SIGTERM in the middle: programs, pins and cgroup are removed', async () => {
     const host = checkBpfHost();
     const r = await runCli(['probe', '--json', '--no-host'], { killAfterMs: 1200 });
