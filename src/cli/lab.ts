@@ -179,8 +179,9 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
-Needs what probe needs (root, Linux >= 5.10, cgroup v2, bpftool) plus iproute2. Traffic stays in two
-private network namespaces (198.18.1.0/24); namespaces, programs and cgroups are removed on exit.`,
+Needs what probe needs (root, Linux >= 5.10, cgroup v2, bpftool) and iproute2.
+Traffic stays in two private network namespaces (198.18.1.0/24); namespaces,
+programs and cgroups are removed on exit.`,
     )
     .action(run);
 }

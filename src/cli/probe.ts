@@ -161,7 +161,10 @@ export function register(program: Command): void {
     .description(
       'measure which TOA variants and packets this host rewrites (BPF inserter, own loopback port; root)',
     )
-    .option('--variants <list>', `variants to send, e.g. 200/8,254/8 (default: all: ${knownVariants()})`)
+    .option(
+      '--variants <list>',
+      `variants to send, e.g. 200/8,254/8 (default: all: ${knownVariants().replaceAll(',', ', ')})`,
+    )
     .option(
       '--packets <list>',
       'packets that carry the option: ack, syn, data or a + of them (e.g. syn+ack+data), comma-separated; one connection each',
@@ -178,9 +181,10 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
-Needs: root (or CAP_BPF + CAP_NET_ADMIN + CAP_SYS_ADMIN), Linux >= 5.10, cgroup v2 mounted, bpftool.
-Connects only to its own listener on an ephemeral loopback port; removes its programs, pins and
-cgroup on every exit. Exit 1 when nothing is rewritten (or the --lb variant is not read).`,
+Needs: root (or CAP_BPF + CAP_NET_ADMIN + CAP_SYS_ADMIN), Linux >= 5.10,
+cgroup v2, bpftool. Connects only to its own listener on an ephemeral loopback
+port; removes its programs, pins and cgroup on every exit. Exit 1 when nothing
+is rewritten (or a variant the LB sends is not read).`,
     )
     .action(run);
 }
