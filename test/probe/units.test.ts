@@ -190,3 +190,17 @@ describe('NAT64 getsockopt answers', () => {
     );
   });
 });
+
+describe('probe finding codes', () => {
+  it('README documents every code, with its severity, and nothing else', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { PROBE_CODES } = await import('../../src/probe/findings.js');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const rows = [...readme.matchAll(/^\| `(PROBE_[A-Z0-9_]+)` \| (\w+) \|/gm)].map((m) => [m[1], m[2]]);
+    expect(rows.sort()).toEqual(
+      Object.entries(PROBE_CODES)
+        .map(([k, v]) => [k, v.severity])
+        .sort(),
+    );
+  });
+});
