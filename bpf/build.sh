@@ -16,7 +16,14 @@ ARCH_INC=/usr/include/$(uname -m)-linux-gnu
 for src in *.bpf.c; do
   obj=${src%.c}.o
   tmp=$obj.tmp
-  "$CLANG" -O2 -g -target bpf -I"$ARCH_INC" -Wall -Werror -c "$src" -o "$tmp"
+  if ! "$CLANG" -O2 -g -target bpf -I"$ARCH_INC" -Wall -Werror -c "$src" -o "$tmp"; then
+    rm -f "$tmp"
+    # as part of `npm run build`, a missing header (libbpf-dev) must not fail the TypeScript build:
+    # the committed object stays
+    if [ "$need" = "--require" ]; then exit 1; fi
+    echo "build:bpf: could not compile $src (need clang, llvm, libbpf-dev); keeping the shipped $obj" >&2
+    continue
+  fi
   if [ -n "$STRIP" ]; then "$STRIP" -g "$tmp"; fi
   if [ -f "$obj" ] && cmp -s "$tmp" "$obj"; then rm -f "$tmp"; else mv "$tmp" "$obj"; fi
 done

@@ -125,6 +125,7 @@ export function checkBpfHost(objects: ReadonlyArray<keyof typeof OBJECTS> = ['in
 }
 
 const CG_PREFIX = 'toa-doctor-';
+let cgroupSeq = 0;
 const live = new Set<BpfSession>();
 let hooked = false;
 
@@ -234,7 +235,8 @@ export class BpfSession {
 
   /** A new cgroup v2 directory below the root, removed at close. */
   makeCgroup(role: string): string {
-    const dir = join(this.cgroupRoot, `${CG_PREFIX}${this.tag}-${role}-${process.pid}`);
+    // unique per session even within one process (several labs in one test file); the pid stays last for the sweep
+    const dir = join(this.cgroupRoot, `${CG_PREFIX}${this.tag}-${role}-${++cgroupSeq}-${process.pid}`);
     mkdirSync(dir, { recursive: true });
     this.cgroups.push(dir);
     return dir;

@@ -4,11 +4,10 @@
  * the variants and packets the reader accepts are rewritten, in both reader modes; SIGTERM in the
  * middle still cleans up; missing privileges and bad flags are one line + hint, exit 2.
  */
-import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BpfSession, checkBpfHost } from '../../src/probe/bpf.js';
+import { BpfSession, checkBpfHost, pidAlive } from '../../src/probe/bpf.js';
 import { encodeReaderConfig, type ReaderMode } from '../../src/probe/config.js';
 import { bpfUnavailableReason, type Run, runCommand } from '../helpers/bpf.js';
 import { liveSkipReason, REPO } from '../helpers/netns.js';
@@ -24,16 +23,20 @@ function runCli(
   return runCommand([...(opts.prefix ?? []), process.execPath, BIN, ...args], opts);
 }
 
-/** toa-doctor cgroups, bpffs mounts and loaded toa programs of the probe that are still around */
+/**
+ * cgroups and bpffs/cgroup2 mounts of probe processes that have exited (other test files may run
+ * a probe at the same time: only a dead owner's leftovers count). Programs live as long as their
+ * pins and attachments, so these two cover them.
+ */
 function leftovers(cgroupRoot: string | null): string[] {
   const out: string[] = [];
+  const dead = (pid: string | undefined) => !!pid && Number(pid) !== process.pid && !pidAlive(Number(pid));
   for (const n of cgroupRoot ? readdirSync(cgroupRoot) : [])
-    if (n.startsWith('toa-doctor-probe-')) out.push(n);
-  for (const l of readFileSync('/proc/mounts', 'utf8').split('\n'))
-    if (/toa-doctor-(bpf|cg)-/.test(l) && !l.includes(`-${process.pid}-`)) out.push(l.split(' ')[1]!);
-  const progs = spawnSync(checkBpfHost().bpftool, ['-j', 'prog', 'show'], { encoding: 'utf8' }).stdout;
-  for (const p of JSON.parse(progs || '[]') as Array<{ name?: string }>)
-    if (p.name === 'toa_insert') out.push('prog toa_insert');
+    if (n.startsWith('toa-doctor-probe-') && dead(/-(\d+)$/.exec(n)?.[1])) out.push(n);
+  for (const l of readFileSync('/proc/mounts', 'utf8').split('\n')) {
+    const path = l.split(' ')[1] ?? '';
+    if (dead(/toa-doctor-(?:bpf|cg)-(\d+)-/.exec(path)?.[1])) out.push(path);
+  }
   return out;
 }
 
