@@ -22,6 +22,7 @@ import {
   clientVariants,
   encodeInserterConfig,
   INS_MODE,
+  PKT,
   type Placement,
   PROBE_CLIENT,
   parsePlacement,
@@ -130,6 +131,9 @@ export async function runProbe(opts: ProbeOptions = {}): Promise<ProbeRun> {
     const total = variants.length * placements.length;
     let n = 0;
     let portSeq = 40001;
+    const nat64Placement = placements.find((p) => p.mask & PKT.ack) ?? placements[0];
+    // counters before the next connection = after the previous one (one bpftool run less each)
+    let counters = session.counters(statsMap);
     for (const v of variants) {
       for (const pl of placements) {
         const family = v.family === 'ipv6' ? 'ipv6' : 'ipv4';
@@ -141,8 +145,9 @@ export async function runProbe(opts: ProbeOptions = {}): Promise<ProbeRun> {
           new Uint8Array(4),
           encodeInserterConfig({ packets: pl.mask, mode: INS_MODE.normal, options: [option] }),
         );
-        askNat64 = family === 'ipv6' && !opts.ipv6Listener;
-        const before = session.counters(statsMap);
+        // one getsockopt(4096) per IPv6 variant (a python3 start each): on the placement with the ACK
+        askNat64 = family === 'ipv6' && !opts.ipv6Listener && pl === nat64Placement;
+        const before = counters;
         accepted.length = 0;
         const gotAccept = new Promise<void>((resolve) => {
           acceptWaiter = resolve;
@@ -155,6 +160,7 @@ export async function runProbe(opts: ProbeOptions = {}): Promise<ProbeRun> {
         await gotAccept;
         acceptWaiter = null;
         const after = session.counters(statsMap);
+        counters = after;
         const a = accepted[0];
         const peer = a ? formatEndpoint(a.peerAddress, a.peerPort) : '';
         const expected = formatEndpoint(
@@ -181,7 +187,7 @@ export async function runProbe(opts: ProbeOptions = {}): Promise<ProbeRun> {
         opts.onProgress?.(n, total);
       }
     }
-    const inserterCounters = session.counters(statsMap);
+    const inserterCounters = counters;
     result = { observations, listener: formatEndpoint(listenHost, port), leftovers: [], inserterCounters };
   } finally {
     if (child && child.exitCode === null) {
