@@ -22,6 +22,8 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<{ register: Regist
   ['bundle', () => import('./bundle.js')],
   ['collector-script', () => import('./collector-script.js')],
   ['exporter', () => import('./exporter.js')],
+  ['probe', () => import('./probe.js')],
+  ['lab', () => import('./lab.js')],
 ];
 
 /** the subcommand named on the command line (the first word that is not an option), if any */
@@ -66,6 +68,7 @@ Examples:
   toa-doctor read bundle.tar.gz                read a support bundle back
   toa-doctor exporter eth0 port 443            Prometheus /metrics on 127.0.0.1:9877
   toa-doctor compare front.pcap backend.pcap   where between LB and backend did the TOA go
+  sudo toa-doctor probe --lb 200/8             which TOA variants does this host rewrite?
 
 Exit codes: 0 no error finding, 1 error findings, 2 usage/input error, 3 internal error.`,
     );

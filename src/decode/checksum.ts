@@ -41,6 +41,22 @@ export function tcpChecksum(frame: Frame, pkt: DecodedPacket): ChecksumStatus {
   return fold16(s) === 0xffff ? ChecksumStatus.OK : ChecksumStatus.BAD;
 }
 
+/**
+ * The checksum field holds only the pseudo-header sum: the sending stack left the rest to the NIC
+ * (CHECKSUM_PARTIAL; Linux tcp_v4_send_check() / __tcp_v6_send_check() store
+ * ~tcp_v4_check(len, saddr, daddr, 0), the uncomplemented pseudo-header sum). Captures of locally
+ * generated packets (loopback, veth, the sender's own NIC with TX offload) show it. Such a packet
+ * is not broken on the wire; call it only for packets tcpChecksum() found BAD.
+ */
+export function isPartialChecksum(frame: Frame, pkt: DecodedPacket): boolean {
+  if (pkt.status !== DecodeStatus.OK || pkt.tcpOffset < 0 || pkt.ipFragment) return false;
+  const buf = frame.buf;
+  const l4End = pkt.ipOffset + pkt.ipTotalLength;
+  if (l4End > pkt.capturedEnd || l4End > buf.length || pkt.tcpOffset + 18 > l4End) return false;
+  const stored = (buf[pkt.tcpOffset + 16]! << 8) | buf[pkt.tcpOffset + 17]!;
+  return stored === fold16(pseudoSum(buf, pkt, l4End - pkt.tcpOffset));
+}
+
 export interface ChecksumStatuses {
   ip: ChecksumStatus;
   tcp: ChecksumStatus;

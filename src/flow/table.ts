@@ -27,6 +27,7 @@ import {
   type DecodedPacketExt,
   decodeOptions,
   findToaVariant,
+  isPartialChecksum,
   TOA_VARIANTS,
   tcpChecksum,
   toaVariantAt,
@@ -79,6 +80,8 @@ export const R_TFO = 4;
 export const R_DUP = 8;
 /** a 254/8 or 254/20 TOA whose client port is 0xF989 (63881): decoders show it as a TFO cookie */
 export const R_TFO_LOOKALIKE = 16;
+/** the bad checksum is a partial one (offload: the capture saw a locally generated packet) */
+export const R_CK_PARTIAL = 32;
 
 export const BREAKS = ['none', 'zero-length', 'length-one', 'overrun', 'no-length', 'truncated'] as const;
 
@@ -904,6 +907,7 @@ export class FlowTable {
         : ChecksumStatus.NOT_CHECKED;
     if (ck !== ChecksumStatus.NOT_CHECKED) this.ckChecked++;
     if (ck === ChecksumStatus.BAD) {
+      if (isPartialChecksum(frame, pkt)) rb |= R_CK_PARTIAL;
       if (toServer) this.ckBadToServer++;
       else this.ckBadToClient++;
     } else if (ck === ChecksumStatus.UNVERIFIABLE) this.ckUnverifiable++;

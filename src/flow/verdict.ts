@@ -10,7 +10,8 @@
  *   TOA_KIND_MISMATCH client TOA present, but no variant the profile's module reads
  *   TOA_INCONSISTENT different client addresses in different packets (or two TOAs on one packet)
  *   -- an accepted TOA is on the packet the module reads:
- *   TOA_BAD_CHECKSUM that packet has a bad TCP checksum (the kernel drops it)
+ *   TOA_BAD_CHECKSUM that packet has a bad TCP checksum (the kernel drops it); a partial checksum
+ *                    (offload: a locally generated packet) is not bad
  *   TOA_NAT64        the client address is IPv6 and the flow is IPv4 (getsockopt 4096 needed)
  *   TOA_OK
  *   -- it is not:
@@ -29,6 +30,7 @@ import {
   F_TFO_DATA,
   F_V6,
   type FlowTable,
+  R_CK_PARTIAL,
   ROLE_ACK,
   ROLE_DATA,
   ROLE_LATER,
@@ -236,7 +238,9 @@ export function judge(t: FlowTable, slot: number, s: Scratch, m: JudgeModel): nu
 
   if (onRead >= 0) {
     const pr = s.role[onRead]!;
-    if (t.rCk(base + pr) === ChecksumStatus.BAD) return done(V_BAD_CHECKSUM, onRead);
+    // a partial checksum (offload) is the capture's view of a locally generated packet, not damage
+    if (t.rCk(base + pr) === ChecksumStatus.BAD && (t.rBits(base + pr) & R_CK_PARTIAL) === 0)
+      return done(V_BAD_CHECKSUM, onRead);
     if (TOA_VARIANTS[s.variant[onRead]!]!.family === 'ipv6' && !(bits & F_V6)) return done(V_NAT64, onRead);
     return done(V_OK, onRead);
   }
