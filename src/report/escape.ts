@@ -6,7 +6,8 @@
  *
  * One escaper per target; renderers call it at the boundary, on every input-derived string:
  *   forTerminal(s)   text reports and stderr messages
- *   forMarkdown(s)   inline Markdown text and table cells
+ *   forMarkdown(s)   inline Markdown text and table cells (input strings)
+ *   forMarkdownProse(s) toa-doctor's own sentences, which may quote input
  * (an HTML escaper and a Prometheus label escaper belong here too when those targets need them)
  *
  * "Control character" means C0 (U+0000-U+001F, including ESC, CR, BS), DEL (U+007F), C1 (U+0080-U+009F:
@@ -57,6 +58,22 @@ export function forMarkdown(s: string | null | undefined): string {
     .replace(/\r?\n/g, ' ')
     .replace(CONTROL, visible)
     .replace(MD_SPECIAL, (c) => `\\${c}`);
+}
+
+/**
+ * toa-doctor's own prose in Markdown (finding titles, explanations, remedies, evidence details,
+ * verdict lines): it carries intended code spans (`toa-doctor host`) and names such as TOA_MISSING,
+ * so Markdown stays Markdown; what may have come from input inside it (a module parameter, a log
+ * line quoted in a detail) still has every control character shown escaped, and backslashes and
+ * table pipes cannot break the line or the table.
+ */
+export function forMarkdownProse(s: string | null | undefined): string {
+  if (s === null || s === undefined) return '';
+  return String(s)
+    .replace(/\r?\n/g, ' ')
+    .replace(CONTROL, visible)
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|');
 }
 
 /**

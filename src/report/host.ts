@@ -8,7 +8,7 @@ import type { Finding, Severity } from '../diagnose/types.js';
 import { implementationInfo } from '../host/identify.js';
 import { counterText } from '../host/stats.js';
 import type { DmesgEvent, HostDeltas, HostEvidence, PortListeners, StatsFile } from '../host/types-host.js';
-import { forMarkdown, forMarkdownCode, forTerminal as term } from './escape.js';
+import { forMarkdown, forMarkdownCode, forMarkdownProse as prose, forTerminal as term } from './escape.js';
 
 export const HOST_REPORT_SCHEMA = 'toa-doctor/host@1';
 
@@ -403,15 +403,15 @@ export function renderHostMarkdown(
     for (const f of findings) {
       if (opts.showInfo === false && f.severity === 'info') continue;
       out.push(
-        `### ${f.severity.toUpperCase()} \`${f.code}\`: ${md(f.title)}`,
+        `### ${f.severity.toUpperCase()} \`${f.code}\`: ${prose(f.title)}`,
         '',
-        md(f.explanation),
+        prose(f.explanation),
         '',
-        `**Fix:** ${md(f.remediation)}`,
+        `**Fix:** ${prose(f.remediation)}`,
         '',
       );
       for (const e of f.examples.slice(0, 6))
-        out.push(`- ${code(e.ref)}${e.detail ? `: ${md(e.detail)}` : ''}`);
+        out.push(`- ${code(e.ref)}${e.detail ? `: ${prose(e.detail)}` : ''}`);
       if (f.examples.length) out.push('');
     }
   }

@@ -3,7 +3,7 @@
  */
 import type { Severity } from '../diagnose/types.js';
 import type { ReportDocument, ReportFlow } from './build.js';
-import { forMarkdown, forMarkdownCode } from './escape.js';
+import { forMarkdown, forMarkdownCode, forMarkdownProse as prose } from './escape.js';
 
 export interface MarkdownOptions {
   /** at most this many flow rows (default 50) */
@@ -59,7 +59,7 @@ export function renderMarkdown(doc: ReportDocument, opts: MarkdownOptions = {}):
   const s = doc.summary;
   const out: string[] = [];
   out.push('# toa-doctor report', '');
-  out.push(`**Verdict:** ${md(s.verdict)}`, '');
+  out.push(`**Verdict:** ${prose(s.verdict)}`, '');
   out.push('| | |', '|---|---|');
   const row = (k: string, v: string) => out.push(`| ${k} | ${md(v)} |`);
   row('Tool', `toa-doctor ${doc.tool.version}`);
@@ -95,13 +95,13 @@ export function renderMarkdown(doc: ReportDocument, opts: MarkdownOptions = {}):
     const count = f.flows
       ? ` — ${f.flows} flow${f.flows === 1 ? '' : 's'}${f.share ? ` (${f.share}%)` : ''}`
       : '';
-    out.push(`### ${ICON[f.severity]} \`${f.code}\` ${md(f.title)}${count}`, '');
-    out.push(md(f.explanation), '');
-    out.push(`**Fix:** ${md(f.remediation)}`, '');
+    out.push(`### ${ICON[f.severity]} \`${f.code}\` ${prose(f.title)}${count}`, '');
+    out.push(prose(f.explanation), '');
+    out.push(`**Fix:** ${prose(f.remediation)}`, '');
     if (f.examples.length) {
       out.push('Examples:', '');
       for (const e of f.examples)
-        out.push(`- \`${forMarkdownCode(e.ref)}\`${e.detail ? ` — ${md(e.detail)}` : ''}`);
+        out.push(`- \`${forMarkdownCode(e.ref)}\`${e.detail ? ` — ${prose(e.detail)}` : ''}`);
       out.push('');
     }
   }
@@ -118,7 +118,7 @@ export function renderMarkdown(doc: ReportDocument, opts: MarkdownOptions = {}):
     for (const f of doc.flows.slice(0, maxRows)) {
       const toa = f.toa ? `${f.toa.kind}/${f.toa.length} ${f.toa.packets.join(',')}` : '-';
       out.push(
-        `| ${f.id} | \`${cell(realClient(f))}\` | \`${cell(f.client)}\` | \`${cell(f.server)}\` | ${md(toa)} | \`${f.verdict}\` | ${md(f.reason)} |`,
+        `| ${f.id} | \`${cell(realClient(f))}\` | \`${cell(f.client)}\` | \`${cell(f.server)}\` | ${md(toa)} | \`${f.verdict}\` | ${prose(f.reason)} |`,
       );
     }
     const listed = Math.max(doc.flows.length, s.flows.listed);
