@@ -215,6 +215,7 @@ function tfoData(rec: FlowRecord): boolean {
 
 function toaText(x: ToaSighting): string {
   const where = x.address === null ? '' : ` ${formatEndpoint(x.address, x.port)}`;
+  if (x.variant.startsWith('ip')) return `${variantLabel(x.variant)} TOA${where}`;
   return `TOA ${x.kind}/${x.length}${where}`;
 }
 

@@ -27,6 +27,7 @@ import {
   type DecodedPacketExt,
   decodeOptions,
   findToaVariant,
+  ipCarrierAt,
   TOA_VARIANTS,
   tcpChecksum,
   toaVariantAt,
@@ -879,6 +880,17 @@ export class FlowTable {
         rb |= R_TFO_LOOKALIKE;
       }
     }
+    // a client address in the IP header (TTGW: IPv4 option 31, IPv6 destination option 31) is read
+    // before any TCP option: it becomes the role's first sighting, the TCP TOAs follow as extras
+    let tcpToaAfterCarrier = false;
+    if (pkt.ipHeaderLength > (pkt.ipVersion === 4 ? 20 : 40)) {
+      const c = ipCarrierAt(buf, pkt, pkt.capturedEnd);
+      if (c) {
+        tcpToaAfterCarrier = toaVariant >= 0;
+        toaVariant = c.variant;
+        toaOffset = c.offset;
+      }
+    }
     R[q + Q_TOAVAR] = toaVariant;
     if (toaVariant >= 0) {
       const len = TOA_VARIANTS[toaVariant]!.length;
@@ -894,7 +906,8 @@ export class FlowTable {
           bytes: Buffer.from(buf.subarray(toaOffset, end)),
           primary: true,
         });
-      if (o.toaCount + o.toaExtCount > 1) {
+      if (tcpToaAfterCarrier) this.moreToa(slot, role, buf, pkt, -1);
+      else if (o.toaCount + o.toaExtCount > 1) {
         if (o.toaCount > 1) this.F[slot * FS + O_BITS] = this.F[slot * FS + O_BITS]! | F_DUP_TOA;
         this.moreToa(slot, role, buf, pkt, toaVariant);
       }
@@ -973,8 +986,9 @@ export class FlowTable {
   private moreToa(slot: number, role: number, buf: Buffer, pkt: DecodedPacket, firstVariant: number): void {
     const [start, end] = this.optArea(pkt);
     const d = decodeOptions(buf, start, pkt.opts.optionAreaLength, end);
-    const firstId = TOA_VARIANTS[firstVariant]!.id;
-    let skipped = false;
+    // firstVariant -1: the first sighting is not a TCP option (an IP carrier), keep every TCP TOA
+    const firstId = firstVariant >= 0 ? TOA_VARIANTS[firstVariant]!.id : null;
+    let skipped = firstId === null;
     for (const opt of d.options) {
       if (!opt.toa) continue;
       if (!skipped && opt.toa.variant === firstId) {

@@ -10,7 +10,17 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cdnToaOption, connection, ipToBytes, MSS_OPT, NOP, toaOption } from '../helpers/packets.js';
+import {
+  cdnToaOption,
+  connection,
+  ipToBytes,
+  MSS_OPT,
+  NOP,
+  toaOption,
+  ttgwIp4Option,
+  ttgwIp6DstOption,
+  withIpHeaderBytes,
+} from '../helpers/packets.js';
 import { captureOf, type Pkt } from '../helpers/scenarios.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -184,6 +194,66 @@ describe('NAT64 API: getsockopt 4096 only where the model supports it for that k
     const d = read('alik-253', [conn(34003, { ack: toaOption(253, v6, 44003) })], ['--profile', 'alikernel']);
     expect(byPort(d, 34003).reason).toContain('no getsockopt 4096');
     expect(d.summary.model).toMatchObject({ id: 'alikernel', chosenBy: 'profile' });
+  });
+});
+
+describe('TTGW toa 3.0.1: IPv4 option 31 / IPv6 destination option before TCP 254', () => {
+  /** the handshake ACK (3rd packet) gets the IP-header carrier */
+  const carrierOnAck = (c: Pkt[], bytes: number[]) =>
+    c.map((p, i) => (i === 2 ? { ...p, ip: withIpHeaderBytes(p.ip, bytes) } : p));
+  const opt4 = ttgwIp4Option('203.0.113.31', 45001, '192.0.2.10', 80);
+  const conns = [
+    // IP option and a TCP 254/8 naming someone else: TTGW reads the IP option first
+    carrierOnAck(conn(35001, { ack: toaOption(254, '198.51.100.31', 45011) }), opt4),
+    // the IP option alone
+    carrierOnAck(conn(35002, {}), ttgwIp4Option('203.0.113.32', 45002, '192.0.2.10', 80)),
+    // IPv6 destination option with an IPv4 client
+    carrierOnAck(
+      connection({
+        client: '2001:db8:1::9',
+        server: '2001:db8:2::5',
+        cport: 35003,
+        sport: 443,
+        t0: 1_700_000_035,
+      }),
+      ttgwIp6DstOption('203.0.113.33', 45003, '192.0.2.10', 443),
+    ),
+  ];
+  const d = read('ttgw', conns, host('ttgw'));
+
+  it('the IP option wins over the TCP option, and the flow toa is the IP option client', () => {
+    expect(d.summary.model).toMatchObject({ id: 'ttgw', chosenBy: 'host' });
+    const f = byPort(d, 35001);
+    expect(f.verdict, f.reason).toBe('TOA_OK');
+    expect(f.toa).toMatchObject({ kind: 31, length: 16, address: '203.0.113.31', port: 45001 });
+    expect(f.reason).toContain('IPv4 option 31/16 TOA 203.0.113.31:45001');
+  });
+  it('the IP option alone, and the IPv6 destination option, are read', () => {
+    expect(byPort(d, 35002)).toMatchObject({
+      verdict: 'TOA_OK',
+      toa: { address: '203.0.113.32', port: 45002 },
+    });
+    expect(byPort(d, 35003)).toMatchObject({
+      verdict: 'TOA_OK',
+      toa: { address: '203.0.113.33', port: 45003 },
+    });
+  });
+  it('a module that reads only TCP options (dpvs) calls the IP option a kind it cannot read', () => {
+    const p = read('ttgw-dpvs', conns, ['--profile', 'dpvs']);
+    expect(byPort(p, 35002).verdict).toBe('TOA_KIND_MISMATCH');
+    expect(byPort(p, 35001)).toMatchObject({
+      verdict: 'TOA_OK',
+      toa: { kind: 254, address: '198.51.100.31' },
+    });
+  });
+  it('print shows the IP option like a TOA', () => {
+    const f = join(dir, 'ttgw-print.pcap');
+    writeFileSync(f, captureOf([conns[0]!]));
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin/toa-doctor.js'), 'print', f], {
+      encoding: 'utf8',
+    });
+    expect(r.stdout).toContain('ip-option toa 203.0.113.31:45001 dst 192.0.2.10:80 (31/16)');
+    expect(r.stdout).toContain('toa 198.51.100.31:45011');
   });
 });
 
