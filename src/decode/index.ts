@@ -10,9 +10,9 @@ export {
   parseIPv4,
   parseIPv6,
 } from './addr.js';
+export { type CarrierAt, ipCarrierAt } from './carriers.js';
 export type { ChecksumStatuses, RecomputeResult } from './checksum.js';
 export { recomputeChecksums, tcpChecksum, verifyChecksums } from './checksum.js';
-export { type CarrierAt, ipCarrierAt } from './carriers.js';
 export type { DecodedPacketExt, OptionSummaryExt } from './ext-types.js';
 export { ipv4HeaderChecksumOk } from './ip.js';
 export type { LinkResult } from './link.js';
