@@ -190,7 +190,8 @@ export const TOA_VARIANTS: ToaVariantRow[] = [
     addrOffset: 8,
     portOffset: 4,
     extra: [u16('dstPort', 6), v4('dstAddress', 12)],
-    bytes: 'IPv4 option: operation 0 (1), pad (1), client port (2), VIP port (2), client IPv4 (4), VIP IPv4 (4)',
+    bytes:
+      'IPv4 option: operation 0 (1), pad (1), client port (2), VIP port (2), client IPv4 (4), VIP IPv4 (4)',
   }),
   row(31, 40, 'TTGW IPv4 option 31 (IPv6 client)', ['TTGW toa 3.0.1'], 'ipv6', {
     id: 'ip4opt-31-40',
@@ -198,7 +199,8 @@ export const TOA_VARIANTS: ToaVariantRow[] = [
     addrOffset: 8,
     portOffset: 4,
     extra: [u16('dstPort', 6), v6('dstAddress', 24)],
-    bytes: 'IPv4 option: operation 1 (1), pad (1), client port (2), VIP port (2), client IPv6 (16), VIP IPv6 (16)',
+    bytes:
+      'IPv4 option: operation 1 (1), pad (1), client port (2), VIP port (2), client IPv6 (16), VIP IPv6 (16)',
   }),
   row(31, 16, 'TTGW IPv6 destination option 31 (IPv4 client)', ['TTGW toa 3.0.1'], 'ipv4', {
     id: 'ip6dst-31-16',
@@ -206,7 +208,8 @@ export const TOA_VARIANTS: ToaVariantRow[] = [
     addrOffset: 8,
     portOffset: 4,
     extra: [u16('dstPort', 6), v4('dstAddress', 12)],
-    bytes: 'IPv6 destination options: next header, length, option 31, option length 12, client port (2), VIP port (2), client IPv4 (4), VIP IPv4 (4)',
+    bytes:
+      'IPv6 destination options: next header, length, option 31, option length 12, client port (2), VIP port (2), client IPv4 (4), VIP IPv4 (4)',
   }),
   row(31, 40, 'TTGW IPv6 destination option 31 (IPv6 client)', ['TTGW toa 3.0.1'], 'ipv6', {
     id: 'ip6dst-31-40',
@@ -214,7 +217,8 @@ export const TOA_VARIANTS: ToaVariantRow[] = [
     addrOffset: 8,
     portOffset: 4,
     extra: [u16('dstPort', 6), v6('dstAddress', 24)],
-    bytes: 'IPv6 destination options: next header, length, option 31, option length 36, client port (2), VIP port (2), client IPv6 (16), VIP IPv6 (16)',
+    bytes:
+      'IPv6 destination options: next header, length, option 31, option length 36, client port (2), VIP port (2), client IPv6 (16), VIP IPv6 (16)',
   }),
 ];
 
@@ -299,7 +303,11 @@ export function formatEndpoint(address: string, port: number | null): string {
 /** tcpdump-like text of a decoded TOA, e.g. `toa 192.0.2.77:54321 (200/8)`. */
 export function formatToa(t: ToaDecoded): string {
   const x = t.extra ?? {};
-  let s = t.variant.startsWith('ip4opt') ? 'ip-option toa' : t.variant.startsWith('ip6dst') ? 'dst-option toa' : 'toa';
+  let s = t.variant.startsWith('ip4opt')
+    ? 'ip-option toa'
+    : t.variant.startsWith('ip6dst')
+      ? 'dst-option toa'
+      : 'toa';
   if (t.address !== null) s += ` ${formatEndpoint(t.address, t.port)}`;
   if (x.dstAddress !== undefined) s += ` dst ${formatEndpoint(String(x.dstAddress), Number(x.dstPort))}`;
   if (x.vpcId !== undefined) s += ` vpc ${x.vpcId}`;

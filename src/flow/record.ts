@@ -18,7 +18,6 @@ import {
   F_RULE_TOA,
   F_SERVER_FIRST,
   F_TFO,
-  F_TFO_DATA,
   F_V6,
   type FlowTable,
   HIDDEN_UNKNOWN,

@@ -101,7 +101,11 @@ const VARIANT_CASES: Array<{ bytes: number[]; want: Partial<ToaDecoded>; text: s
 
 describe('TOA variant table', () => {
   it('has exactly the reference variants with ids toa-<kind>-<len>', () => {
-    expect(TOA_VARIANTS.filter((v) => !v.carrier).map((v) => v.id).sort()).toEqual(
+    expect(
+      TOA_VARIANTS.filter((v) => !v.carrier)
+        .map((v) => v.id)
+        .sort(),
+    ).toEqual(
       [
         'toa-200-8',
         'toa-254-8',
@@ -130,7 +134,9 @@ describe('TOA variant table', () => {
 
   it('covers every row with a test case', () => {
     expect(VARIANT_CASES.map((c) => `toa-${c.bytes[0]}-${c.bytes[1]}`).sort()).toEqual(
-      TOA_VARIANTS.filter((v) => !v.carrier).map((v) => v.id).sort(),
+      TOA_VARIANTS.filter((v) => !v.carrier)
+        .map((v) => v.id)
+        .sort(),
     );
   });
 
