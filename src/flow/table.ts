@@ -102,6 +102,10 @@ export interface ExtraSighting {
 const NO_TOA = -1;
 /** option kinds used by some TOA variant */
 const TOA_KINDS = new Set(TOA_VARIANTS.map((v) => v.kind));
+/** IANA-assigned kinds seen on ordinary traffic (RFC 9293 registry): never a TOA look-alike */
+const STANDARD_KINDS = new Set([
+  2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 18, 19, 27, 28, 29, 30, 34, 69,
+]);
 /** hidden-variant marker: something TOA-shaped is hidden but no (kind, length) match was found */
 export const HIDDEN_UNKNOWN = -2;
 
@@ -186,6 +190,12 @@ export class FlowTable {
   v6: Buffer | null = null;
 
   extras = new Map<number, ExtraSighting[]>();
+  /**
+   * A TOA-shaped option of a kind no table row knows (length 8 or 20, e.g. 252/8 from a module
+   * rebuilt with another kind), on the SYN or handshake ACK of a flow without a known client TOA:
+   * the option bytes, first one per flow. Rare; cleared with the slot.
+   */
+  shaped = new Map<number, Buffer>();
 
   /** hash index buckets: (hash & tagMask) | (slot + 1), 0 = empty */
   private index: Int32Array;
@@ -544,6 +554,7 @@ export class FlowTable {
     // role columns are not reset: a role's facts are only read when its F_HAS_* bit is set, and
     // record() writes all of them
     if (this.extras.size) this.extras.delete(slot);
+    if (this.shaped.size) this.shaped.delete(slot);
   }
 
   private evictOne(now: number): void {
@@ -615,6 +626,7 @@ export class FlowTable {
     else this.ordTail = p;
     F[slot * FS + O_BITS] = 0;
     if (this.extras.size) this.extras.delete(slot);
+    if (this.shaped.size) this.shaped.delete(slot);
     this.freeList[this.freeTop++] = slot;
     this.count--;
   }
@@ -953,6 +965,35 @@ export class FlowTable {
     }
     R[q + Q_HIDVAR] = hv;
     R[q + Q_PACK2] = rb | (ck << 8) | ((o.toaCount & 0xff) << 16);
+    if (toaVariant < 0 && role !== ROLE_SYNACK && role !== ROLE_DATA && o.optionAreaLength >= 8) {
+      const at = this.unknownShaped(buf, pkt);
+      if (at >= 0 && !this.shaped.has(slot))
+        this.shaped.set(slot, Buffer.from(buf.subarray(at, at + buf[at + 1]!)));
+    }
+  }
+
+  /**
+   * Offset of the first option whose kind no TOA row and no standard option uses and whose length
+   * fits a TOA (8: port + IPv4, 20: port + IPv6), walking as the modules do; -1 if none. Only run for
+   * a SYN / handshake ACK that carries no known client TOA (rare).
+   */
+  private unknownShaped(buf: Buffer, pkt: DecodedPacket): number {
+    const [start, end] = this.optArea(pkt);
+    let p = start;
+    while (p < end) {
+      const k = buf[p]!;
+      if (k === 0) return -1;
+      if (k === 1) {
+        p++;
+        continue;
+      }
+      if (p + 1 >= end) return -1;
+      const len = buf[p + 1]!;
+      if (len < 2 || p + len > end) return -1;
+      if ((len === 8 || len === 20) && !STANDARD_KINDS.has(k) && findToaVariant(k, len) < 0) return p;
+      p += len;
+    }
+    return -1;
   }
 
   /** option area [start, end) of the packet (captured part only) */

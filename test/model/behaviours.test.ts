@@ -48,6 +48,7 @@ interface Doc {
   findings: Array<{
     code: string;
     severity: string;
+    flows: number;
     title: string;
     explanation: string;
     remediation: string;
@@ -257,4 +258,45 @@ describe('TTGW toa 3.0.1: IPv4 option 31 / IPv6 destination option before TCP 25
   });
 });
 
-void ipToBytes;
+describe('unknown TOA-shaped option: kind 252 length 8 on most handshakes (UCloud host)', () => {
+  const k252 = (ip: string, port: number) => [252, 8, port >> 8, port & 0xff, ...ipToBytes(ip)];
+  const conns = [1, 2, 3].map((i) => conn(36000 + i, { ack: k252(`203.0.113.4${i}`, 46000 + i) }));
+  const d = read('k252', conns, host('ucloud'));
+
+  it('names the kind/length and the candidate ip:port, and blames a rebuilt kind, not the LB or a firewall', () => {
+    expect(d.summary.model).toMatchObject({ id: 'ucloud', chosenBy: 'host' });
+    for (const f of d.flows) expect(f.verdict).toBe('TOA_MISSING');
+    const u = d.findings.find((x) => x.code === 'TOA_UNKNOWN_KIND')!;
+    expect(u.title).toBe('Option 252/8 on 3 of 3 handshakes looks like a TOA (203.0.113.41:46001)');
+    expect(u.explanation).toContain('252');
+    expect(u.remediation).toContain('TCPOPT_TOA 252');
+    const m = d.findings.find((x) => x.code === 'TOA_MISSING')!;
+    expect(m.remediation).toContain('see TOA_UNKNOWN_KIND');
+    expect(m.remediation).not.toContain('firewall');
+  });
+  it('without the look-alike, TOA_MISSING keeps the LB-mode/firewall advice', () => {
+    const m = read('k252-none', [conn(36009, {})], host('ucloud')).findings.find(
+      (x) => x.code === 'TOA_MISSING',
+    )!;
+    expect(m.remediation).toContain('firewall');
+  });
+});
+
+describe('253 next to 254: possibly the VIP (DPVS fork zhzhzh-maker/toa)', () => {
+  const both = [...toaOption(254, '203.0.113.51', 47001), ...toaOption(253, '192.0.2.10', 80)];
+  const conns = [conn(37001, { ack: both }), conn(37002, { ack: both.slice() })];
+  it('auto reports the 253 option as a possible VIP', () => {
+    const d = read('vip-auto', conns, []);
+    const v = d.findings.find((x) => x.code === 'TOA_VIP_SUSPECT')!;
+    expect(v.flows).toBe(2);
+    expect(v.explanation).toContain('254 203.0.113.51:47001, 253 192.0.2.10:80');
+    expect(v.remediation).toContain('--profile dpvs-vip');
+  });
+  it('--profile dpvs-vip reads 253 as the VIP: TOA_OK with the 254 client', () => {
+    const d = read('vip-dpvs', conns, ['--profile', 'dpvs-vip']);
+    expect(byPort(d, 37001)).toMatchObject({
+      verdict: 'TOA_OK',
+      toa: { kind: 254, address: '203.0.113.51' },
+    });
+  });
+});
