@@ -30,6 +30,8 @@ import {
   type HostSnapshot,
   loadHostDir,
 } from '../host/index.js';
+import { hostModelGuess } from '../host/model.js';
+import { chooseModel, type ModelChoice } from '../model/choose.js';
 import { buildReport, type ReportInput } from '../report/build.js';
 import { renderText } from '../report/text.js';
 import { EXIT, UserError } from './errors.js';
@@ -177,9 +179,24 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
     if (early.size && early.delete(flowKey(f))) return;
     events.push(flowEvent(f));
   };
+  let hostEvidence: HostEvidence | null = null;
+  if (o.hostDir) hostEvidence = await loadHostDir(o.hostDir);
+  // host evidence over the capture: a full look at start and at the end (deltas between them)
+  const hostRoot =
+    o.hostPoll === false || hostEvidence ? null : (o.hostRoot ?? (mode === 'tui' ? '/' : null));
+  const polledHost = hostRoot ? startHostEvidence(hostRoot) : null;
+  // without --profile, the module the host evidence (--host-dir, or the first poll) identifies
+  // judges the flows (src/model/choose.ts)
+  const firstLook = hostEvidence ?? (polledHost && o.profile === 'auto' ? await polledHost.first() : null);
+  const modelChoice = chooseModel(
+    o.profile === 'auto' ? undefined : o.profile,
+    firstLook ? hostModelGuess(firstLook) : null,
+  );
+  const profile = (modelChoice.by === 'host' ? modelChoice.model.id : o.profile) as ProfileName;
   try {
     analyzer = new Analyzer({
-      profile: o.profile as ProfileName,
+      profile,
+      model: modelChoice.model,
       lb: o.lb,
       maxFlows,
       onFlowDone: mode === 'tui' ? undefined : emit,
@@ -187,8 +204,6 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
   } catch (e) {
     throw new UserError((e as Error).message, '--lb takes CIDRs, e.g. --lb 10.0.0.0/8,100.64.0.0/10');
   }
-  let hostEvidence: HostEvidence | null = null;
-  if (o.hostDir) hostEvidence = await loadHostDir(o.hostDir);
 
   const { engine, reason } = await selectEngine(o.engine as EngineChoice, {
     iface,
@@ -290,11 +305,6 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
     );
   }
 
-  // host evidence over the capture: a full look at start and at the end (deltas between them)
-  const hostRoot =
-    o.hostPoll === false || hostEvidence ? null : (o.hostRoot ?? (mode === 'tui' ? '/' : null));
-  const polledHost = hostRoot ? startHostEvidence(hostRoot) : null;
-
   let dashboard: { stop(): Promise<void> } | null = null;
   if (mode === 'tui') {
     const { startDashboard } = await import('../tui/run.js');
@@ -359,7 +369,8 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
     host: hostEvidence,
     hostDir: o.hostDir ?? (hostEvidence ? hostEvidence.source : null),
     lb: o.lb ?? [],
-    profile: o.profile as ProfileName,
+    profile,
+    model: modelChoice,
     json: !!o.json,
     color: o.color !== false && mode === 'tui',
   });
@@ -375,6 +386,7 @@ interface FinalReportInput {
   hostDir: string | null;
   lb: string[];
   profile: ProfileName;
+  model: ModelChoice;
   json: boolean;
   color: boolean;
 }
@@ -396,6 +408,7 @@ async function finalReport(i: FinalReportInput): Promise<{ output: string; exitC
     profile: i.profile,
     host: i.host ?? undefined,
     captures,
+    model: i.model,
   });
   let hostJson: Record<string, unknown> | null = null;
   let hostText: string | undefined;
@@ -412,6 +425,7 @@ async function finalReport(i: FinalReportInput): Promise<{ output: string; exitC
     flows: 'problems',
     hostDir: i.hostDir,
     hostJson,
+    model: i.model,
   };
   if (i.json) {
     const doc = buildReport({ ...input, flowLimit: JSON_REPORT_FLOWS });
@@ -427,9 +441,16 @@ async function finalReport(i: FinalReportInput): Promise<{ output: string; exitC
 }
 
 /** collectHost at start; finish() collects again and builds before/after evidence. */
-function startHostEvidence(root: string): { finish(): Promise<HostEvidence | null> } {
+function startHostEvidence(root: string): {
+  first(): Promise<HostEvidence | null>;
+  finish(): Promise<HostEvidence | null>;
+} {
   const before: Promise<HostSnapshot | null> = collectHost(root).catch(() => null);
   return {
+    async first() {
+      const b = await before;
+      return b ? buildEvidence(root, b) : null;
+    },
     async finish() {
       const b = await before;
       const after = await collectHost(root).catch(() => null);
