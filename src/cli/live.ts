@@ -37,6 +37,8 @@ import { renderText } from '../report/text.js';
 import { EXIT, UserError } from './errors.js';
 
 export interface LiveOptions {
+  /** --profile was given on the command line (else the host evidence may choose the model) */
+  profileGiven?: boolean;
   engine: string;
   duration?: string;
   count?: string;
@@ -187,11 +189,9 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
   const polledHost = hostRoot ? startHostEvidence(hostRoot) : null;
   // without --profile, the module the host evidence (--host-dir, or the first poll) identifies
   // judges the flows (src/model/choose.ts)
-  const firstLook = hostEvidence ?? (polledHost && o.profile === 'auto' ? await polledHost.first() : null);
-  const modelChoice = chooseModel(
-    o.profile === 'auto' ? undefined : o.profile,
-    firstLook ? hostModelGuess(firstLook) : null,
-  );
+  const asked = o.profileGiven ? o.profile : undefined;
+  const firstLook = asked ? null : (hostEvidence ?? (polledHost ? await polledHost.first() : null));
+  const modelChoice = chooseModel(asked, firstLook ? hostModelGuess(firstLook) : null);
   const profile = (modelChoice.by === 'host' ? modelChoice.model.id : o.profile) as ProfileName;
   try {
     analyzer = new Analyzer({
@@ -314,7 +314,7 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
       iface,
       filter,
       engineReason: reason,
-      profile: o.profile,
+      profile: modelChoice.by === 'host' ? `${profile} (from host)` : o.profile,
       warnings,
       startedAt: t0,
       hostEvidence,
@@ -505,5 +505,7 @@ Without a terminal (or --no-tui/--json) stdout carries one JSON object per line:
 then the report (text, or with --json the report document as the last line).
 Needs root or CAP_NET_RAW. Exit codes: 0 no error finding, 1 error findings, 2 usage/capture error.`,
     )
-    .action(runLive);
+    .action((iface: string | undefined, o: LiveOptions, cmd: Command) =>
+      runLive(iface, { ...o, profileGiven: cmd.getOptionValueSource('profile') === 'cli' }),
+    );
 }
