@@ -73,10 +73,12 @@ export class Aggregator implements AggregatorState {
   outsideSources = new Map<string, number>();
   duplicateToa = 0;
   /** TOA-shaped options of unknown kinds: 'kind/length' → flows, and one candidate ip:port */
-  shaped = new Map<string, { flows: number; example: string }>();
+  shaped = new Map<string, { flows: number; example: string; id: number }>();
   /** flows whose read packet carries kind 253 next to kind 254 (a DPVS fork's VIP?) */
   vipNext = 0;
   vipExample = '';
+  /** id of the flow the example is from: the earliest-created one wins, so threads agree */
+  vipExampleId = Number.POSITIVE_INFINITY;
   toaToClient = 0;
   ports = new Map<number, ServerPortStat>();
   /** variants seen in this flow (scratch) */
@@ -126,9 +128,15 @@ export class Aggregator implements AggregatorState {
       if (b) {
         const key = `${b[0]}/${b[1]}`;
         const e = this.shaped.get(key);
-        if (e) e.flows++;
-        else if (this.shaped.size < MAX_SOURCE_KEYS)
-          this.shaped.set(key, { flows: 1, example: shapedCandidate(b) });
+        const id = t.idOf(slot);
+        if (e) {
+          e.flows++;
+          if (id < e.id) {
+            e.id = id;
+            e.example = shapedCandidate(b);
+          }
+        } else if (this.shaped.size < MAX_SOURCE_KEYS)
+          this.shaped.set(key, { flows: 1, example: shapedCandidate(b), id });
       }
     }
     if (bits & F_DUP_TOA) {
@@ -142,7 +150,9 @@ export class Aggregator implements AggregatorState {
         if (k === 254 && k254 < 0) k254 = i;
       }
       if (k253 >= 0 && k254 >= 0) {
-        if (this.vipNext++ === 0) {
+        this.vipNext++;
+        if (t.idOf(slot) < this.vipExampleId) {
+          this.vipExampleId = t.idOf(slot);
           const a = decodeToa(s.bytes(k254), 0, s.variant[k254]!);
           const v = decodeToa(s.bytes(k253), 0, s.variant[k253]!);
           this.vipExample = `254 ${formatEndpoint(a.address ?? '?', a.port)}, 253 ${formatEndpoint(v.address ?? '?', v.port)}`;
@@ -283,10 +293,18 @@ export class Aggregator implements AggregatorState {
     this.duplicateToa += o.duplicateToa;
     for (const [k, e] of o.shaped) {
       const m = this.shaped.get(k);
-      if (m) m.flows += e.flows;
-      else if (this.shaped.size < MAX_SOURCE_KEYS) this.shaped.set(k, { ...e });
+      if (m) {
+        m.flows += e.flows;
+        if (e.id < m.id) {
+          m.id = e.id;
+          m.example = e.example;
+        }
+      } else if (this.shaped.size < MAX_SOURCE_KEYS) this.shaped.set(k, { ...e });
     }
-    if (!this.vipExample) this.vipExample = o.vipExample;
+    if (o.vipExampleId < this.vipExampleId) {
+      this.vipExampleId = o.vipExampleId;
+      this.vipExample = o.vipExample;
+    }
     this.vipNext += o.vipNext;
     this.toaToClient += o.toaToClient;
     for (const [k, p] of o.ports) {

@@ -72,9 +72,10 @@ export interface AggregatorState {
   outsideLb: number;
   outsideSources: Map<string, number>;
   duplicateToa: number;
-  shaped: Map<string, { flows: number; example: string }>;
+  shaped: Map<string, { flows: number; example: string; id: number }>;
   vipNext: number;
   vipExample: string;
+  vipExampleId: number;
   toaToClient: number;
   ports: Map<number, ServerPortStat>;
 }

@@ -116,6 +116,13 @@ describe('SYN reader: yubo/ip_vs_ca (reads the SYN only, kind from tcpopt_addr)'
   it('kind 200 on the SYN is a kind mismatch once tcpopt_addr says 254', () => {
     expect(byPort(d, 31003).verdict).toBe('TOA_KIND_MISMATCH');
   });
+  it('--threads 2 gives the same document as one thread under a model', () => {
+    const one = read('ip_vs_ca-t1', conns, host('ip_vs_ca-syn'));
+    const two = read('ip_vs_ca-t1', conns, [...host('ip_vs_ca-syn'), '--threads', '2']);
+    expect(two.flows).toEqual(one.flows);
+    expect(two.summary).toEqual(one.summary);
+    expect(two.findings).toEqual(one.findings);
+  });
   it('auto (no host evidence) judges the same packets the other way round', () => {
     const a = read('ip_vs_ca-auto', conns, []);
     expect(a.summary.model).toBeUndefined();
@@ -274,6 +281,10 @@ describe('unknown TOA-shaped option: kind 252 length 8 on most handshakes (UClou
     expect(m.remediation).toContain('see TOA_UNKNOWN_KIND');
     expect(m.remediation).not.toContain('firewall');
   });
+  it('--threads 2 finds the same look-alike (the counts merge across partitions)', () => {
+    const two = read('k252-t2', conns, [...host('ucloud'), '--threads', '2']);
+    expect(two.findings).toEqual(d.findings);
+  });
   it('without the look-alike, TOA_MISSING keeps the LB-mode/firewall advice', () => {
     const m = read('k252-none', [conn(36009, {})], host('ucloud')).findings.find(
       (x) => x.code === 'TOA_MISSING',
@@ -291,6 +302,10 @@ describe('253 next to 254: possibly the VIP (DPVS fork zhzhzh-maker/toa)', () =>
     expect(v.flows).toBe(2);
     expect(v.explanation).toContain('254 203.0.113.51:47001, 253 192.0.2.10:80');
     expect(v.remediation).toContain('--profile dpvs-vip');
+  });
+  it('--threads 2 reports the same', () => {
+    const one = read('vip-t1', conns, []);
+    expect(read('vip-t2', conns, ['--threads', '2']).findings).toEqual(one.findings);
   });
   it('--profile dpvs-vip reads 253 as the VIP: TOA_OK with the 254 client', () => {
     const d = read('vip-dpvs', conns, ['--profile', 'dpvs-vip']);
