@@ -28,6 +28,7 @@ import {
   decodeOptions,
   findToaVariant,
   ipCarrierAt,
+  optionStep,
   TOA_VARIANTS,
   tcpChecksum,
   toaVariantAt,
@@ -979,21 +980,13 @@ export class FlowTable {
    */
   private unknownShaped(buf: Buffer, pkt: DecodedPacket): number {
     const [start, end] = this.optArea(pkt);
-    let p = start;
-    while (p < end) {
+    for (let p = start; ; ) {
+      const n = optionStep(buf, p, end, end);
+      if (n < 0 || buf[p] === 0) return -1;
       const k = buf[p]!;
-      if (k === 0) return -1;
-      if (k === 1) {
-        p++;
-        continue;
-      }
-      if (p + 1 >= end) return -1;
-      const len = buf[p + 1]!;
-      if (len < 2 || p + len > end) return -1;
-      if ((len === 8 || len === 20) && !STANDARD_KINDS.has(k) && findToaVariant(k, len) < 0) return p;
-      p += len;
+      if ((n === 8 || n === 20) && k !== 1 && !STANDARD_KINDS.has(k) && findToaVariant(k, n) < 0) return p;
+      p += n;
     }
-    return -1;
   }
 
   /** option area [start, end) of the packet (captured part only) */
