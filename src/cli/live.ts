@@ -30,6 +30,8 @@ import {
   type HostSnapshot,
   loadHostDir,
 } from '../host/index.js';
+import { hostModelGuess } from '../host/model.js';
+import { chooseModel, type ModelChoice } from '../model/choose.js';
 import { buildReport, type ReportInput } from '../report/build.js';
 import { renderText } from '../report/text.js';
 import { colorEnabled } from './color.js';
@@ -37,6 +39,8 @@ import { EXIT, UserError } from './errors.js';
 import { choice, positiveInt, positiveNumber, profileName } from './options.js';
 
 export interface LiveOptions {
+  /** --profile was given on the command line (else the host evidence may choose the model) */
+  profileGiven?: boolean;
   engine: string;
   duration?: string;
   count?: string;
@@ -176,9 +180,22 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
     if (early.size && early.delete(flowKey(f))) return;
     events.push(flowEvent(f));
   };
+  let hostEvidence: HostEvidence | null = null;
+  if (o.hostDir) hostEvidence = await loadHostDir(o.hostDir);
+  // host evidence over the capture: a full look at start and at the end (deltas between them)
+  const hostRoot =
+    o.hostPoll === false || hostEvidence ? null : (o.hostRoot ?? (mode === 'tui' ? '/' : null));
+  const polledHost = hostRoot ? startHostEvidence(hostRoot) : null;
+  // without --profile, the module the host evidence (--host-dir, or the first poll) identifies
+  // judges the flows (src/model/choose.ts)
+  const asked = o.profileGiven ? o.profile : undefined;
+  const firstLook = asked ? null : (hostEvidence ?? (polledHost ? await polledHost.first() : null));
+  const modelChoice = chooseModel(asked, firstLook ? hostModelGuess(firstLook) : null);
+  const profile = (modelChoice.by === 'host' ? modelChoice.model.id : o.profile) as ProfileName;
   try {
     analyzer = new Analyzer({
-      profile: o.profile as ProfileName,
+      profile,
+      model: modelChoice.model,
       lb: o.lb,
       maxFlows,
       onFlowDone: mode === 'tui' ? undefined : emit,
@@ -187,8 +204,6 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
   } catch (e) {
     throw new UserError((e as Error).message, '--lb takes CIDRs, e.g. --lb 10.0.0.0/8,100.64.0.0/10');
   }
-  let hostEvidence: HostEvidence | null = null;
-  if (o.hostDir) hostEvidence = await loadHostDir(o.hostDir);
 
   const { engine, reason } = await selectEngine(o.engine as EngineChoice, {
     iface,
@@ -299,11 +314,6 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
     );
   }
 
-  // host evidence over the capture: a full look at start and at the end (deltas between them)
-  const hostRoot =
-    o.hostPoll === false || hostEvidence ? null : (o.hostRoot ?? (mode === 'tui' ? '/' : null));
-  const polledHost = hostRoot ? startHostEvidence(hostRoot) : null;
-
   let dashboard: { stop(): Promise<void> } | null = null;
   if (mode === 'tui') {
     const { startDashboard } = await import('../tui/run.js');
@@ -313,7 +323,7 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
       iface,
       filter,
       engineReason: reason,
-      profile: o.profile,
+      profile: modelChoice.by === 'host' ? `${profile} (from host)` : o.profile,
       warnings,
       startedAt: t0,
       packetCount: () => got.packets,
@@ -380,7 +390,8 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
     host: hostEvidence,
     hostDir: o.hostDir ?? (hostEvidence ? hostEvidence.source : null),
     lb: o.lb ?? [],
-    profile: o.profile as ProfileName,
+    profile,
+    model: modelChoice,
     json: !!o.json,
     color: colorEnabled(o.color, process.stdout), // the one rule (a JSON report ignores it)
     html: o.html,
@@ -397,6 +408,7 @@ interface FinalReportInput {
   hostDir: string | null;
   lb: string[];
   profile: ProfileName;
+  model: ModelChoice;
   json: boolean;
   color: boolean;
   /** also write the HTML page here */
@@ -420,6 +432,7 @@ async function finalReport(i: FinalReportInput): Promise<{ output: string; exitC
     profile: i.profile,
     host: i.host ?? undefined,
     captures,
+    model: i.model,
   });
   let hostJson: Record<string, unknown> | null = null;
   let hostText: string | undefined;
@@ -427,7 +440,8 @@ async function finalReport(i: FinalReportInput): Promise<{ output: string; exitC
     const h = await import('../report/host.js');
     const { diagnoseHost } = await import('../diagnose/host-rules.js');
     if (i.json || i.html) hostJson = h.hostToJson(i.host, diagnoseHost(i.host), {});
-    if (!i.json) hostText = h.renderHostText(i.host, [], { color: i.color, showInfo: false, showFindings: false });
+    if (!i.json)
+      hostText = h.renderHostText(i.host, [], { color: i.color, showInfo: false, showFindings: false });
   }
   const input: ReportInput = {
     result: i.analysis,
@@ -436,6 +450,7 @@ async function finalReport(i: FinalReportInput): Promise<{ output: string; exitC
     flows: 'problems',
     hostDir: i.hostDir,
     hostJson,
+    model: i.model,
   };
   if (i.html) {
     // the capture is over: a page that cannot be written must not cost the final report
@@ -465,9 +480,16 @@ async function finalReport(i: FinalReportInput): Promise<{ output: string; exitC
 }
 
 /** collectHost at start; finish() collects again and builds before/after evidence. */
-function startHostEvidence(root: string): { finish(): Promise<HostEvidence | null> } {
+function startHostEvidence(root: string): {
+  first(): Promise<HostEvidence | null>;
+  finish(): Promise<HostEvidence | null>;
+} {
   const before: Promise<HostSnapshot | null> = collectHost(root).catch(() => null);
   return {
+    async first() {
+      const b = await before;
+      return b ? buildEvidence(root, b) : null;
+    },
     async finish() {
       const b = await before;
       const after = await collectHost(root).catch(() => null);
@@ -524,5 +546,7 @@ Without a terminal (or --no-tui/--json) stdout carries one JSON object per line:
 then the report (text, or with --json the report document as the last line).
 Needs root or CAP_NET_RAW. Exit codes: 0 no error finding, 1 error findings, 2 usage/capture error.`,
     )
-    .action(runLive);
+    .action((iface: string | undefined, o: LiveOptions, cmd: Command) =>
+      runLive(iface, { ...o, profileGiven: cmd.getOptionValueSource('profile') === 'cli' }),
+    );
 }

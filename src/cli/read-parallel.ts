@@ -151,6 +151,7 @@ function startWorker(files: string[], s: ParallelSettings, index: number, count:
     index,
     count,
     profile: s.profile,
+    model: s.model,
     lb: s.lb,
     maxFlows: Math.max(1, Math.ceil(s.maxFlows / count)),
     keepOptionBytes: s.keepOptionBytes,

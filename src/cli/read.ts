@@ -323,7 +323,12 @@ export async function analyzeInputs(
       // the JSON report and the HTML page show every option of the handshake packets
       const keepOptionBytes = opts.format === 'json' || opts.html !== undefined;
       if (threads > 1) {
-        const par = await analyzeParallel(files, { profile, model, lb, maxFlows, keepOptionBytes }, threads, onProgress);
+        const par = await analyzeParallel(
+          files,
+          { profile, model, lb, maxFlows, keepOptionBytes },
+          threads,
+          onProgress,
+        );
         const closeBundles = opened.close;
         opened.close = async () => {
           await par.close();

@@ -10,6 +10,7 @@ export {
   parseIPv4,
   parseIPv6,
 } from './addr.js';
+export { type CarrierAt, ipCarrierAt } from './carriers.js';
 export type { ChecksumStatuses, RecomputeResult } from './checksum.js';
 export { isPartialChecksum, recomputeChecksums, tcpChecksum, verifyChecksums } from './checksum.js';
 export type { DecodedPacketExt, OptionSummaryExt } from './ext-types.js';

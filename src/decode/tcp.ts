@@ -90,6 +90,7 @@ for (let n = 0; n < 256; n++) {
 }
 // as the TOA lookup table: a later row with the same (kind, length) wins
 TOA_VARIANTS.forEach((v, i) => {
+  if (v.carrier) return; // IP-level carriers are not TCP options
   const x = (v.kind << 8) | v.length;
   KIND_LEN[x] = (KIND_LEN[x] & ~0x1f) | (i + 1);
 });

@@ -43,6 +43,8 @@ function row(
     hasPort?: boolean;
     synOnly?: boolean;
     carriesClient?: boolean;
+    carrier?: 'ip4opt' | 'ip6dst';
+    id?: string;
     addrOffset?: number;
     portOffset?: number;
     extra?: ToaExtraField[];
@@ -51,7 +53,7 @@ function row(
 ): ToaVariantRow {
   const hasPort = opts.hasPort ?? true;
   return {
-    id: `toa-${kind}-${length}`,
+    id: opts.id ?? `toa-${kind}-${length}`,
     kind,
     length,
     name,
@@ -60,6 +62,7 @@ function row(
     hasPort,
     synOnly: opts.synOnly ?? false,
     carriesClient: opts.carriesClient ?? true,
+    ...(opts.carrier ? { carrier: opts.carrier } : {}),
     layout: {
       addrOffset: opts.addrOffset ?? (family ? 4 : -1),
       portOffset: hasPort ? (opts.portOffset ?? 2) : -1,
@@ -176,12 +179,54 @@ export const TOA_VARIANTS: ToaVariantRow[] = [
     extra: [{ name: 'vpcId', type: 'u24', offset: 20 }, v6('vip', 24)],
     bytes: 'client port (2), client IPv6 (16), VPC id (3) + reserved (1), VIP IPv6 (16)',
   }),
+  // Client-address carriers outside the TCP options, read by TTGW toa 3.0.1 before any TCP option
+  // (toa.c toa_process_v4 / toa_process_v6 / ip_option_to_four_tuple). Offsets relative to the IPv4
+  // option's type byte, or to the IPv6 destination-options header's next-header byte: +2 operation
+  // or option type, +4 client port, +6 destination (VIP) port, +8 client address, then the VIP.
+  // Type 30 ("asym") has the same layout. 16 bytes: IPv4 inside; 40 bytes: IPv6 inside.
+  row(31, 16, 'TTGW IPv4 option 31 (IPv4 client)', ['TTGW toa 3.0.1'], 'ipv4', {
+    id: 'ip4opt-31-16',
+    carrier: 'ip4opt',
+    addrOffset: 8,
+    portOffset: 4,
+    extra: [u16('dstPort', 6), v4('dstAddress', 12)],
+    bytes:
+      'IPv4 option: operation 0 (1), pad (1), client port (2), VIP port (2), client IPv4 (4), VIP IPv4 (4)',
+  }),
+  row(31, 40, 'TTGW IPv4 option 31 (IPv6 client)', ['TTGW toa 3.0.1'], 'ipv6', {
+    id: 'ip4opt-31-40',
+    carrier: 'ip4opt',
+    addrOffset: 8,
+    portOffset: 4,
+    extra: [u16('dstPort', 6), v6('dstAddress', 24)],
+    bytes:
+      'IPv4 option: operation 1 (1), pad (1), client port (2), VIP port (2), client IPv6 (16), VIP IPv6 (16)',
+  }),
+  row(31, 16, 'TTGW IPv6 destination option 31 (IPv4 client)', ['TTGW toa 3.0.1'], 'ipv4', {
+    id: 'ip6dst-31-16',
+    carrier: 'ip6dst',
+    addrOffset: 8,
+    portOffset: 4,
+    extra: [u16('dstPort', 6), v4('dstAddress', 12)],
+    bytes:
+      'IPv6 destination options: next header, length, option 31, option length 12, client port (2), VIP port (2), client IPv4 (4), VIP IPv4 (4)',
+  }),
+  row(31, 40, 'TTGW IPv6 destination option 31 (IPv6 client)', ['TTGW toa 3.0.1'], 'ipv6', {
+    id: 'ip6dst-31-40',
+    carrier: 'ip6dst',
+    addrOffset: 8,
+    portOffset: 4,
+    extra: [u16('dstPort', 6), v6('dstAddress', 24)],
+    bytes:
+      'IPv6 destination options: next header, length, option 31, option length 36, client port (2), VIP port (2), client IPv6 (16), VIP IPv6 (16)',
+  }),
 ];
 
-/** (kind << 8 | length) → variant index, -1 if none */
+/** (kind << 8 | length) → variant index, -1 if none (TCP option rows only) */
 const LOOKUP = new Int8Array(65536).fill(-1);
 for (let i = 0; i < TOA_VARIANTS.length; i++) {
   const v = TOA_VARIANTS[i];
+  if (v.carrier) continue;
   LOOKUP[(v.kind << 8) | v.length] = i;
 }
 
@@ -258,7 +303,11 @@ export function formatEndpoint(address: string, port: number | null): string {
 /** tcpdump-like text of a decoded TOA, e.g. `toa 192.0.2.77:54321 (200/8)`. */
 export function formatToa(t: ToaDecoded): string {
   const x = t.extra ?? {};
-  let s = 'toa';
+  let s = t.variant.startsWith('ip4opt')
+    ? 'ip-option toa'
+    : t.variant.startsWith('ip6dst')
+      ? 'dst-option toa'
+      : 'toa';
   if (t.address !== null) s += ` ${formatEndpoint(t.address, t.port)}`;
   if (x.dstAddress !== undefined) s += ` dst ${formatEndpoint(String(x.dstAddress), Number(x.dstPort))}`;
   if (x.vpcId !== undefined) s += ` vpc ${x.vpcId}`;

@@ -168,6 +168,12 @@ export interface ToaVariant {
   synOnly: boolean;
   /** carries the client address (false for VPC-id / VIP-only extensions) */
   carriesClient: boolean;
+  /**
+   * not a TCP option: the client address rides in an IPv4 option or an IPv6 destination option
+   * (TTGW toa 3.0.1). Offsets are then relative to that option (src/decode/carriers.ts); such rows
+   * are never matched by (kind, length) inside the TCP option walk.
+   */
+  carrier?: 'ip4opt' | 'ip6dst';
 }
 
 export interface ToaDecoded {

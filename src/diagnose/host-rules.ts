@@ -8,6 +8,7 @@ import type {
   DmesgEvent,
   HostEvidence,
   Implementation,
+  KernelInfo,
   ModuleState,
   NormalizedCounters,
   PortListeners,
@@ -338,7 +339,7 @@ function moduleRules(ev: HostEvidence, out: Finding[]): { active: boolean } {
             .slice(0, 2)
             .map((e) => `"${e.message}"`)
             .join(', ')}.`,
-          `${failureAdvice([...d.failures, ...d.dead])} ${LOAD_HELP}`,
+          `${failureAdvice([...d.failures, ...d.dead], s.kernel)} ${LOAD_HELP}`,
           [...d.failures, ...d.dead].slice(0, 6).map(dmesgRef),
         ),
       );
@@ -404,7 +405,7 @@ function moduleRules(ev: HostEvidence, out: Finding[]): { active: boolean } {
             (d.failures.length
               ? ` The failure logged: "${d.failures[d.failures.length - 1]!.message}".`
               : ''),
-          `${failureAdvice(d.failures)} Then \`rmmod ${m.name}\` and load it again; confirm \`dmesg | grep -i toa\` shows the load line and ${statsName} exists.`,
+          `${failureAdvice(d.failures, s.kernel)} Then \`rmmod ${m.name}\` and load it again; confirm \`dmesg | grep -i toa\` shows the load line and ${statsName} exists.`,
           ex,
         ),
       );
@@ -464,10 +465,21 @@ function moduleRules(ev: HostEvidence, out: Finding[]): { active: boolean } {
   return { active };
 }
 
-function failureAdvice(events: DmesgEvent[]): string {
+function failureAdvice(events: DmesgEvent[], kernel?: KernelInfo): string {
   const text = events.map((e) => e.message).join('\n');
-  if (/kallsyms_lookup_name/i.test(text))
-    return 'The module needs kallsyms_lookup_name, which kernels >= 5.7 no longer export: use a version that finds it through a kprobe (UCloud, DPVS d44707a3, Alibaba CDN).';
+  if (/toa_init: cann?n?ot find sock_def_readable/.test(text))
+    // TTGW toa.c toa_init: kallsyms_lookup_name("sock_def_readable") returned 0
+    return "TTGW's toa_init could not find sock_def_readable through kallsyms_lookup_name: the kernel has no kallsyms for it (built without CONFIG_KALLSYMS) or the compiler renamed the function (LTO/clang builds show `sock_def_readable.llvm.*`; check `grep sock_def_readable /proc/kallsyms`). The module then refuses to load: use a TTGW build for this kernel.";
+  if (/kallsyms_lookup_name/i.test(text)) {
+    const n = kernel?.numeric;
+    const release = kernel?.release ?? 'this kernel';
+    if (n && (n[0] > 5 || (n[0] === 5 && n[1] >= 7)))
+      return `The module needs kallsyms_lookup_name, which kernels >= 5.7 no longer export it (${release}): use a version that finds it through a kprobe (UCloud, DPVS d44707a3, Alibaba CDN).`;
+    if (n)
+      // Huawei/TCP_option_address#14: `toa: Unknown symbol kallsyms_lookup_name` on 2.6.32
+      return `The module needs kallsyms_lookup_name, but ${release} is older than 5.7, so the export was not removed upstream: this kernel build does not export it (some 2.6.32 vendor kernels; Alibaba LVS shipped lvs-toa-rs-export-symbols.patch for that), or the module was built against other headers. Rebuild against exactly this kernel's headers, or use a module that looks the symbol up without the export (Alibaba CDN tcp_toa walks kallsyms_on_each_symbol below 2.6.33).`;
+    return 'The module needs kallsyms_lookup_name: kernels >= 5.7 no longer export it (use a version that finds it through a kprobe: UCloud, DPVS d44707a3, Alibaba CDN); on older kernels the vendor kernel does not export it or the module was built for other headers (the snapshot does not show the kernel version).';
+  }
   if (/Unknown symbol/i.test(text))
     return "The module was built for another kernel or needs symbols this kernel does not export: rebuild it against this kernel's headers (kernel-devel of exactly `uname -r`).";
   if (/sock_def_readable|cannot find symbols/i.test(text))

@@ -95,6 +95,16 @@ export const CAPTURE_FINDING_CODES: FindingCodeInfo[] = [
     title: 'TOA arrives from sources outside the --lb list',
   },
   { code: 'MIXED_VARIANTS', severity: 'warning', title: 'No single module reads every TOA variant seen' },
+  {
+    code: 'TOA_UNKNOWN_KIND',
+    severity: 'error',
+    title: 'An option of an unknown kind that looks like a TOA rides on most handshakes',
+  },
+  {
+    code: 'TOA_VIP_SUSPECT',
+    severity: 'warning',
+    title: 'Kind 253 next to kind 254 on the same packets: possibly the VIP, not a client',
+  },
   { code: 'NO_HANDSHAKES', severity: 'warning', title: 'The capture holds no complete handshakes' },
   { code: 'NO_TCP', severity: 'warning', title: 'The capture holds no TCP packets' },
   { code: 'EMPTY_CAPTURE', severity: 'warning', title: 'The capture holds no packets' },
@@ -247,8 +257,44 @@ export function diagnose(result: AnalysisResult, opts: DiagnoseOptions = {}): Fi
     );
   }
 
+  // an unregistered kind with a TOA's length on most client handshakes: a module rebuilt with it
+  const shaped = (s.unknownToaShaped ?? []).filter((x) => x.flows >= Math.max(1, s.handshakes / 2));
+  for (const u of shaped) {
+    const [kind, len] = u.kindLength.split('/');
+    add(
+      'TOA_UNKNOWN_KIND',
+      'error',
+      u.flows,
+      [{ ref: `option ${u.kindLength}`, detail: `read as a TOA: ${u.candidate}` }],
+      `Option ${u.kindLength} on ${u.flows} of ${s.handshakes} handshakes looks like a TOA (${u.candidate})`,
+      `No module table knows kind ${kind} with length ${len}, yet it rides on most handshakes without another TOA, and ` +
+        `read as a TOA (port, then the ${len === '8' ? 'IPv4' : 'IPv6'} address) it names ${u.candidate}. That is the ` +
+        'pattern of a load balancer and module rebuilt with another option kind (some UCloud builds used 252, iqiyi/dpvs#70), ' +
+        'not of a missing TOA: the LB is in the right mode and nothing strips the option.',
+      `Make the module read kind ${kind}: a module rebuilt with TCPOPT_TOA ${kind} (the one that came with this LB), ` +
+        `ip_vs_ca: echo ${kind} > /proc/sys/net/ca/tcpopt_addr, Alibaba CDN eBPF: set-toa-optcode.sh -c2 ${kind}; ` +
+        `or configure the LB to send a kind the installed module reads. Check the candidate: is ${u.candidate} a real client?`,
+    );
+  }
+  if (s.vipNextToClient && s.vipNextToClient.flows > 0) {
+    add(
+      'TOA_VIP_SUSPECT',
+      'warning',
+      s.vipNextToClient.flows,
+      [{ ref: 'read packet', detail: s.vipNextToClient.example }],
+      'Kind 253 rides next to kind 254 on the same packets: possibly the VIP, not a second client',
+      `${s.vipNextToClient.flows} connection${s.vipNextToClient.flows === 1 ? '' : 's'} carry a 253 option next to a 254 TOA on ` +
+        `the packet the module reads (${s.vipNextToClient.example}). A DPVS fork (zhzhzh-maker/toa, toa.h TCPOPT_TOA_VIP 253) ` +
+        'puts the virtual IP and port in kind 253 and the client in 254; read as a client, 253 makes the connection look ' +
+        'inconsistent or names the VIP as the client.',
+      'If the 253 address is your VIP, judge with --profile dpvs-vip (253 is then the VIP, read with getsockopt 4097); ' +
+        'otherwise two devices insert TOA (see DUPLICATE_TOA).',
+    );
+  }
+
   if (n.TOA_MISSING > 0) {
     const noRoom = s.missingNoRoom;
+    const unknownKind = shaped.length ? shaped.map((x) => x.kindLength).join(', ') : '';
     add(
       'TOA_MISSING',
       'error',
@@ -258,12 +304,14 @@ export function diagnose(result: AnalysisResult, opts: DiagnoseOptions = {}): Fi
       `${n.TOA_MISSING} connection${n.TOA_MISSING === 1 ? '' : 's'} carried no TOA option at all: not on the SYN, not on ` +
         `${readPkt}, not on the data. The backend can only see the load balancer address for them.` +
         (noRoom ? ` ${noRoom} of them had less than 8 option bytes free on the handshake ACK.` : ''),
-      'Check that the listener is behind a layer-4 LB in FULLNAT/SNAT mode with TOA enabled (Tencent CLB: "obtain ' +
-        'client IP via TOA"; Alibaba LVS: sysctl net.ipv4.vs.fullnat_toa_entry=1; DPVS: fullnat with toa), that the ' +
-        'capture is taken on the backend behind the LB (not on the LB or the client side), and that no firewall or ' +
-        'normaliser strips unknown TCP options on the way (Cisco ASA clears kinds 9-255 by default: ' +
-        '"tcp-options range 9 255 allow"; Firepower inline normalization). If clients connect to the backend ' +
-        'directly (not through the LB), they will never carry TOA.',
+      unknownKind
+        ? `An option ${unknownKind} that looks like a TOA rides on these handshakes: see TOA_UNKNOWN_KIND: install a module that reads that kind; the LB mode and the path are fine.`
+        : 'Check that the listener is behind a layer-4 LB in FULLNAT/SNAT mode with TOA enabled (Tencent CLB: "obtain ' +
+            'client IP via TOA"; Alibaba LVS: sysctl net.ipv4.vs.fullnat_toa_entry=1; DPVS: fullnat with toa), that the ' +
+            'capture is taken on the backend behind the LB (not on the LB or the client side), and that no firewall or ' +
+            'normaliser strips unknown TCP options on the way (Cisco ASA clears kinds 9-255 by default: ' +
+            '"tcp-options range 9 255 allow"; Firepower inline normalization). If clients connect to the backend ' +
+            'directly (not through the LB), they will never carry TOA.',
     );
     if (noRoom > 0) {
       add(

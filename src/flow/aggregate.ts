@@ -1,7 +1,7 @@
 /**
  * Aggregates over every judged flow (kept or evicted): what the diagnosis needs, in bounded memory.
  */
-import { TOA_VARIANTS } from '../decode/index.js';
+import { addressToString, decodeToa, formatEndpoint, TOA_VARIANTS } from '../decode/index.js';
 import type { CidrSet } from './cidr.js';
 import { matchingProfiles } from './profiles.js';
 import { clientSide, endpointAddress, type MaterializeContext, materialize } from './record.js';
@@ -72,6 +72,13 @@ export class Aggregator implements AggregatorState {
   outsideLb = 0;
   outsideSources = new Map<string, number>();
   duplicateToa = 0;
+  /** TOA-shaped options of unknown kinds: 'kind/length' → flows, and one candidate ip:port */
+  shaped = new Map<string, { flows: number; example: string; id: number }>();
+  /** flows whose read packet carries kind 253 next to kind 254 (a DPVS fork's VIP?) */
+  vipNext = 0;
+  vipExample = '';
+  /** id of the flow the example is from: the earliest-created one wins, so threads agree */
+  vipExampleId = Number.POSITIVE_INFINITY;
   toaToClient = 0;
   ports = new Map<number, ServerPortStat>();
   /** variants seen in this flow (scratch) */
@@ -116,6 +123,42 @@ export class Aggregator implements AggregatorState {
       else this.readNoToa++;
     }
     if (bits & F_DUP_TOA) this.duplicateToa++;
+    if (t.shaped.size) {
+      const b = t.shaped.get(slot);
+      if (b) {
+        const key = `${b[0]}/${b[1]}`;
+        const e = this.shaped.get(key);
+        const id = t.idOf(slot);
+        if (e) {
+          e.flows++;
+          if (id < e.id) {
+            e.id = id;
+            e.example = shapedCandidate(b);
+          }
+        } else if (this.shaped.size < MAX_SOURCE_KEYS)
+          this.shaped.set(key, { flows: 1, example: shapedCandidate(b), id });
+      }
+    }
+    if (bits & F_DUP_TOA) {
+      // 253 next to 254 on the packet the module reads
+      let k253 = -1;
+      let k254 = -1;
+      for (let i = 0; i < s.n; i++) {
+        if (s.role[i] !== s.readRole) continue;
+        const k = TOA_VARIANTS[s.variant[i]!]!.kind;
+        if (k === 253 && k253 < 0) k253 = i;
+        if (k === 254 && k254 < 0) k254 = i;
+      }
+      if (k253 >= 0 && k254 >= 0) {
+        this.vipNext++;
+        if (t.idOf(slot) < this.vipExampleId) {
+          this.vipExampleId = t.idOf(slot);
+          const a = decodeToa(s.bytes(k254), 0, s.variant[k254]!);
+          const v = decodeToa(s.bytes(k253), 0, s.variant[k253]!);
+          this.vipExample = `254 ${formatEndpoint(a.address ?? '?', a.port)}, 253 ${formatEndpoint(v.address ?? '?', v.port)}`;
+        }
+      }
+    }
     if (bits & F_TOA_TO_CLIENT) this.toaToClient++;
 
     // variants seen in the flow (client packets), and on the read packet
@@ -248,6 +291,21 @@ export class Aggregator implements AggregatorState {
       else if (this.outsideSources.size < MAX_SOURCE_KEYS) this.outsideSources.set(k, n);
     }
     this.duplicateToa += o.duplicateToa;
+    for (const [k, e] of o.shaped) {
+      const m = this.shaped.get(k);
+      if (m) {
+        m.flows += e.flows;
+        if (e.id < m.id) {
+          m.id = e.id;
+          m.example = e.example;
+        }
+      } else if (this.shaped.size < MAX_SOURCE_KEYS) this.shaped.set(k, { ...e });
+    }
+    if (o.vipExampleId < this.vipExampleId) {
+      this.vipExampleId = o.vipExampleId;
+      this.vipExample = o.vipExample;
+    }
+    this.vipNext += o.vipNext;
     this.toaToClient += o.toaToClient;
     for (const [k, p] of o.ports) {
       const m = this.ports.get(k);
@@ -337,9 +395,20 @@ export class Aggregator implements AggregatorState {
       outsideLb: this.outsideLb,
       outsideLbSources: sources,
       duplicateToa: this.duplicateToa,
+      unknownToaShaped: [...this.shaped]
+        .map(([k, e]) => ({ kindLength: k, flows: e.flows, candidate: e.example }))
+        .sort((a, b) => b.flows - a.flows || a.kindLength.localeCompare(b.kindLength)),
+      vipNextToClient: { flows: this.vipNext, example: this.vipExample },
       toaToClient: this.toaToClient,
       serverPorts: ports,
       decode: base.decode,
     };
   }
+}
+
+/** the option bytes of an unknown-kind option read as if it were a classic TOA: ip:port */
+function shapedCandidate(b: Buffer): string {
+  const port = (b[2]! << 8) | b[3]!;
+  if (b.length === 8) return `${b[4]}.${b[5]}.${b[6]}.${b[7]}:${port}`;
+  return formatEndpoint(addressToString(b, 4, 6), port);
 }

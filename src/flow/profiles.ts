@@ -162,7 +162,8 @@ export function acceptMask(name: ProfileName): Uint8Array {
 /** Variant ids accepted by a profile (for reports): its client variants and its extensions. */
 export function profileVariantIds(name: ProfileName): string[] {
   const m = profileModel(name);
-  if (m.id === 'auto') return TOA_VARIANTS.filter((v) => v.carriesClient).map((v) => v.id);
+  // auto judges the IP-header carriers too, but lists the TCP variants (as it always has)
+  if (m.id === 'auto') return TOA_VARIANTS.filter((v) => v.carriesClient && !v.carrier).map((v) => v.id);
   const want = new Set([...m.accepts, ...(m.extensions ?? [])]);
   return TOA_VARIANTS.filter((v) => want.has(v.id)).map((v) => v.id);
 }
@@ -190,6 +191,8 @@ export function allModels(): readonly ModuleModel[] {
 
 /** "200/8" for a variant id like 'toa-200-8' */
 export function variantLabel(id: string): string {
-  const m = /^toa-(\d+)-(\d+)$/.exec(id);
-  return m ? `${m[1]}/${m[2]}` : id;
+  const m = /^(toa|ip4opt|ip6dst)-(\d+)-(\d+)$/.exec(id);
+  if (!m) return id;
+  const pre = m[1] === 'ip4opt' ? 'IPv4 option ' : m[1] === 'ip6dst' ? 'IPv6 dst-option ' : '';
+  return `${pre}${m[2]}/${m[3]}`;
 }

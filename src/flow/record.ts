@@ -18,7 +18,6 @@ import {
   F_RULE_TOA,
   F_SERVER_FIRST,
   F_TFO,
-  F_TFO_DATA,
   F_V6,
   type FlowTable,
   HIDDEN_UNKNOWN,
@@ -225,6 +224,7 @@ function tfoData(rec: FlowRecord): boolean {
 
 function toaText(x: ToaSighting): string {
   const where = x.address === null ? '' : ` ${formatEndpoint(x.address, x.port)}`;
+  if (x.variant.startsWith('ip')) return `${variantLabel(x.variant)} TOA${where}`;
   return `TOA ${x.kind}/${x.length}${where}`;
 }
 

@@ -84,6 +84,10 @@ export interface AggregatorState {
   outsideLb: number;
   outsideSources: Map<string, number>;
   duplicateToa: number;
+  shaped: Map<string, { flows: number; example: string; id: number }>;
+  vipNext: number;
+  vipExample: string;
+  vipExampleId: number;
   toaToClient: number;
   ports: Map<number, ServerPortStat>;
 }
@@ -226,6 +230,13 @@ export interface FlowStats {
   outsideLbSources: Array<{ address: string; flows: number }>;
   /** flows whose TOA is a duplicate (a second TOA on the same packet) */
   duplicateToa: number;
+  /**
+   * options of a kind no module table knows whose length fits a TOA (8 or 20), on the SYN/ACK of
+   * flows without a known client TOA: per 'kind/length', flows and one candidate ip:port
+   */
+  unknownToaShaped: Array<{ kindLength: string; flows: number; candidate: string }>;
+  /** flows whose read packet carries kind 253 next to kind 254 (a DPVS fork puts the VIP in 253) */
+  vipNextToClient: { flows: number; example: string };
   /** TOA options seen on server → client packets (unexpected: capture side or LB confusion) */
   toaToClient: number;
   /** top server ports (bounded list) */

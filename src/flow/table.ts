@@ -27,7 +27,9 @@ import {
   type DecodedPacketExt,
   decodeOptions,
   findToaVariant,
+  ipCarrierAt,
   isPartialChecksum,
+  optionStep,
   TOA_VARIANTS,
   tcpChecksum,
   toaVariantAt,
@@ -104,6 +106,10 @@ export interface ExtraSighting {
 const NO_TOA = -1;
 /** option kinds used by some TOA variant */
 const TOA_KINDS = new Set(TOA_VARIANTS.map((v) => v.kind));
+/** IANA-assigned kinds seen on ordinary traffic (RFC 9293 registry): never a TOA look-alike */
+const STANDARD_KINDS = new Set([
+  2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 18, 19, 27, 28, 29, 30, 34, 69,
+]);
 /** hidden-variant marker: something TOA-shaped is hidden but no (kind, length) match was found */
 export const HIDDEN_UNKNOWN = -2;
 
@@ -194,6 +200,12 @@ export class FlowTable {
   v6: Buffer | null = null;
 
   extras = new Map<number, ExtraSighting[]>();
+  /**
+   * A TOA-shaped option of a kind no table row knows (length 8 or 20, e.g. 252/8 from a module
+   * rebuilt with another kind), on the SYN or handshake ACK of a flow without a known client TOA:
+   * the option bytes, first one per flow. Rare; cleared with the slot.
+   */
+  shaped = new Map<number, Buffer>();
 
   /**
    * Opt-in facts for `compare` (keepCompareFacts()): per role, the captured option area (byte 0:
@@ -588,6 +600,7 @@ export class FlowTable {
     // role columns are not reset: a role's facts are only read when its F_HAS_* bit is set, and
     // record() writes all of them
     if (this.extras.size) this.extras.delete(slot);
+    if (this.shaped.size) this.shaped.delete(slot);
   }
 
   private evictOne(now: number): void {
@@ -659,6 +672,7 @@ export class FlowTable {
     else this.ordTail = p;
     F[slot * FS + O_BITS] = 0;
     if (this.extras.size) this.extras.delete(slot);
+    if (this.shaped.size) this.shaped.delete(slot);
     this.freeList[this.freeTop++] = slot;
     this.count--;
   }
@@ -925,6 +939,17 @@ export class FlowTable {
         rb |= R_TFO_LOOKALIKE;
       }
     }
+    // a client address in the IP header (TTGW: IPv4 option 31, IPv6 destination option 31) is read
+    // before any TCP option: it becomes the role's first sighting, the TCP TOAs follow as extras
+    let tcpToaAfterCarrier = false;
+    if (pkt.ipHeaderLength > (pkt.ipVersion === 4 ? 20 : 40)) {
+      const c = ipCarrierAt(buf, pkt, pkt.capturedEnd);
+      if (c) {
+        tcpToaAfterCarrier = toaVariant >= 0;
+        toaVariant = c.variant;
+        toaOffset = c.offset;
+      }
+    }
     R[q + Q_TOAVAR] = toaVariant;
     if (toaVariant >= 0) {
       const len = TOA_VARIANTS[toaVariant]!.length;
@@ -940,7 +965,8 @@ export class FlowTable {
           bytes: Buffer.from(buf.subarray(toaOffset, end)),
           primary: true,
         });
-      if (o.toaCount + o.toaExtCount > 1) {
+      if (tcpToaAfterCarrier) this.moreToa(slot, role, buf, pkt, -1);
+      else if (o.toaCount + o.toaExtCount > 1) {
         if (o.toaCount > 1) this.F[slot * FS + O_BITS] = this.F[slot * FS + O_BITS]! | F_DUP_TOA;
         this.moreToa(slot, role, buf, pkt, toaVariant);
       }
@@ -987,6 +1013,11 @@ export class FlowTable {
     R[q + Q_HIDVAR] = hv;
     R[q + Q_PACK2] = rb | (ck << 8) | ((o.toaCount & 0xff) << 16);
     if (this.optKeep) this.keepFacts(slot, i, role, buf, pkt);
+    if (toaVariant < 0 && role !== ROLE_SYNACK && role !== ROLE_DATA && o.optionAreaLength >= 8) {
+      const at = this.unknownShaped(buf, pkt);
+      if (at >= 0 && !this.shaped.has(slot))
+        this.shaped.set(slot, Buffer.from(buf.subarray(at, at + buf[at + 1]!)));
+    }
   }
 
   /** compare's facts of one role packet (only when keepCompareFacts() was called) */
@@ -1014,6 +1045,22 @@ export class FlowTable {
     d[slot * DIGEST] = h1 >>> 0;
     d[slot * DIGEST + 1] = h2 >>> 0;
     d[slot * DIGEST + 2] = m;
+  }
+
+  /**
+   * Offset of the first option whose kind no TOA row and no standard option uses and whose length
+   * fits a TOA (8: port + IPv4, 20: port + IPv6), walking as the modules do; -1 if none. Only run for
+   * a SYN / handshake ACK that carries no known client TOA (rare).
+   */
+  private unknownShaped(buf: Buffer, pkt: DecodedPacket): number {
+    const [start, end] = this.optArea(pkt);
+    for (let p = start; ; ) {
+      const n = optionStep(buf, p, end, end);
+      if (n < 0 || buf[p] === 0) return -1;
+      const k = buf[p]!;
+      if ((n === 8 || n === 20) && k !== 1 && !STANDARD_KINDS.has(k) && findToaVariant(k, n) < 0) return p;
+      p += n;
+    }
   }
 
   /** option area [start, end) of the packet (captured part only) */
@@ -1047,8 +1094,9 @@ export class FlowTable {
   private moreToa(slot: number, role: number, buf: Buffer, pkt: DecodedPacket, firstVariant: number): void {
     const [start, end] = this.optArea(pkt);
     const d = decodeOptions(buf, start, pkt.opts.optionAreaLength, end);
-    const firstId = TOA_VARIANTS[firstVariant]!.id;
-    let skipped = false;
+    // firstVariant -1: the first sighting is not a TCP option (an IP carrier), keep every TCP TOA
+    const firstId = firstVariant >= 0 ? TOA_VARIANTS[firstVariant]!.id : null;
+    let skipped = firstId === null;
     for (const opt of d.options) {
       if (!opt.toa) continue;
       if (!skipped && opt.toa.variant === firstId) {

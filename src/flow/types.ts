@@ -16,7 +16,8 @@ export const VERDICTS = [
 ] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
-export const PROFILES = [
+/** The profiles that existed before module models: `auto` matches traffic against these. */
+export const LEGACY_PROFILES = [
   'auto',
   'tencent',
   'tencent-nat64',
@@ -27,6 +28,11 @@ export const PROFILES = [
   'tencentos',
   'aliyun-cdn',
   'vtoa',
+] as const;
+
+/** Every name --profile accepts: the older profile names, then the module models without one. */
+export const PROFILES = [
+  ...LEGACY_PROFILES,
   // module models (src/model/modules.ts) without an older profile name
   'tgw_toa',
   'tgw_toa-nat64',
@@ -42,20 +48,6 @@ export const PROFILES = [
   'ip_vs_ca',
 ] as const;
 export type ProfileName = (typeof PROFILES)[number];
-
-/** The profiles that existed before module models: `auto` matches traffic against these. */
-export const LEGACY_PROFILES = [
-  'auto',
-  'tencent',
-  'tencent-nat64',
-  'alibaba-lvs',
-  'dpvs',
-  'huawei',
-  'ucloud',
-  'tencentos',
-  'aliyun-cdn',
-  'vtoa',
-] as const satisfies readonly ProfileName[];
 
 /** Which packet of a flow a TOA rode on. */
 export type PacketRole = 'syn' | 'ack' | 'data';

@@ -219,7 +219,8 @@ export const DMESG_PATTERNS: DmesgPattern[] = [
     id: 'fail-ttgw',
     kind: 'failure',
     impl: 'ttgw',
-    re: /^toa: (toa_init end\s*, failed|toa_stats_init error|toa_map_init error|toa_hook_init error|not found ipv4_specific|bad v6_to_v4_prefix_str)/,
+    // TTGW toa.c toa_init: `pr_warn("%s: cannnot find sock_def_readable.\n", __func__)` (three n's, as printed)
+    re: /^toa: (toa_init end\s*, failed|toa_init: cann?n?ot find sock_def_readable|toa_stats_init error|toa_map_init error|toa_hook_init error|not found ipv4_specific|bad v6_to_v4_prefix_str)/,
     module: 'toa',
   },
   {

@@ -51,6 +51,7 @@ export function hostModelGuess(ev: HostEvidence): HostModelGuess | null {
   const s = ev.snapshot;
   let id: string | undefined;
   let extra = '';
+  let accepts: string[] | undefined;
   if (impl === 'huawei') {
     // Huawei TCP_option_address and userid/lvs_toa print the same lines; lvs_toa also reads 200/8,
     // so 200/8 is not called a kind mismatch on this evidence (the counters tell them apart)
@@ -59,8 +60,11 @@ export function hostModelGuess(ev: HostEvidence): HostModelGuess | null {
   } else if (impl === 'alikernel') {
     const set = s.stats.find((f) => f.path.endsWith('toa_stats'))?.counterSet;
     id = 'alikernel';
-    if (set === 'alikernel' && !s.stats.some((f) => f.totals.getname_toa_ok_v6 !== undefined))
-      extra = '; 6-counter set: built without IPv6';
+    if (set === 'alikernel' && !s.stats.some((f) => f.totals.getname_toa_ok_v6 !== undefined)) {
+      // ymaxgit/aliker net/toa: TCPOPT_TOA_V6 253/20 exists only under CONFIG_IPV6
+      extra = '; 6-counter set: built without IPv6, reads 254/8 only';
+      accepts = ['toa-254-8'];
+    }
   } else if (impl === 'tgw_toa') id = 'tgw_toa-nat64';
   else id = MODULE_MODELS.find((m) => m.impl === impl)?.id;
   if (!id) return null;
@@ -70,5 +74,6 @@ export function hostModelGuess(ev: HostEvidence): HostModelGuess | null {
     model: id,
     kinds: k.kinds,
     why: `host evidence identifies ${row.label}${extra}${k.text}`,
+    ...(accepts ? { accepts } : {}),
   };
 }

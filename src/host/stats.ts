@@ -48,7 +48,7 @@ export const COUNTER_SETS: CounterSet[] = [
   },
   {
     id: 'alikernel',
-    label: 'AliKernel in-tree toa (hookers)',
+    label: 'AliKernel in-tree toa (hookers); 6 counters when built without IPv6',
     implementations: ['alikernel'],
     counters: [
       'syn_recv_sock_toa',
@@ -60,7 +60,8 @@ export const COUNTER_SETS: CounterSet[] = [
       'getname_toa_bypass',
       'getname_toa_empty',
     ],
-    optional: [],
+    // ymaxgit/aliker net/toa/toa.h: the _v6 and _mapped counters are under CONFIG_IPV6
+    optional: ['getname_toa_ok_v6', 'getname_toa_ok_mapped'],
   },
   {
     id: 'tencentos-vtoa',

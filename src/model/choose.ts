@@ -13,6 +13,8 @@ export interface HostModelGuess {
   kinds: number[];
   /** one sentence: which evidence named it */
   why: string;
+  /** the variants this build reads when the evidence narrows the row (AliKernel without IPv6) */
+  accepts?: string[];
 }
 
 export interface ModelChoice {
@@ -37,7 +39,10 @@ export function chooseModel(profile: string | undefined, host: HostModelGuess | 
   }
   if (host) {
     const m = findModel(host.model);
-    if (m) return { model: withKinds(m, host.kinds), by: 'host', why: host.why };
+    if (m) {
+      const model = withKinds(m, host.kinds);
+      return { model: host.accepts ? { ...model, accepts: host.accepts } : model, by: 'host', why: host.why };
+    }
   }
   const auto = findModel('auto')!;
   return {

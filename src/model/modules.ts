@@ -427,7 +427,16 @@ export const MODULE_MODELS: ModuleModel[] = [
       counterSet: 'ttgw',
       params: ['toa_map_table_bits', 'vip_enable', 'v6_to_v4_enable', 'v6_to_v4_prefix_str'],
     },
-    accepts: ['toa-254-8', 'toa-254-16', 'toa-254-20'],
+    // the IP-header carriers first (they win when present), then the first kind-254 TCP option
+    accepts: [
+      'ip4opt-31-16',
+      'ip4opt-31-40',
+      'ip6dst-31-16',
+      'ip6dst-31-40',
+      'toa-254-8',
+      'toa-254-16',
+      'toa-254-20',
+    ],
     carriers: ['ip4opt-31', 'ip6dst-31'],
     reads: 'ack',
     pick: 'first',

@@ -10,7 +10,10 @@ import {
   type DecodedPacketExt,
   DecodeStatus,
   decodeOneOption,
+  decodeToa,
+  formatToa,
   hexOf,
+  ipCarrierAt,
   linkTypeName,
   optionStep,
   optionText,
@@ -261,6 +264,11 @@ export function packetText(f: Frame, p: DecodedPacketExt, o: LineOptions = {}): 
     const ot = optionsText(f, p, paint);
     s += `, options [${ot}]`;
     if (ot.endsWith('[|tcp]')) return s;
+  }
+  // a client address in the IP header (TTGW IPv4 option / IPv6 destination option 31), shown like a TOA
+  if (p.ipHeaderLength > (p.ipVersion === 4 ? 20 : 40)) {
+    const c = ipCarrierAt(f.buf, p, p.capturedEnd);
+    if (c) s += `, ${paint.toa(formatToa(decodeToa(f.buf, c.offset, c.variant)))}`;
   }
   return `${s}, length ${len}`;
 }

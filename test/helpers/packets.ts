@@ -428,3 +428,61 @@ export function pcapOf(conns: Array<Array<{ ip: Buffer; ts: number }>>, link: Li
     .map((p) => ({ data: linkWrap(link, p.ip), ts: p.ts }));
   return writePcap(recs, { linkType: LINKTYPE[link] });
 }
+
+/**
+ * Put bytes into the IP header of a packet built by ipTcp(): IPv4 options after the fixed header
+ * (IHL, total length and header checksum fixed up), or, for IPv6, a destination-options header
+ * (`bytes` starts with its own next-header byte; the IPv6 next header becomes 60). The TCP checksum
+ * does not cover either, so it stays valid.
+ */
+export function withIpHeaderBytes(ip: Buffer, bytes: number[]): Buffer {
+  const add = Buffer.from(bytes);
+  if (ip[0]! >> 4 === 4) {
+    const ihl = (ip[0]! & 0x0f) * 4;
+    const out = Buffer.concat([ip.subarray(0, ihl), add, ip.subarray(ihl)]);
+    out[0] = 0x40 | ((ihl + add.length) / 4);
+    out.writeUInt16BE(out.length, 2);
+    out.writeUInt16BE(0, 10);
+    let sum = 0;
+    for (let i = 0; i < ihl + add.length; i += 2) sum += out.readUInt16BE(i);
+    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+    out.writeUInt16BE(~sum & 0xffff, 10);
+    return out;
+  }
+  const out = Buffer.concat([ip.subarray(0, 40), add, ip.subarray(40)]);
+  out[6] = 60;
+  out.writeUInt16BE(out.length - 40, 4);
+  return out;
+}
+
+/** TTGW IPv4 option 31 (16 bytes): operation 0, client port/IPv4, VIP port/IPv4 */
+export function ttgwIp4Option(client: string, cport: number, vip: string, vport: number): number[] {
+  return [
+    31,
+    16,
+    0,
+    0,
+    cport >> 8,
+    cport & 0xff,
+    vport >> 8,
+    vport & 0xff,
+    ...ipToBytes(client),
+    ...ipToBytes(vip),
+  ];
+}
+
+/** TTGW IPv6 destination-options header (16 bytes) carrying an IPv4 client: next header TCP */
+export function ttgwIp6DstOption(client: string, cport: number, vip: string, vport: number): number[] {
+  return [
+    6,
+    1,
+    31,
+    12,
+    cport >> 8,
+    cport & 0xff,
+    vport >> 8,
+    vport & 0xff,
+    ...ipToBytes(client),
+    ...ipToBytes(vip),
+  ];
+}

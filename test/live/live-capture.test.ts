@@ -129,6 +129,22 @@ describe.skipIf(skipAll !== null)('live capture in network namespaces', () => {
     expect(read.status).toBe(run.code);
   });
 
+  it('the module named by the host evidence judges live flows (ip_vs_ca reads the SYN)', async () => {
+    const sc = SCENARIOS.find((x) => x.name === 'syn-only toa-254-8')!;
+    const ack = SCENARIOS.find((x) => x.name === 'toa-254-8 ack')!;
+    const hostDir = join(REPO, 'fixtures/hosts/ip_vs_ca-syn');
+    const run = await runLiveInNs(env, [env.serverIf, '--json', '--host-dir', hostDir], async () => {
+      await injectFlows(env, [buildFlow(env, sc, 46101), buildFlow(env, ack, 46102)]);
+      return 'SIGINT';
+    });
+    const verdicts = Object.fromEntries(flowEvents(run).map((e) => [e.client, e.verdict]));
+    // tcpopt_addr = 254 in the fixture: the SYN-only TOA is what ip_vs_ca reads, the ACK-only one is late
+    expect(verdicts[clientOf(sc, 46101)]).toBe('TOA_OK');
+    expect(verdicts[clientOf(ack, 46102)]).toBe('TOA_LATE');
+    const doc = run.events.at(-1) as { summary: { model?: { id: string; chosenBy: string } } };
+    expect(doc.summary.model).toMatchObject({ id: 'ip_vs_ca', chosenBy: 'host' });
+  });
+
   it('-c N stops after N packets, and every count it reports is N (end event, report, -w file)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'toad-live-c-'));
     const pcap = join(dir, 'c.pcap');

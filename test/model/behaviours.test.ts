@@ -10,7 +10,17 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cdnToaOption, connection, ipToBytes, MSS_OPT, NOP, toaOption } from '../helpers/packets.js';
+import {
+  cdnToaOption,
+  connection,
+  ipToBytes,
+  MSS_OPT,
+  NOP,
+  toaOption,
+  ttgwIp4Option,
+  ttgwIp6DstOption,
+  withIpHeaderBytes,
+} from '../helpers/packets.js';
 import { captureOf, type Pkt } from '../helpers/scenarios.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -38,6 +48,7 @@ interface Doc {
   findings: Array<{
     code: string;
     severity: string;
+    flows: number;
     title: string;
     explanation: string;
     remediation: string;
@@ -104,6 +115,13 @@ describe('SYN reader: yubo/ip_vs_ca (reads the SYN only, kind from tcpopt_addr)'
   });
   it('kind 200 on the SYN is a kind mismatch once tcpopt_addr says 254', () => {
     expect(byPort(d, 31003).verdict).toBe('TOA_KIND_MISMATCH');
+  });
+  it('--threads 2 gives the same document as one thread under a model', () => {
+    const one = read('ip_vs_ca-t1', conns, host('ip_vs_ca-syn'));
+    const two = read('ip_vs_ca-t1', conns, [...host('ip_vs_ca-syn'), '--threads', '2']);
+    expect(two.flows).toEqual(one.flows);
+    expect(two.summary).toEqual(one.summary);
+    expect(two.findings).toEqual(one.findings);
   });
   it('auto (no host evidence) judges the same packets the other way round', () => {
     const a = read('ip_vs_ca-auto', conns, []);
@@ -187,4 +205,113 @@ describe('NAT64 API: getsockopt 4096 only where the model supports it for that k
   });
 });
 
-void ipToBytes;
+describe('TTGW toa 3.0.1: IPv4 option 31 / IPv6 destination option before TCP 254', () => {
+  /** the handshake ACK (3rd packet) gets the IP-header carrier */
+  const carrierOnAck = (c: Pkt[], bytes: number[]) =>
+    c.map((p, i) => (i === 2 ? { ...p, ip: withIpHeaderBytes(p.ip, bytes) } : p));
+  const opt4 = ttgwIp4Option('203.0.113.31', 45001, '192.0.2.10', 80);
+  const conns = [
+    // IP option and a TCP 254/8 naming someone else: TTGW reads the IP option first
+    carrierOnAck(conn(35001, { ack: toaOption(254, '198.51.100.31', 45011) }), opt4),
+    // the IP option alone
+    carrierOnAck(conn(35002, {}), ttgwIp4Option('203.0.113.32', 45002, '192.0.2.10', 80)),
+    // IPv6 destination option with an IPv4 client
+    carrierOnAck(
+      connection({
+        client: '2001:db8:1::9',
+        server: '2001:db8:2::5',
+        cport: 35003,
+        sport: 443,
+        t0: 1_700_000_035,
+      }),
+      ttgwIp6DstOption('203.0.113.33', 45003, '192.0.2.10', 443),
+    ),
+  ];
+  const d = read('ttgw', conns, host('ttgw'));
+
+  it('the IP option wins over the TCP option, and the flow toa is the IP option client', () => {
+    expect(d.summary.model).toMatchObject({ id: 'ttgw', chosenBy: 'host' });
+    const f = byPort(d, 35001);
+    expect(f.verdict, f.reason).toBe('TOA_OK');
+    expect(f.toa).toMatchObject({ kind: 31, length: 16, address: '203.0.113.31', port: 45001 });
+    expect(f.reason).toContain('IPv4 option 31/16 TOA 203.0.113.31:45001');
+  });
+  it('the IP option alone, and the IPv6 destination option, are read', () => {
+    expect(byPort(d, 35002)).toMatchObject({
+      verdict: 'TOA_OK',
+      toa: { address: '203.0.113.32', port: 45002 },
+    });
+    expect(byPort(d, 35003)).toMatchObject({
+      verdict: 'TOA_OK',
+      toa: { address: '203.0.113.33', port: 45003 },
+    });
+  });
+  it('a module that reads only TCP options (dpvs) calls the IP option a kind it cannot read', () => {
+    const p = read('ttgw-dpvs', conns, ['--profile', 'dpvs']);
+    expect(byPort(p, 35002).verdict).toBe('TOA_KIND_MISMATCH');
+    expect(byPort(p, 35001)).toMatchObject({
+      verdict: 'TOA_OK',
+      toa: { kind: 254, address: '198.51.100.31' },
+    });
+  });
+  it('print shows the IP option like a TOA', () => {
+    const f = join(dir, 'ttgw-print.pcap');
+    writeFileSync(f, captureOf([conns[0]!]));
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin/toa-doctor.js'), 'print', f], {
+      encoding: 'utf8',
+    });
+    expect(r.stdout).toContain('ip-option toa 203.0.113.31:45001 dst 192.0.2.10:80 (31/16)');
+    expect(r.stdout).toContain('toa 198.51.100.31:45011');
+  });
+});
+
+describe('unknown TOA-shaped option: kind 252 length 8 on most handshakes (UCloud host)', () => {
+  const k252 = (ip: string, port: number) => [252, 8, port >> 8, port & 0xff, ...ipToBytes(ip)];
+  const conns = [1, 2, 3].map((i) => conn(36000 + i, { ack: k252(`203.0.113.4${i}`, 46000 + i) }));
+  const d = read('k252', conns, host('ucloud'));
+
+  it('names the kind/length and the candidate ip:port, and blames a rebuilt kind, not the LB or a firewall', () => {
+    expect(d.summary.model).toMatchObject({ id: 'ucloud', chosenBy: 'host' });
+    for (const f of d.flows) expect(f.verdict).toBe('TOA_MISSING');
+    const u = d.findings.find((x) => x.code === 'TOA_UNKNOWN_KIND')!;
+    expect(u.title).toBe('Option 252/8 on 3 of 3 handshakes looks like a TOA (203.0.113.41:46001)');
+    expect(u.explanation).toContain('252');
+    expect(u.remediation).toContain('TCPOPT_TOA 252');
+    const m = d.findings.find((x) => x.code === 'TOA_MISSING')!;
+    expect(m.remediation).toContain('see TOA_UNKNOWN_KIND');
+    expect(m.remediation).not.toContain('firewall');
+  });
+  it('--threads 2 finds the same look-alike (the counts merge across partitions)', () => {
+    const two = read('k252-t2', conns, [...host('ucloud'), '--threads', '2']);
+    expect(two.findings).toEqual(d.findings);
+  });
+  it('without the look-alike, TOA_MISSING keeps the LB-mode/firewall advice', () => {
+    const m = read('k252-none', [conn(36009, {})], host('ucloud')).findings.find(
+      (x) => x.code === 'TOA_MISSING',
+    )!;
+    expect(m.remediation).toContain('firewall');
+  });
+});
+
+describe('253 next to 254: possibly the VIP (DPVS fork zhzhzh-maker/toa)', () => {
+  const both = [...toaOption(254, '203.0.113.51', 47001), ...toaOption(253, '192.0.2.10', 80)];
+  const conns = [conn(37001, { ack: both }), conn(37002, { ack: both.slice() })];
+  it('auto reports the 253 option as a possible VIP', () => {
+    const d = read('vip-auto', conns, []);
+    const v = d.findings.find((x) => x.code === 'TOA_VIP_SUSPECT')!;
+    expect(v.flows).toBe(2);
+    expect(v.explanation).toContain('254 203.0.113.51:47001, 253 192.0.2.10:80');
+    expect(v.remediation).toContain('--profile dpvs-vip');
+  });
+  it('--threads 2 reports the same', () => {
+    const one = read('vip-t1', conns, []);
+    expect(read('vip-t2', conns, ['--threads', '2']).findings).toEqual(one.findings);
+  });
+  it('--profile dpvs-vip reads 253 as the VIP: TOA_OK with the 254 client', () => {
+    const d = read('vip-dpvs', conns, ['--profile', 'dpvs-vip']);
+    expect(byPort(d, 37001)).toMatchObject({
+      verdict: 'TOA_OK',
+      toa: { kind: 254, address: '203.0.113.51' },
+    });
+  });
+});

@@ -60,6 +60,8 @@ describe.skipIf(skip !== null)('dashboard in tmux', () => {
       env.serverIf,
       '--engine tcpdump',
       `--host-root ${hostRoot}`,
+      // judge as auto: without --profile the polled host (tgw_toa) would choose the module model
+      '--profile auto',
       '--no-color',
       '; echo TOA_DOCTOR_EXIT=$?; sleep 60',
     ].join(' ');
