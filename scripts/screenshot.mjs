@@ -22,7 +22,9 @@ const val = (n, d) => {
   const i = args.indexOf(n);
   return i >= 0 ? args[i + 1] : d;
 };
-const positional = args.filter((a, i) => !a.startsWith('--') && !['--width', '--height'].includes(args[i - 1]));
+const positional = args.filter(
+  (a, i) => !a.startsWith('--') && !['--width', '--height'].includes(args[i - 1]),
+);
 
 async function withPage(file, opts, fn) {
   const browser = await chromium.launch({
@@ -78,6 +80,8 @@ if (positional.length >= 2) {
     rmSync(dir, { recursive: true, force: true });
   }
 } else {
-  process.stderr.write('usage: node scripts/screenshot.mjs [PAGE.html OUT.png [--dark] [--full] [--width N] [--height N]]\n');
+  process.stderr.write(
+    'usage: node scripts/screenshot.mjs [PAGE.html OUT.png [--dark] [--full] [--width N] [--height N]]\n',
+  );
   process.exit(2);
 }
