@@ -29,10 +29,14 @@ function realClient(f: ReportFlow): string {
 }
 
 /** The capture rows of the summary table. */
-function packetRows(doc: ReportDocument, row: (k: string, v: string) => void): void {
+function packetRows(
+  doc: ReportDocument,
+  row: (k: string, v: string, esc?: (s: string) => string) => void,
+): void {
   const s = doc.summary;
   row('Files', doc.input.files.map((f) => `${f.path} (${f.format}, ${f.packets} packets)`).join(', ') || '-');
-  row('Link types', s.linkTypes.map((l) => `${l.name} (${l.packets})`).join(', ') || '-');
+  // link-type names are toa-doctor's own table (LINUX_SLL): prose, not input
+  row('Link types', s.linkTypes.map((l) => `${l.name} (${l.packets})`).join(', ') || '-', prose);
   row('Packets', `${s.packets} (${s.tcpPackets} TCP)`);
   row(
     'TCP flows',
@@ -61,7 +65,7 @@ export function renderMarkdown(doc: ReportDocument, opts: MarkdownOptions = {}):
   out.push('# toa-doctor report', '');
   out.push(`**Verdict:** ${prose(s.verdict)}`, '');
   out.push('| | |', '|---|---|');
-  const row = (k: string, v: string) => out.push(`| ${k} | ${md(v)} |`);
+  const row = (k: string, v: string, esc: (s: string) => string = md) => out.push(`| ${k} | ${esc(v)} |`);
   row('Tool', `toa-doctor ${doc.tool.version}`);
   if (doc.input.bundle) row('Bundle', doc.input.bundle.description);
   // host evidence alone (no capture file): no packet rows, verdict table or flow list
@@ -72,6 +76,7 @@ export function renderMarkdown(doc: ReportDocument, opts: MarkdownOptions = {}):
     row(
       'Module model',
       `${s.model.label}: reads ${s.model.reads}, ${s.model.pick} TOA wins (${s.model.why})`,
+      prose,
     );
   if (doc.input.lb.length) row('LB addresses', doc.input.lb.join(', '));
   if (doc.input.host) row('Host snapshot', doc.input.host);

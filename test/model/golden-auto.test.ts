@@ -49,7 +49,23 @@ describe('auto without host evidence: output identical to the build before modul
     for (const { ext, args } of FORMATS) {
       it(`${b}.${ext}`, () => {
         const want = readFileSync(join(GOLDEN, `${b}.${ext}`), 'utf8');
-        expect(read([f, ...args])).toBe(want);
+        const got = read([f, ...args]);
+        if (ext !== 'json') {
+          expect(got).toBe(want);
+          return;
+        }
+        // The HTML report (issue #13) added one field after these files were written: each handshake
+        // packet's option area as hex (`options.bytes`). Everything else, key order included, stays
+        // as the build before module models wrote it.
+        const doc = JSON.parse(got) as { flows: Array<{ handshake?: Record<string, unknown> }> };
+        for (const f of doc.flows)
+          for (const p of Object.values(f.handshake ?? {}))
+            if (p && typeof p === 'object' && 'options' in p) {
+              const o = (p as { options: Record<string, unknown> }).options;
+              expect(typeof o.bytes).toBe('string');
+              delete o.bytes;
+            }
+        expect(JSON.stringify(doc)).toBe(JSON.stringify(JSON.parse(want)));
       });
     }
   }
