@@ -85,11 +85,25 @@ function fail(message: string, hint: string | undefined, code: number): never {
   process.exit(code);
 }
 
-export async function main(argv: string[]): Promise<void> {
-  // A closed pipe (| head) is not an error.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+/** EPIPE on `stream` ends the run with exit 0 and no output; other write errors are internal. */
+function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(EXIT.OK);
+    if (stream !== process.stderr)
+      fail(
+        `cannot write output: ${err.code ?? err.message}`,
+        'check the disk or the pipe output goes to',
+        EXIT.INTERNAL,
+      );
+    process.exit(EXIT.INTERNAL);
   });
+}
+
+export async function main(argv: string[]): Promise<void> {
+  // A closed pipe (| head) is not an error, on stdout or on stderr (`print -v F 2>&1 | head`):
+  // exit quietly, as tcpdump does when its reader goes away.
+  quietOnClosedPipe(process.stdout);
+  quietOnClosedPipe(process.stderr);
   try {
     const program = await buildProgram(argv);
     await program.parseAsync(argv);
