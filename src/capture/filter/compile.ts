@@ -83,12 +83,14 @@ export function compileFilter(expr: string, linkType: number, o: CompileOptions 
       'a host name in the expression needs DNS; use addresses',
     );
   }
-  if (r.status !== 0)
+  if (r.status !== 0) {
+    const name = /link-type (\S+)/.exec(r.stderr)?.[1] ?? String(linkType);
     throw new CaptureError(
       'BAD_FILTER',
-      `invalid filter '${expr}' for link type ${linkType}: ${compilerMessage(r.stderr)}`,
+      `invalid filter '${expr}' (link type ${name}): ${compilerMessage(r.stderr)}`,
       "pcap-filter syntax as in tcpdump, e.g. 'tcp port 80 and host 10.0.0.5' (man 7 pcap-filter)",
     );
+  }
   try {
     return parseBpf(r.stdout);
   } catch (e) {

@@ -1,0 +1,70 @@
+/**
+ * Option parsers shared by the commands: each mistake gets the same words, one `toa-doctor:` line
+ * and a `hint:` with an example (the shape of read.ts `positiveInt`). Parsers throw UserError
+ * (exit 2); main() prints it.
+ */
+import { type Cidr, parseCidr } from '../flow/cidr.js';
+import { UserError } from './errors.js';
+
+/** commander collector for a repeatable option that also takes comma lists: `--port 80 --port 443,8443` */
+export function collectList(v: string, prev: string[] = []): string[] {
+  return [
+    ...prev,
+    ...v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
+  ];
+}
+
+/** commander accumulator for a flag that may be repeated (`-v -v`, `-vv`, `-tttt`) */
+export function countFlag(_v: unknown, prev = 0): number {
+  return prev + 1;
+}
+
+/** a whole number in [min, max] */
+export function wholeNumber(name: string, min: number, max: number, example: number) {
+  return (v: string): number => {
+    const t = v.trim();
+    if (!/^-?\d+$/.test(t) || Number(t) < min || Number(t) > max)
+      throw new UserError(
+        `${name}: expected a whole number from ${min} to ${max}, got "${v}"`,
+        `example: ${name} ${example}`,
+      );
+    return Number(t);
+  };
+}
+
+/** TCP ports from repeated / comma-listed values */
+export function parsePorts(name: string, values: string[]): number[] {
+  const one = wholeNumber(name, 0, 65535, 443);
+  return values.map((v) => one(v));
+}
+
+/** addresses and networks (`10.0.0.5`, `10.0.0.0/8`, `2001:db8::/32`); names are never resolved */
+export function parseHosts(name: string, values: string[]): Cidr[] {
+  return values.map((v) => {
+    const c = parseCidr(v);
+    if (!c)
+      throw new UserError(
+        `${name}: not an IPv4/IPv6 address or network: "${v}"`,
+        `example: ${name} 10.0.0.5 ${name} 10.1.0.0/16,2001:db8::/32 (names are never resolved)`,
+      );
+    return c;
+  });
+}
+
+/** tcpdump -s: 0 means the maximum (262144), as in tcpdump */
+export const parseSnaplen = (v: string): number => {
+  const n = wholeNumber('-s', 0, 262144, 262144)(v);
+  return n === 0 ? 262144 : n;
+};
+
+export type Direction = 'in' | 'out' | 'inout';
+
+/** tcpdump -Q / --direction */
+export function parseDirection(v: string): Direction {
+  const d = v.trim().toLowerCase();
+  if (d === 'in' || d === 'out' || d === 'inout') return d;
+  throw new UserError(`-Q: expected in, out or inout, got "${v}"`, 'example: -Q in (packets received)');
+}
