@@ -256,7 +256,8 @@ const IP6_NEXT_NAMES: Record<number, string> = {
 
 /** timestamp, `-i any` column and -e link header: everything before the network layer */
 function lineHead(f: Frame, o: LineOptions): string {
-  let h = o.ts ? tsPrefix(f, o.ts, o.clock ?? (o.clock = newClock())) : `${timeText(f)} `;
+  if (o.ts && !o.clock) o.clock = newClock();
+  let h = o.ts && o.clock ? tsPrefix(f, o.ts, o.clock) : `${timeText(f)} `;
   if (f.linkType === 276 && o.ifName) h += anyColumn(f, o.ifName);
   if (o.link) h += linkHeaderText(f);
   return h;
