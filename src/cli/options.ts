@@ -68,3 +68,36 @@ export function parseDirection(v: string): Direction {
   if (d === 'in' || d === 'out' || d === 'inout') return d;
   throw new UserError(`-Q: expected in, out or inout, got "${v}"`, 'example: -Q in (packets received)');
 }
+
+/**
+ * Words a pcap-filter expression can start with (pcap-filter(7) primitives, qualifiers and
+ * operators). Used to tell where the file or interface arguments end and the expression begins:
+ * `toa-doctor read a.pcap b.pcap tcp port 80`, `toa-doctor live eth0 host 10.0.0.5`.
+ */
+const FILTER_WORDS = new Set(
+  (
+    'dst src host net port portrange gateway ether fddi tr wlan ip ip6 arp rarp decnet lat sca moprc mopdl ' +
+    'tcp udp icmp icmp6 igmp igrp pim ah esp vrrp carp sctp less greater proto protochain broadcast multicast ' +
+    'vlan mpls pppoed pppoes geneve iso clnp esis isis stp ipx netbeui atalk aarp link inbound outbound ' +
+    'ifindex not and or type subtype dir len llc'
+  ).split(' '),
+);
+
+/** true when `word` (one argument, possibly a quoted whole expression) starts a filter expression */
+export function startsFilterExpression(word: string): boolean {
+  const first = word.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
+  return FILTER_WORDS.has(first) || /^[(!]/.test(first) || /^[a-z0-9]+\[/.test(first);
+}
+
+/**
+ * Split positional words into leading inputs and a trailing expression: the expression starts at the
+ * first word that is not an existing path (nor '-') and reads as the start of a pcap-filter expression.
+ */
+export function splitExpression(
+  words: string[],
+  isInput: (w: string) => boolean,
+): { inputs: string[]; expression: string | undefined } {
+  const at = words.findIndex((w) => w !== '-' && !isInput(w) && startsFilterExpression(w));
+  if (at < 0) return { inputs: words, expression: undefined };
+  return { inputs: words.slice(0, at), expression: words.slice(at).join(' ') };
+}
