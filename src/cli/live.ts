@@ -33,6 +33,13 @@ import {
 import { buildReport, type ReportInput } from '../report/build.js';
 import { renderText } from '../report/text.js';
 import { EXIT, UserError } from './errors.js';
+import {
+  collectList,
+  type Direction,
+  parseDirection,
+  parseSnaplen,
+  startsFilterExpression,
+} from './options.js';
 
 export interface LiveOptions {
   engine: string;
@@ -53,6 +60,12 @@ export interface LiveOptions {
   promisc?: boolean;
   buffer?: string;
   maxFlows?: string;
+  /** tcpdump-style options */
+  i?: string;
+  s?: number;
+  p?: boolean;
+  Q?: Direction;
+  l?: boolean;
 }
 
 type Mode = 'tui' | 'stream' | 'json';
@@ -63,6 +76,33 @@ function positive(name: string, v: string | undefined, integer: boolean): number
   if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
     throw new UserError(`${name} must be a positive ${integer ? 'integer' : 'number'}: ${v}`);
   return n;
+}
+
+/** `live 2` / `-i 2`: the interface numbered 2 in `toa-doctor -D`, as tcpdump does */
+function resolveInterface(word: string): string {
+  if (!/^\d+$/.test(word)) return word;
+  const list = listInterfacesSync();
+  if (list.some((d) => d.name === word)) return word;
+  const d = list[Number(word) - 1];
+  if (!d)
+    throw new UserError(
+      `no interface number ${word}: \`toa-doctor -D\` lists ${list.length}`,
+      `name it or pick a number from 1 to ${list.length} (toa-doctor -D)`,
+    );
+  return d.name;
+}
+
+/** the interface (from -i, or the first word unless it starts the expression) and the expression */
+export function interfaceAndExpression(
+  first: string | undefined,
+  rest: string[],
+  o: LiveOptions,
+): { iface: string | undefined; expression: string | undefined } {
+  const words = first === undefined ? rest : [first, ...rest];
+  if (o.i !== undefined) return { iface: resolveInterface(o.i), expression: words.join(' ') || undefined };
+  if (words.length && !startsFilterExpression(words[0]!))
+    return { iface: resolveInterface(words[0]!), expression: words.slice(1).join(' ') || undefined };
+  return { iface: undefined, expression: words.join(' ') || undefined };
 }
 
 function defaultInterface(): string {
@@ -118,11 +158,13 @@ function flowKey(f: FlowRecord): string {
 class EventLines {
   private buf: string[] = [];
   private size = 0;
+  /** -l: write each event at once */
+  constructor(private readonly lineBuffered = false) {}
   push(o: unknown): void {
     const line = `${JSON.stringify(o)}\n`;
     this.buf.push(line);
     this.size += line.length;
-    if (this.size >= 256 * 1024) this.flush();
+    if (this.lineBuffered || this.size >= 256 * 1024) this.flush();
   }
   flush(): void {
     if (!this.buf.length) return;
@@ -132,7 +174,27 @@ class EventLines {
   }
 }
 
-async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<void> {
+async function runLive(first: string | undefined, rest: string[], o: LiveOptions): Promise<void> {
+  const picked = interfaceAndExpression(first, rest, o);
+  const ifaceArg = picked.iface;
+  if (picked.expression !== undefined) {
+    if (o.filter !== undefined)
+      throw new UserError(
+        'two filters: --filter and an expression after the interface',
+        `give one, e.g. toa-doctor live ${ifaceArg ?? 'eth0'} ${picked.expression}`,
+      );
+    o.filter = picked.expression;
+  }
+  if (o.p && o.promisc)
+    throw new UserError('-p (no promiscuous mode) and --promisc contradict each other', 'keep one of them');
+  // cap cannot set a snap length or a direction: those need the tcpdump engine
+  const needsTcpdump = o.s !== undefined ? '-s' : o.Q !== undefined && o.Q !== 'inout' ? '-Q' : null;
+  if (needsTcpdump && o.engine === 'cap')
+    throw new UserError(
+      `${needsTcpdump} needs the tcpdump engine`,
+      'drop --engine cap (or use --engine tcpdump)',
+    );
+  if (needsTcpdump && o.engine === 'auto') o.engine = 'tcpdump';
   const mode: Mode = o.json ? 'json' : !o.tui || !process.stdout.isTTY ? 'stream' : 'tui';
   const duration = positive('--duration', o.duration, false);
   const limit = positive('-c/--count', o.count, true);
@@ -166,7 +228,7 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
   // flows reported early (closed, seen in a snapshot) until the analyzer reports them done: the
   // set holds only flows still in the table
   const early = new Set<string>();
-  const events = new EventLines();
+  const events = new EventLines(!!o.l);
   const emitEarly = (f: FlowRecord) => {
     const k = flowKey(f);
     if (early.has(k)) return;
@@ -195,6 +257,8 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
     filter,
     bufferSize: bufferMiB ? Math.round(bufferMiB * 1024 * 1024) : undefined,
     promisc: !!o.promisc,
+    snaplen: o.s,
+    direction: o.Q,
   });
 
   // ---- the hot path: analyse, write, count; nothing else
@@ -447,7 +511,26 @@ export function register(program: Command): void {
   program
     .command('live')
     .description('capture live traffic and show, within seconds, whether client addresses get through')
-    .argument('[iface]', 'interface to capture on (`toa-doctor interfaces` lists them; `any` for all)')
+    .usage('[options] [-i] [IFACE] [expression]')
+    .argument(
+      '[iface]',
+      'interface to capture on, by name or by its number in `toa-doctor -D` (`any` for all)',
+    )
+    .argument('[expression...]', "pcap-filter expression for the kernel, as tcpdump's (default 'tcp')")
+    .option('-i <iface>', 'interface (tcpdump style; a number picks from `toa-doctor -D`)')
+    .option(
+      '-s <snaplen>',
+      'snapshot length in bytes, as tcpdump -s (0 = 262144; tcpdump engine)',
+      parseSnaplen,
+    )
+    .option('-p', 'do not put the interface into promiscuous mode (the default here)')
+    .option(
+      '-Q <direction>',
+      'capture in, out or inout packets, as tcpdump -Q (tcpdump engine)',
+      parseDirection,
+    )
+    .option('-n', 'do not resolve names (names are never resolved; -nn too)')
+    .option('-l', 'write each NDJSON event at once')
     .addOption(
       new Option('--engine <engine>', 'capture engine: cap (libpcap in-process) or tcpdump (pipe)')
         .choices(ENGINE_CHOICES)
@@ -456,9 +539,17 @@ export function register(program: Command): void {
     .option('--duration <seconds>', 'stop after this many seconds')
     .option('-c, --count <packets>', 'stop after this many packets')
     .option('-w, --write <file>', 'also write the captured packets to a pcap file')
-    .option('--port <port...>', "only these TCP ports (adds 'port N' to the filter; comma lists ok)")
-    .option('--host <address...>', "only these hosts or networks (adds 'host A' / 'net N/M')")
-    .option('--filter <bpf>', "BPF expression replacing the default 'tcp' (keep the pure ACKs! see README)")
+    .option(
+      '--port <port,...>',
+      "only these TCP ports (adds 'port N' to the filter; repeatable)",
+      collectList,
+    )
+    .option(
+      '--host <addr|cidr,...>',
+      "only these hosts or networks (adds 'host A' / 'net N/M'; repeatable)",
+      collectList,
+    )
+    .option('--filter <bpf>', "BPF expression replacing the default 'tcp' (same as a trailing expression)")
     .addOption(
       new Option('--profile <name>', 'which TOA variants the backend module reads')
         .choices([...PROFILES])
