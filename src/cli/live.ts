@@ -194,7 +194,8 @@ async function runLive(first: string | undefined, rest: string[], o: LiveOptions
       `${needsTcpdump} needs the tcpdump engine`,
       'drop --engine cap (or use --engine tcpdump)',
     );
-  if (needsTcpdump && o.engine === 'auto') o.engine = 'tcpdump';
+  const switched = needsTcpdump !== null && o.engine === 'auto';
+  if (switched) o.engine = 'tcpdump';
   const mode: Mode = o.json ? 'json' : !o.tui || !process.stdout.isTTY ? 'stream' : 'tui';
   const duration = positive('--duration', o.duration, false);
   const limit = positive('-c/--count', o.count, true);
@@ -252,7 +253,7 @@ async function runLive(first: string | undefined, rest: string[], o: LiveOptions
   let hostEvidence: HostEvidence | null = null;
   if (o.hostDir) hostEvidence = await loadHostDir(o.hostDir);
 
-  const { engine, reason } = await selectEngine(o.engine as EngineChoice, {
+  const selected = await selectEngine(o.engine as EngineChoice, {
     iface,
     filter,
     bufferSize: bufferMiB ? Math.round(bufferMiB * 1024 * 1024) : undefined,
@@ -260,6 +261,8 @@ async function runLive(first: string | undefined, rest: string[], o: LiveOptions
     snaplen: o.s,
     direction: o.Q,
   });
+  const engine = selected.engine;
+  const reason = switched ? `auto: ${needsTcpdump} needs tcpdump` : selected.reason;
 
   // ---- the hot path: analyse, write, count; nothing else
   let writer: PcapWriter | null = null;
@@ -555,7 +558,11 @@ export function register(program: Command): void {
         .choices([...PROFILES])
         .default('auto'),
     )
-    .option('--lb <cidr...>', "the LB's source addresses; TOA from elsewhere is flagged")
+    .option(
+      '--lb <cidr,...>',
+      "the LB's source addresses; TOA from elsewhere is flagged (repeatable)",
+      collectList,
+    )
     .option('--no-tui', 'no dashboard: NDJSON flow events, then the text report')
     .option('--json', 'no dashboard: NDJSON flow events, then the JSON report on one line')
     .option('--host-dir <dir>', 'host snapshot directory for the host panel and the report (no polling)')
