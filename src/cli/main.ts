@@ -55,7 +55,7 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
       `
 Examples:
   toa-doctor read capture.pcap                 diagnose a capture file (pcap, pcapng, .gz)
-  toa-doctor read capture.pcap --host snap/    ... combined with a host snapshot
+  toa-doctor read capture.pcap --host-dir snap/  ... combined with a host snapshot
   toa-doctor print capture.pcapng --toa-only   tcpdump-like lines, TOA decoded
   tcpdump -i eth0 -w - tcp | toa-doctor print -
   sudo toa-doctor live eth0                    live dashboard

@@ -150,6 +150,7 @@ function startWorker(files: string[], s: ParallelSettings, index: number, count:
     profile: s.profile,
     lb: s.lb,
     maxFlows: Math.max(1, Math.ceil(s.maxFlows / count)),
+    select: s.select,
     port: port2,
     signal: sab,
   };

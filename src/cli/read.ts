@@ -1,6 +1,6 @@
 /**
  * `toa-doctor read FILE... [--profile P] [--lb CIDR,...] [--json|--markdown] [--flows all|problems]
- *  [--max-flows N] [--host DIR] [--no-color]`
+ *  [--max-flows N] [--host-dir DIR] [--host ADDR,...] [--port P,...] [EXPRESSION] [--no-color]`
  *
  * The whole pipeline is runRead(): capture files (or a support bundle) → Analyzer → diagnose →
  * report (text / JSON / Markdown). Exit codes: 0 no error finding, 1 error findings, 2 usage/input.
@@ -490,6 +490,12 @@ libpcap through tcpdump, which must be installed for expressions).`,
       const legacy = o.hostDir === undefined ? legacyHostDir(o.host) : undefined;
       const hostDir = o.hostDir ?? legacy;
       const hosts = legacy ? [] : (o.host ?? []);
+      for (const h of hosts)
+        if (h.includes('/') && !/^[0-9a-fA-F:.]+\/\d+$/.test(h))
+          throw new UserError(
+            `--host ${h}: no such directory, and not an address or network`,
+            'host snapshots go to --host-dir DIR; --host takes addresses and networks (e.g. --host 10.0.0.0/8)',
+          );
       parseHosts('--host', hosts);
       const select: SelectSpec = {
         expression: split.expression,
