@@ -30,7 +30,7 @@ import {
 import { EXIT, UserError } from './errors.js';
 import { collectList, parseHosts, parsePorts, splitExpression } from './options.js';
 import { analyzeParallel, readThreads } from './read-parallel.js';
-import { type SelectSpec, selectingSink } from './select.js';
+import { type SelectSpec, selectingSink, selectsAnything } from './select.js';
 
 export type ReadFormat = 'text' | 'json' | 'markdown';
 
@@ -457,6 +457,7 @@ export function register(program: Command): void {
       collectList,
     )
     .option('--port <port,...>', 'only packets with one of these TCP ports (repeatable)', collectList)
+    .option('-n', 'do not resolve names (names are never resolved; -nn too)')
     .option(
       '--threads <n>',
       'analysis threads for capture files (default 1; each thread reads the whole file and analyses a share of the connections)',
@@ -523,6 +524,18 @@ libpcap through tcpdump, which must be installed for expressions).`,
         width: process.stdout.columns || 100,
         onProgress: process.stderr.isTTY ? progressLine() : undefined,
       });
+      if (process.stderr.isTTY && selectsAnything(select)) {
+        // the report's file line counts every packet read; say how many the selection kept
+        const read = res.captures.reduce((n, c) => n + c.packets, 0);
+        const what = [
+          select.expression ? `'${select.expression}'` : '',
+          select.ports?.length ? `--port ${select.ports.join(',')}` : '',
+          select.hosts?.length ? `--host ${select.hosts.join(',')}` : '',
+        ].filter(Boolean);
+        process.stderr.write(
+          `toa-doctor: ${what.join(' ')} selected ${res.result.stats.packets} of ${read} packets\n`,
+        );
+      }
       process.exitCode = res.exitCode === 1 ? EXIT.FINDINGS : EXIT.OK;
     });
 }
