@@ -16,7 +16,6 @@ import { describe, expect, it } from 'vitest';
 import { FrameFilter } from '../../src/capture/filter/compile.js';
 import { readCaptureBuffer, readCaptureFile } from '../../src/capture/reader.js';
 import { CaptureError, type Frame } from '../../src/capture/types.js';
-import { underCi } from '../helpers/netns.js';
 import {
   ipTcp,
   LINKTYPE,
@@ -28,18 +27,11 @@ import {
   toaOption,
   writePcap,
 } from '../helpers/packets.js';
+import { tcpdumpSkipReason } from '../helpers/tools.js';
 
 const CAP = join(import.meta.dirname, '../../fixtures/captures');
 
-function tcpdumpSkipReason(): string | null {
-  const r = spawnSync('tcpdump', ['--version'], { stdio: 'ignore' });
-  if (r.status === 0) return null;
-  const reason = 'tcpdump is not installed (it is the oracle and the filter compiler)';
-  if (underCi()) throw new Error(`filter differential cannot run under CI: ${reason}`);
-  process.stderr.write(`[filter differential skipped] ${reason}\n`);
-  return reason;
-}
-const skip = tcpdumpSkipReason();
+const skip = tcpdumpSkipReason('filter differential');
 
 const EXPRESSIONS = [
   'tcp port 80',

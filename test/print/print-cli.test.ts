@@ -8,12 +8,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readCaptureBuffer } from '../../src/capture/reader.js';
+import { tcpdumpSkipReason } from '../helpers/tools.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const CAP = join(ROOT, 'fixtures/captures');
 const BIN = join(ROOT, 'bin/toa-doctor.js');
 const ENV = { ...process.env, TZ: 'UTC', NO_COLOR: '1' };
-const HAS_TCPDUMP = spawnSync('tcpdump', ['--version'], { stdio: 'ignore' }).status === 0;
+const NO_TCPDUMP = tcpdumpSkipReason('print expression tests');
 
 function run(args: string[], env: NodeJS.ProcessEnv = ENV) {
   const r = spawnSync('node', [BIN, ...args], { env, maxBuffer: 64 << 20 });
@@ -151,7 +152,7 @@ describe('--port and --host repeat and take lists', () => {
 describe('-r and a trailing filter expression', () => {
   const f = join(CAP, 'toa-variants.pcap');
 
-  it.runIf(HAS_TCPDUMP)('selects what tcpdump selects, with or without -r', () => {
+  it.skipIf(NO_TCPDUMP !== null)('selects what tcpdump selects, with or without -r', () => {
     const want = spawnSync('tcpdump', ['-nn', '-r', f, 'tcp port 40003 and tcp[13] = 2'], { env: ENV })
       .stdout.toString()
       .split('\n')
@@ -164,7 +165,7 @@ describe('-r and a trailing filter expression', () => {
     expect(lines(run(['print', '-r', f]).out)).toHaveLength(lines(run(['print', f]).out).length);
   });
 
-  it.runIf(HAS_TCPDUMP)(
+  it.skipIf(NO_TCPDUMP !== null)(
     'an invalid expression: one line naming it, a hint, exit 2, nothing on stdout',
     () => {
       const r = run(['print', f, 'tcp', 'prot', '80']);

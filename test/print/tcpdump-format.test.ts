@@ -16,7 +16,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { recomputeChecksums } from '../../src/decode/index.js';
-import { underCi } from '../helpers/netns.js';
 import {
   ipTcp,
   LINKTYPE,
@@ -27,20 +26,14 @@ import {
   TS_OPT,
   writePcap,
 } from '../helpers/packets.js';
+import { tcpdumpSkipReason } from '../helpers/tools.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const CAP = join(ROOT, 'fixtures/captures');
 const BIN = join(ROOT, 'bin/toa-doctor.js');
 const ENV = { ...process.env, TZ: 'UTC', NO_COLOR: '1', LC_ALL: 'C' };
 
-function skipReason(): string | null {
-  if (spawnSync('tcpdump', ['--version'], { stdio: 'ignore' }).status === 0) return null;
-  const reason = 'tcpdump is not installed (it is the oracle for the line format)';
-  if (underCi()) throw new Error(`tcpdump format test cannot run under CI: ${reason}`);
-  process.stderr.write(`[tcpdump format test skipped] ${reason}\n`);
-  return reason;
-}
-const skip = skipReason();
+const skip = tcpdumpSkipReason('tcpdump format test');
 
 beforeAll(() => {
   if (!existsSync(join(ROOT, 'dist/cli/main.js')))

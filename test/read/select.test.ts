@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { underCi } from '../helpers/netns.js';
+import { tcpdumpSkipReason } from '../helpers/tools.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const SAMPLE = join(ROOT, 'fixtures/samples/demo.pcap');
@@ -32,14 +32,7 @@ function analysis(json: string): unknown {
   return { ...rest, summary };
 }
 
-function tcpdumpReason(): string | null {
-  if (spawnSync('tcpdump', ['--version'], { stdio: 'ignore' }).status === 0) return null;
-  if (underCi()) throw new Error('read selection test cannot run under CI: tcpdump is not installed');
-  process.stderr.write('[read expression test skipped] tcpdump is not installed\n');
-  return 'tcpdump is not installed';
-}
-
-describe.skipIf(tcpdumpReason() !== null)('read FILE EXPRESSION', () => {
+describe.skipIf(tcpdumpSkipReason('read expression test') !== null)('read FILE EXPRESSION', () => {
   it('gives the report of the packets tcpdump selects', () => {
     const dir = mkdtempSync(join(tmpdir(), 'toa-read-sel-'));
     for (const expr of ['tcp port 80', 'not net 100.64.0.0/10', 'tcp[tcpflags] & tcp-push == 0']) {
