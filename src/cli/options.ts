@@ -28,7 +28,7 @@ export function wholeNumber(name: string, min: number, max: number, example: num
     const t = v.trim();
     if (!/^-?\d+$/.test(t) || Number(t) < min || Number(t) > max)
       throw new UserError(
-        `${name}: expected a whole number from ${min} to ${max}, got "${v}"`,
+        `${name}: expected a whole number ${max >= Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`}, got "${v}"`,
         `example: ${name} ${example}`,
       );
     return Number(t);
