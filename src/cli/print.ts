@@ -6,7 +6,7 @@
  * copies frames into batches, each worker decodes and formats its batches and writes them itself,
  * in batch order (a shared turn counter), so the main thread never waits on the event loop.
  */
-import { readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { fstatSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { Chalk } from 'chalk';
@@ -191,9 +191,9 @@ function lineOptionsOf(o: PrintOptions, color: boolean, ifName: (i: number) => s
 
 /** a pipe, FIFO, socket or terminal: lines are written one by one (tcpdump -l) */
 function isStreamInput(file: string): boolean {
-  if (file === '-') return true;
   try {
-    return !statSync(file).isFile();
+    // `print - < file.pcap` is a file too: only pipes, FIFOs, sockets and terminals stream
+    return !(file === '-' ? fstatSync(0) : statSync(file)).isFile();
   } catch {
     return false; // the reader reports the error
   }
@@ -457,8 +457,16 @@ export async function runPrint(file: string, opts: PrintOptions, io: PrintIo = {
     const nPorts = ports.length;
     const port0 = nPorts ? ports[0]! : -1;
     const toaOnly = !!opts.toaOnly;
-    // pipes, FIFOs and -l: every line goes out as soon as it is formatted (tcpdump -l)
-    const streaming = !!opts.lineBuffered || isStreamInput(file);
+    // -l: every line goes out as soon as it is formatted (tcpdump -l). Pipes and FIFOs: every line
+    // goes out before the reader waits for more input (a flush once the chunk that arrived is
+    // printed: as prompt as -l for a person watching, without a write per packet at full rate)
+    const lineByLine = !!opts.lineBuffered;
+    const perChunk = !lineByLine && isStreamInput(file);
+    let flushQueued = false;
+    const queuedFlush = () => {
+      flushQueued = false;
+      out.flush();
+    };
 
     const matches = (p: DecodedPacketExt, buf: Buffer): boolean => {
       if (nPorts) {
@@ -497,7 +505,11 @@ export async function runPrint(file: string, opts: PrintOptions, io: PrintIo = {
       if (json) writePacketJson(out, f, pkt);
       else writePacketText(out, f, pkt, lineOpts);
       printed++;
-      if (streaming) out.flush();
+      if (lineByLine) out.flush();
+      else if (perChunk && !flushQueued) {
+        flushQueued = true;
+        setImmediate(queuedFlush);
+      }
       if (fdw.closed || printed >= limit) throw new StopReading();
     };
     // Ctrl-C / SIGTERM (tcpdump -w - | toa-doctor print -): what is formatted goes out, then exit 0
