@@ -6,7 +6,8 @@
  * Captures: real tcpdump captures from the fixtures that carry no TOA (tcpdump prints TOA as
  * `unknown-200 0x...`, which is the point of toa-doctor, so those lines differ on purpose), and a
  * generated set of plain connections on every link type print supports, with odd payload sizes,
- * a CR LF payload, ECN bits, an IPv6 flow label, a bad TCP and a bad IPv4 header checksum.
+ * a CR LF payload, ECN bits, an IPv6 flow label, a bad TCP and a bad IPv4 header checksum, and on
+ * SLL2 outgoing packets of an interface index that does not exist (tcpdump: `?     Out`).
  * Payloads go to port 9000, which tcpdump has no application printer for.
  * Skips when tcpdump is missing (with the reason); under CI it fails instead.
  */
@@ -106,7 +107,12 @@ function plainCapture(link: Link): Buffer {
         ip[3] = 0xde;
       }
       t += 0.0123457;
-      recs.push({ data: linkWrap(link, ip), ts: t });
+      const data = linkWrap(link, ip);
+      if (link === 'sll2' && n % 3 === 0) {
+        data.writeUInt32BE(999_999, 4); // an interface index no system has: tcpdump shows '?'
+        data[10] = 4; // outgoing
+      }
+      recs.push({ data, ts: t });
     }
   }
   return writePcap(recs, { linkType: LINKTYPE[link] });
