@@ -88,7 +88,9 @@ export function compileFilter(expr: string, linkType: number, o: CompileOptions 
     throw new CaptureError(
       'BAD_FILTER',
       `invalid filter '${expr}' (link type ${name}): ${compilerMessage(r.stderr)}`,
-      "pcap-filter syntax as in tcpdump, e.g. 'tcp port 80 and host 10.0.0.5' (man 7 pcap-filter)",
+      /syntax error|parse/.test(r.stderr)
+        ? "pcap-filter syntax as in tcpdump, e.g. 'tcp port 80 and host 10.0.0.5' (man 7 pcap-filter)"
+        : `libpcap cannot apply it to ${name} packets (tcpdump -r refuses it on this capture too); leave that part out`,
     );
   }
   try {
