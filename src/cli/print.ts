@@ -32,7 +32,7 @@ import {
   writePacketText,
 } from '../report/packet-line.js';
 import { UserError } from './errors.js';
-import { collectList, countFlag, parseHosts, parsePorts, wholeNumber } from './options.js';
+import { collectList, countFlag, parseHosts, parsePorts, parseSnaplen, wholeNumber } from './options.js';
 
 export interface PrintOptions {
   /** -v (a count: -vv is accepted, tcpdump-style) */
@@ -581,6 +581,8 @@ export function register(program: Command): void {
     )
     .option('-n', 'do not resolve names (the default: names are never resolved; -nn too)')
     .option('-S', 'absolute TCP sequence numbers (the default here)')
+    .option('-s <snaplen>', 'accepted; as with tcpdump -r, no effect on a file', parseSnaplen)
+    .option('-p', 'accepted; as with tcpdump -r, no effect on a file')
     .option('-e', 'print the link-level header (MACs, ethertype, VLAN tags, cooked header)')
     .option(
       '-t',
