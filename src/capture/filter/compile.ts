@@ -3,10 +3,14 @@
  * exact meaning: libpcap compiles the expression, we run the compiled classic-BPF program (bpf.ts).
  *
  * The compiler is tcpdump itself: `tcpdump -r - -ddd EXPR` with a 24-byte pcap file header on its
- * standard input compiles EXPR for that header's link type (tcpdump.c: with -r it opens the
- * "savefile", calls pcap_compile() for pcap_datalink() of it, and -d prints the program and exits).
- * That needs no privileges and no interface, and works for every link type libpcap knows, unlike
- * `-y TYPE`, which asks a live interface to switch to the type. One compilation per link type,
+ * standard input compiles EXPR for that header's link type (the-tcpdump-group/tcpdump, tcpdump.c
+ * main(): with -r, `pd` is the opened savefile; `pcap_compile(pd, &fcode, cmdbuf, ...)` compiles for
+ * its link type, then `if (dflag) { bpf_dump(&fcode, dflag); ... exit }` prints the program and
+ * stops before reading a packet). That needs no privileges and no interface, and works for every
+ * link type libpcap knows, unlike `-y TYPE`, which asks a live interface to switch to the type
+ * (root, and only the types that interface offers: `tcpdump -L`). libpcap's own
+ * testprogs/filtertest.c does the same with pcap_open_dead(dlt), but distributions do not package
+ * it. The program is the optimised one (tcpdump's default -O). One compilation per link type,
  * cached; a pcapng file with several link types gets one program each, as tcpdump recompiles when
  * the link type changes.
  *
