@@ -11,7 +11,13 @@ export {
   parseIPv6,
 } from './addr.js';
 export type { ChecksumStatuses, RecomputeResult } from './checksum.js';
-export { recomputeChecksums, tcpChecksum, verifyChecksums } from './checksum.js';
+export {
+  ipv4ChecksumShouldBe,
+  recomputeChecksums,
+  tcpChecksum,
+  tcpChecksumShouldBe,
+  verifyChecksums,
+} from './checksum.js';
 export type { DecodedPacketExt, OptionSummaryExt } from './ext-types.js';
 export { ipv4HeaderChecksumOk } from './ip.js';
 export type { LinkResult } from './link.js';
