@@ -219,7 +219,7 @@ export function register(program: Command): void {
     .option('--count <n>', 'number of samples with --interval (default 2)')
     .option(
       '--save <dir>',
-      'write the snapshot there (before/ and after/ with --interval) for `read --host DIR`',
+      'write the snapshot there (before/ and after/ with --interval) for `read --host-dir DIR`',
     )
     .option(
       '-o, --output <file>',
@@ -234,7 +234,7 @@ export function register(program: Command): void {
 Examples:
   sudo toa-doctor host                                  modules, counters, dmesg, listeners
   sudo toa-doctor host --interval 10 --count 3          counter deltas every 10 s
-  sudo toa-doctor host --interval 30 --save snap/       before/after snapshot for \`read --host snap/\`
+  sudo toa-doctor host --interval 30 --save snap/       before/after snapshot for \`read --host-dir snap/\`
   toa-doctor host --root snap/ --markdown               a saved snapshot, as Markdown
   sudo toa-doctor host --format prometheus -o /var/lib/node_exporter/textfile_collector/toa.prom
 

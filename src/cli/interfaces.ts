@@ -20,6 +20,27 @@ export function formatInterfaces(devices: CaptureDevice[]): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * `-D` as tcpdump prints it: `N.name [flags]` (`N.name (description) [flags]`), then our addresses.
+ * The numbers are the ones `live N` and `live -i N` take.
+ */
+export function formatDeviceList(devices: CaptureDevice[]): string {
+  return devices
+    .map((d, i) => {
+      const flags = d.state === 'up' || d.state === 'unknown' ? ['Up', 'Running'] : [];
+      if (d.loopback) flags.push('Loopback');
+      const desc =
+        d.name === 'any'
+          ? ' (Pseudo-device that captures on all interfaces)'
+          : d.description
+            ? ` (${d.description})`
+            : '';
+      const addrs = d.addresses.length ? ` ${d.addresses.join(', ')}` : '';
+      return `${i + 1}.${d.name}${desc} [${flags.join(', ') || 'none'}]${addrs}\n`;
+    })
+    .join('');
+}
+
 async function run(opts: { json?: boolean }): Promise<void> {
   const devices = await listInterfaces();
   process.stdout.write(opts.json ? `${JSON.stringify(devices, null, 2)}\n` : formatInterfaces(devices));
@@ -35,11 +56,14 @@ export function register(program: Command): void {
       '\nCapture with `toa-doctor live IFACE`; `any` captures on every interface (Linux cooked headers).',
     )
     .action(run);
-  program.option('-D, --list-interfaces', 'list capture devices and exit (same as `toa-doctor interfaces`)');
+  program.option(
+    '-D, --list-interfaces',
+    'list capture devices, numbered as tcpdump -D (live N picks one), and exit',
+  );
   program.on('option:list-interfaces', () => {
     // like tcpdump -D: list and exit, whatever else is on the command line (synchronously:
     // commander goes on parsing right after this event)
-    process.stdout.write(formatInterfaces(listInterfacesSync()));
+    process.stdout.write(formatDeviceList(listInterfacesSync()));
     process.exit(0);
   });
 }

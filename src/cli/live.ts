@@ -36,7 +36,17 @@ import { buildReport, type ReportInput } from '../report/build.js';
 import { renderText } from '../report/text.js';
 import { colorEnabled } from './color.js';
 import { EXIT, UserError } from './errors.js';
-import { choice, positiveInt, positiveNumber, profileName } from './options.js';
+import {
+  choice,
+  collectList,
+  type Direction,
+  parseDirection,
+  parseSnaplen,
+  positiveInt,
+  positiveNumber,
+  profileName,
+  startsFilterExpression,
+} from './options.js';
 
 export interface LiveOptions {
   /** --profile was given on the command line (else the host evidence may choose the model) */
@@ -60,6 +70,12 @@ export interface LiveOptions {
   buffer?: string;
   maxFlows?: string;
   html?: string;
+  /** tcpdump-style options */
+  i?: string;
+  s?: number;
+  p?: boolean;
+  Q?: Direction;
+  l?: boolean;
 }
 
 type Mode = 'tui' | 'stream' | 'json';
@@ -67,6 +83,33 @@ type Mode = 'tui' | 'stream' | 'json';
 /** an optional option through a shared parser (src/cli/options.ts) */
 function opt<T>(v: string | undefined, parse: (v: string) => T): T | undefined {
   return v === undefined ? undefined : parse(v);
+}
+
+/** `live 2` / `-i 2`: the interface numbered 2 in `toa-doctor -D`, as tcpdump does */
+function resolveInterface(word: string): string {
+  if (!/^\d+$/.test(word)) return word;
+  const list = listInterfacesSync();
+  if (list.some((d) => d.name === word)) return word;
+  const d = list[Number(word) - 1];
+  if (!d)
+    throw new UserError(
+      `no interface number ${word}: \`toa-doctor -D\` lists ${list.length}`,
+      `name it or pick a number from 1 to ${list.length} (toa-doctor -D)`,
+    );
+  return d.name;
+}
+
+/** the interface (from -i, or the first word unless it starts the expression) and the expression */
+export function interfaceAndExpression(
+  first: string | undefined,
+  rest: string[],
+  o: LiveOptions,
+): { iface: string | undefined; expression: string | undefined } {
+  const words = first === undefined ? rest : [first, ...rest];
+  if (o.i !== undefined) return { iface: resolveInterface(o.i), expression: words.join(' ') || undefined };
+  if (words.length && !startsFilterExpression(words[0]!))
+    return { iface: resolveInterface(words[0]!), expression: words.slice(1).join(' ') || undefined };
+  return { iface: undefined, expression: words.join(' ') || undefined };
 }
 
 export function defaultInterface(): string {
@@ -122,11 +165,13 @@ function flowKey(f: FlowRecord): string {
 class EventLines {
   private buf: string[] = [];
   private size = 0;
+  /** -l: write each event at once */
+  constructor(private readonly lineBuffered = false) {}
   push(o: unknown): void {
     const line = `${JSON.stringify(o)}\n`;
     this.buf.push(line);
     this.size += line.length;
-    if (this.size >= 256 * 1024) this.flush();
+    if (this.lineBuffered || this.size >= 256 * 1024) this.flush();
   }
   flush(): void {
     if (!this.buf.length) return;
@@ -136,7 +181,28 @@ class EventLines {
   }
 }
 
-async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<void> {
+async function runLive(first: string | undefined, rest: string[], o: LiveOptions): Promise<void> {
+  const picked = interfaceAndExpression(first, rest, o);
+  const ifaceArg = picked.iface;
+  if (picked.expression !== undefined) {
+    if (o.filter !== undefined)
+      throw new UserError(
+        'two filters: --filter and an expression after the interface',
+        `give one, e.g. toa-doctor live ${ifaceArg ?? 'eth0'} ${picked.expression}`,
+      );
+    o.filter = picked.expression;
+  }
+  if (o.p && o.promisc)
+    throw new UserError('-p (no promiscuous mode) and --promisc contradict each other', 'keep one of them');
+  // cap cannot set a snap length or a direction: those need the tcpdump engine
+  const needsTcpdump = o.s !== undefined ? '-s' : o.Q !== undefined && o.Q !== 'inout' ? '-Q' : null;
+  if (needsTcpdump && o.engine === 'cap')
+    throw new UserError(
+      `${needsTcpdump} needs the tcpdump engine`,
+      'drop --engine cap (or use --engine tcpdump)',
+    );
+  const switched = needsTcpdump !== null && o.engine === 'auto';
+  if (switched) o.engine = 'tcpdump';
   const mode: Mode = o.json ? 'json' : !o.tui || !process.stdout.isTTY ? 'stream' : 'tui';
   const duration = opt(o.duration, positiveNumber('--duration', 30, 'seconds'));
   const limit = opt(o.count, positiveInt('-c', 1000));
@@ -169,7 +235,7 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
   // flows reported early (closed, seen in a snapshot) until the analyzer reports them done: the
   // set holds only flows still in the table
   const early = new Set<string>();
-  const events = new EventLines();
+  const events = new EventLines(!!o.l);
   const emitEarly = (f: FlowRecord) => {
     const k = flowKey(f);
     if (early.has(k)) return;
@@ -205,12 +271,16 @@ async function runLive(ifaceArg: string | undefined, o: LiveOptions): Promise<vo
     throw new UserError((e as Error).message, '--lb takes CIDRs, e.g. --lb 10.0.0.0/8,100.64.0.0/10');
   }
 
-  const { engine, reason } = await selectEngine(o.engine as EngineChoice, {
+  const selected = await selectEngine(o.engine as EngineChoice, {
     iface,
     filter,
     bufferSize: bufferMiB ? Math.round(bufferMiB * 1024 * 1024) : undefined,
     promisc: !!o.promisc,
+    snaplen: o.s,
+    direction: o.Q,
   });
+  const engine = selected.engine;
+  const reason = switched ? `auto: ${needsTcpdump} needs tcpdump` : selected.reason;
 
   // ---- the hot path: analyse, write, count; nothing else
   let writer: PcapWriter | null = null;
@@ -507,7 +577,26 @@ export function register(program: Command): void {
   program
     .command('live')
     .description('capture live traffic and show, within seconds, whether client addresses get through')
-    .argument('[iface]', 'interface to capture on (`toa-doctor interfaces` lists them; `any` for all)')
+    .usage('[options] [-i] [IFACE] [expression]')
+    .argument(
+      '[iface]',
+      'interface to capture on, by name or by its number in `toa-doctor -D` (`any` for all)',
+    )
+    .argument('[expression...]', "pcap-filter expression for the kernel, as tcpdump's (default 'tcp')")
+    .option('-i <iface>', 'interface (tcpdump style; a number picks from `toa-doctor -D`)')
+    .option(
+      '-s <snaplen>',
+      'snapshot length in bytes, as tcpdump -s (0 = 262144; tcpdump engine)',
+      parseSnaplen,
+    )
+    .option('-p', 'do not put the interface into promiscuous mode (the default here)')
+    .option(
+      '-Q <direction>',
+      'capture in, out or inout packets, as tcpdump -Q (tcpdump engine)',
+      parseDirection,
+    )
+    .option('-n', 'do not resolve names (names are never resolved; -nn too)')
+    .option('-l', 'write each NDJSON event at once')
     .addOption(
       new Option('--engine <engine>', 'capture engine: cap (libpcap in-process) or tcpdump (pipe)')
         .choices(ENGINE_CHOICES)
@@ -516,16 +605,28 @@ export function register(program: Command): void {
     .option('--duration <seconds>', 'stop after this many seconds')
     .option('-c, --count <packets>', 'stop after this many packets')
     .option('-w, --write <file>', 'also write the captured packets to a pcap file')
-    .option('--port <port...>', "only these TCP ports (adds 'port N' to the filter; comma lists ok)")
-    .option('--host <address...>', "only these hosts or networks (adds 'host A' / 'net N/M')")
-    .option('--filter <bpf>', "BPF expression replacing the default 'tcp' (keep the pure ACKs! see README)")
+    .option(
+      '--port <port,...>',
+      "only these TCP ports (adds 'port N' to the filter; repeatable)",
+      collectList,
+    )
+    .option(
+      '--host <addr|cidr,...>',
+      "only these hosts or networks (adds 'host A' / 'net N/M'; repeatable)",
+      collectList,
+    )
+    .option('--filter <bpf>', "BPF expression replacing the default 'tcp' (same as a trailing expression)")
     .option(
       '--profile <name>',
       `which TOA variants the backend module reads: ${PROFILES.join(', ')}`,
       profileName,
       'auto',
     )
-    .option('--lb <cidr...>', "the LB's source addresses; TOA from elsewhere is flagged")
+    .option(
+      '--lb <cidr,...>',
+      "the LB's source addresses; TOA from elsewhere is flagged (repeatable)",
+      collectList,
+    )
     .option('--no-tui', 'no dashboard: NDJSON flow events, then the text report')
     .option('--json', 'no dashboard: NDJSON flow events, then the JSON report on one line')
     .option('--host-dir <dir>', 'host snapshot directory for the host panel and the report (no polling)')
@@ -546,7 +647,7 @@ Without a terminal (or --no-tui/--json) stdout carries one JSON object per line:
 then the report (text, or with --json the report document as the last line).
 Needs root or CAP_NET_RAW. Exit codes: 0 no error finding, 1 error findings, 2 usage/capture error.`,
     )
-    .action((iface: string | undefined, o: LiveOptions, cmd: Command) =>
-      runLive(iface, { ...o, profileGiven: cmd.getOptionValueSource('profile') === 'cli' }),
+    .action((iface: string | undefined, rest: string[], o: LiveOptions, cmd: Command) =>
+      runLive(iface, rest, { ...o, profileGiven: cmd.getOptionValueSource('profile') === 'cli' }),
     );
 }

@@ -59,7 +59,7 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
       `
 Examples:
   toa-doctor read capture.pcap                 diagnose a capture file (pcap, pcapng, .gz)
-  toa-doctor read capture.pcap --host snap/    ... combined with a host snapshot
+  toa-doctor read capture.pcap --host-dir snap/  ... combined with a host snapshot
   toa-doctor print capture.pcapng --toa-only   tcpdump-like lines, TOA decoded
   tcpdump -i eth0 -w - tcp | toa-doctor print -
   sudo toa-doctor live eth0                    live dashboard
@@ -119,11 +119,25 @@ const ERRNO_TEXT: Record<string, [string, string]> = {
   ENOTDIR: ['not a directory', 'check the path'],
 };
 
-export async function main(argv: string[]): Promise<void> {
-  // A closed pipe (| head) is not an error.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+/** EPIPE on `stream` ends the run with exit 0 and no output; other write errors are internal. */
+function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(EXIT.OK);
+    if (stream !== process.stderr)
+      fail(
+        `cannot write output: ${err.code ?? err.message}`,
+        'check the disk or the pipe output goes to',
+        EXIT.INTERNAL,
+      );
+    process.exit(EXIT.INTERNAL);
   });
+}
+
+export async function main(argv: string[]): Promise<void> {
+  // A closed pipe (| head) is not an error, on stdout or on stderr (`print -v F 2>&1 | head`):
+  // exit quietly, as tcpdump does when its reader goes away.
+  quietOnClosedPipe(process.stdout);
+  quietOnClosedPipe(process.stderr);
   try {
     const program = await buildProgram(argv);
     await program.parseAsync(argv);

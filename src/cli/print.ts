@@ -6,7 +6,7 @@
  * copies frames into batches, each worker decodes and formats its batches and writes them itself,
  * in batch order (a shared turn counter), so the main thread never waits on the event loop.
  */
-import { statSync, writeSync } from 'node:fs';
+import { fstatSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { Chalk } from 'chalk';
@@ -14,15 +14,14 @@ import type { Command } from 'commander';
 import { readCaptureFile, StopReading } from '../capture/reader.js';
 import type { CaptureSummary, Frame } from '../capture/types.js';
 import {
-  bytesEqual,
   ChecksumStatus,
   createDecodedPacket,
   type DecodedPacketExt,
   DecodeStatus,
   decodePacket,
-  type ParsedAddress,
-  parseAddress,
 } from '../decode/index.js';
+import { CidrSet } from '../flow/cidr.js';
+import type { DumpKind, TsFormat } from '../report/packet-extras.js';
 import {
   ByteSink,
   type LineOptions,
@@ -34,17 +33,32 @@ import {
 } from '../report/packet-line.js';
 import { colorEnabled } from './color.js';
 import { UserError } from './errors.js';
-import { positiveInt } from './options.js';
+import { collectList, countFlag, parseHosts, parsePorts, parseSnaplen, positiveInt } from './options.js';
 
 export interface PrintOptions {
-  verbose?: boolean;
+  /** -v (a count: -vv is accepted, tcpdump-style) */
+  verbose?: boolean | number;
   count?: number;
   json?: boolean;
-  port?: number;
-  host?: string;
+  /** TCP ports (repeats and comma lists); any of them, as source or destination */
+  port?: Array<number | string>;
+  /** addresses or CIDR networks (repeats and comma lists); any of them, as source or destination */
+  host?: string[];
   toaOnly?: boolean;
   /** false = --no-color */
   color?: boolean;
+  /** a pcap-filter expression (tcpdump syntax), compiled by libpcap */
+  filter?: string;
+  /** -l: write each line as soon as it is formatted (also the default for pipes and FIFOs) */
+  lineBuffered?: boolean;
+  /** -e: link-level header */
+  link?: boolean;
+  /** -t count (0: HH:MM:SS.uuuuuu) */
+  ts?: number;
+  /** -x / -X counts and -A */
+  hex?: number;
+  hexAscii?: number;
+  ascii?: boolean;
 }
 
 export interface PrintIo {
@@ -57,6 +71,10 @@ export interface PrintIo {
   stderr?: (s: string) => void;
   /** worker threads for large unfiltered files: 0 = never; default: env TOA_DOCTOR_PRINT_WORKERS or auto */
   workers?: number;
+  /** interface names by ifindex for the `-i any` column (default: this system's, as tcpdump) */
+  ifName?: (index: number) => string | null;
+  /** handle SIGINT/SIGTERM (flush and exit 0, as tcpdump); default true for the CLI only */
+  signals?: boolean;
 }
 
 export interface PrintResult {
@@ -133,6 +151,55 @@ function makePainter(): Painter {
   return { toa: (s) => c.green(s), bad: (s) => c.red(s), warn: (s) => c.yellow(s), dim: (s) => c.dim(s) };
 }
 
+/** this system's interface names by ifindex (what tcpdump's if_indextoname shows), read once */
+export function systemInterfaceNames(sysRoot = '/sys/class/net'): Record<number, string> {
+  const out: Record<number, string> = {};
+  try {
+    for (const name of readdirSync(sysRoot)) {
+      try {
+        const i = Number(readFileSync(`${sysRoot}/${name}/ifindex`, 'latin1').trim());
+        if (Number.isInteger(i)) out[i] = name;
+      } catch {
+        // not an interface directory
+      }
+    }
+  } catch {
+    // no /sys: names stay unknown ('?'), as with tcpdump on another system
+  }
+  return out;
+}
+
+function lazyInterfaceNames(): (index: number) => string | null {
+  let names: Record<number, string> | null = null;
+  return (i) => {
+    if (names === null) names = systemInterfaceNames();
+    return names[i] ?? null;
+  };
+}
+
+/** the text-line options of a run (shared by the main thread and the print workers) */
+function lineOptionsOf(o: PrintOptions, color: boolean, ifName: (i: number) => string | null): LineOptions {
+  const lo: LineOptions = { verbose: !!o.verbose, painter: color ? makePainter() : PLAIN, ifName };
+  if (o.link) lo.link = true;
+  if (o.ts) lo.ts = Math.min(o.ts, 5) as TsFormat;
+  const dump: DumpKind = o.hexAscii ? 2 : o.hex ? 1 : o.ascii ? 3 : 0;
+  if (dump) {
+    lo.dump = dump;
+    lo.dumpLink = (o.hexAscii ?? 0) > 1 || (!o.hexAscii && (o.hex ?? 0) > 1);
+  }
+  return lo;
+}
+
+/** a pipe, FIFO, socket or terminal: lines are written one by one (tcpdump -l) */
+function isStreamInput(file: string): boolean {
+  try {
+    // `print - < file.pcap` is a file too: only pipes, FIFOs, sockets and terminals stream
+    return !(file === '-' ? fstatSync(0) : statSync(file)).isFile();
+  } catch {
+    return false; // the reader reports the error
+  }
+}
+
 // ---- worker-parallel formatting --------------------------------------------------------------
 
 /** files at least this big are printed by workers (when no filter/-c is given) */
@@ -152,8 +219,9 @@ interface WorkerInit {
   ctl: SharedArrayBuffer;
   fd: number;
   json: boolean;
-  verbose: boolean;
+  opts: PrintOptions;
   color: boolean;
+  ifNames: Record<number, string>;
 }
 
 interface BatchMessage {
@@ -168,7 +236,7 @@ function workerMain(init: WorkerInit): void {
   const ctl = new Int32Array(init.ctl);
   const counts = new Int32Array(PROBLEM_KEYS.length);
   const pkt = createDecodedPacket();
-  const lineOpts: LineOptions = { verbose: init.verbose, painter: init.color ? makePainter() : PLAIN };
+  const lineOpts = lineOptionsOf(init.opts, init.color, (i) => init.ifNames[i] ?? null);
   const fdw = new FdWriter(init.fd);
   const frame: Frame = {
     tsSec: 0,
@@ -228,7 +296,16 @@ if (!isMainThread && (workerData as WorkerInit | undefined)?.toaDoctorPrintWorke
   workerMain(workerData as WorkerInit);
 
 function workerCount(file: string, opts: PrintOptions, io: PrintIo): number {
-  if (opts.count !== undefined || opts.port !== undefined || opts.host !== undefined || opts.toaOnly)
+  if (
+    opts.count !== undefined ||
+    opts.port?.length ||
+    opts.host?.length ||
+    opts.toaOnly ||
+    opts.filter ||
+    opts.lineBuffered ||
+    opts.ts === 3 ||
+    opts.ts === 5
+  )
     return 0;
   if (file === '-') return 0;
   const env = process.env.TOA_DOCTOR_PRINT_WORKERS;
@@ -264,8 +341,9 @@ async function printParallel(
     ctl: ctlBuf,
     fd: io.fd ?? 1,
     json: !!opts.json,
-    verbose: !!opts.verbose,
+    opts: { ...opts },
     color,
+    ifNames: systemInterfaceNames(),
   };
   const errors: string[] = [];
   const pool = Array.from({ length: workers }, () => {
@@ -350,19 +428,19 @@ async function printParallel(
 
 /** The whole `print` command as a function (tests and other commands may reuse it). */
 export async function runPrint(file: string, opts: PrintOptions, io: PrintIo = {}): Promise<PrintResult> {
-  let host: ParsedAddress | null = null;
-  if (opts.host !== undefined) {
-    host = parseAddress(opts.host);
-    if (!host)
-      throw new UserError(`--host: not an IPv4 or IPv6 address: ${opts.host}`, 'names are never resolved');
-  }
+  const ports = parsePorts('--port', (opts.port ?? []).map(String));
+  const hosts = new CidrSet(parseHosts('--host', opts.host ?? []));
+  const filter = opts.filter?.trim()
+    ? new (await import('../capture/filter/compile.js')).FrameFilter(opts.filter.trim())
+    : null;
   const colorCapable = io.colorCapable ?? colorEnabled(undefined, process.stdout);
   const color = !opts.json && opts.color !== false && colorCapable;
-  const lineOpts: LineOptions = { verbose: !!opts.verbose, painter: color ? makePainter() : PLAIN };
+  const lineOpts = lineOptionsOf(opts, color, io.ifName ?? lazyInterfaceNames());
   const counts = new Int32Array(PROBLEM_KEYS.length);
   let read = 0;
   let printed = 0;
   let summary: CaptureSummary;
+  let outputClosed = false;
 
   const workers = workerCount(file, opts, io);
   if (workers > 0) {
@@ -377,21 +455,40 @@ export async function runPrint(file: string, opts: PrintOptions, io: PrintIo = {
     const pkt = createDecodedPacket();
     const limit = opts.count ?? Number.POSITIVE_INFINITY;
     const json = !!opts.json;
-    const port = opts.port ?? -1;
+    const nPorts = ports.length;
+    const port0 = nPorts ? ports[0]! : -1;
     const toaOnly = !!opts.toaOnly;
+    // -l: every line goes out as soon as it is formatted (tcpdump -l). Pipes and FIFOs: every line
+    // goes out before the reader waits for more input (a flush once the chunk that arrived is
+    // printed: as prompt as -l for a person watching, without a write per packet at full rate)
+    const lineByLine = !!opts.lineBuffered;
+    const perChunk = !lineByLine && isStreamInput(file);
+    let flushQueued = false;
+    const queuedFlush = () => {
+      flushQueued = false;
+      out.flush();
+    };
 
     const matches = (p: DecodedPacketExt, buf: Buffer): boolean => {
-      if (port >= 0) {
+      if (nPorts) {
         const hasPorts =
           p.status === DecodeStatus.OK ||
           p.status === DecodeStatus.BAD_TCP ||
           (p.status === DecodeStatus.TRUNCATED && p.tcpOffset >= 0 && p.capturedEnd - p.tcpOffset >= 4);
-        if (!hasPorts || (p.srcPort !== port && p.dstPort !== port)) return false;
+        if (!hasPorts) return false;
+        if (nPorts === 1) {
+          if (p.srcPort !== port0 && p.dstPort !== port0) return false;
+        } else if (!ports.includes(p.srcPort) && !ports.includes(p.dstPort)) return false;
       }
-      if (host) {
-        if (p.srcAddrOffset < 0 || p.ipVersion !== host.version) return false;
-        if (!bytesEqual(buf, p.srcAddrOffset, host.bytes) && !bytesEqual(buf, p.dstAddrOffset, host.bytes))
-          return false;
+      if (hosts.size) {
+        if (p.srcAddrOffset < 0) return false;
+        if (p.ipVersion === 4) {
+          if (
+            !hosts.hasV4(buf.readUInt32BE(p.srcAddrOffset)) &&
+            !hosts.hasV4(buf.readUInt32BE(p.dstAddrOffset))
+          )
+            return false;
+        } else if (!hosts.hasV6(buf, p.srcAddrOffset) && !hosts.hasV6(buf, p.dstAddrOffset)) return false;
       }
       if (toaOnly) {
         if (p.status !== DecodeStatus.OK) return false;
@@ -403,21 +500,44 @@ export async function runPrint(file: string, opts: PrintOptions, io: PrintIo = {
 
     const sink = (f: Frame) => {
       read++;
+      if (filter !== null && !filter.matches(f)) return;
       decodeAndCount(f, pkt, counts);
       if (!matches(pkt, f.buf)) return;
       if (json) writePacketJson(out, f, pkt);
       else writePacketText(out, f, pkt, lineOpts);
       printed++;
+      if (lineByLine) out.flush();
+      else if (perChunk && !flushQueued) {
+        flushQueued = true;
+        setImmediate(queuedFlush);
+      }
       if (fdw.closed || printed >= limit) throw new StopReading();
     };
+    // Ctrl-C / SIGTERM (tcpdump -w - | toa-doctor print -): what is formatted goes out, then exit 0
+    const onSignal = () => {
+      out.flush();
+      process.exit(0);
+    };
+    const signals = io.signals ?? false;
+    if (signals) {
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+    }
     try {
       summary = await readCaptureFile(file, sink);
     } finally {
       out.flush();
+      outputClosed = fdw.closed;
+      if (signals) {
+        process.removeListener('SIGINT', onSignal);
+        process.removeListener('SIGTERM', onSignal);
+      }
     }
   }
 
   const problems = problemsOf(counts);
+  // the reader went away (| head): nothing more to say, on either stream
+  if (outputClosed) return { read, printed, problems, summary, workers };
   const err = io.stderr ?? ((s: string) => process.stderr.write(s));
   for (const w of summary.warnings) err(`toa-doctor: warning: ${w.message}\n`);
   const stderrTty = io.stderrTty ?? !!process.stderr.isTTY;
@@ -429,36 +549,92 @@ export async function runPrint(file: string, opts: PrintOptions, io: PrintIo = {
   return { read, printed, problems, summary, workers };
 }
 
+interface PrintCliOptions extends PrintOptions {
+  r?: string;
+  e?: boolean;
+  t?: number;
+  x?: number;
+  X?: number;
+  A?: boolean;
+  l?: boolean;
+}
+
 export function register(program: Command): void {
   program
     .command('print')
     .description('print packets tcpdump-style, one line each, with TOA options decoded')
-    .argument('<file>', "capture file (pcap, pcapng, optionally .gz) or '-' for standard input")
-    .option('-v, --verbose', 'IP details (ttl, id, length, IP checksum) and TCP checksum status')
+    .usage('[options] [-r] FILE [expression]')
+    .argument('[file]', "capture file (pcap, pcapng, optionally .gz) or '-' for standard input")
+    .argument('[expression...]', "pcap-filter expression, as tcpdump's (e.g. tcp port 80)")
+    .option(
+      '-r <file>',
+      'read this capture file (tcpdump style; then every word after the options is the expression)',
+    )
+    .option(
+      '-v, --verbose',
+      'IP details (tos, ttl, id, flags, proto, length) and TCP checksums, as tcpdump -v',
+      countFlag,
+    )
     .option('-c, --count <n>', 'stop after printing N packets', positiveInt('-c', 100))
-    .option('-n', 'do not resolve names (the default: names are never resolved)')
+    .option('-n', 'do not resolve names (the default: names are never resolved; -nn too)')
+    .option('-S', 'absolute TCP sequence numbers (the default here)')
+    .option('-s <snaplen>', 'accepted; as with tcpdump -r, no effect on a file', parseSnaplen)
+    .option('-p', 'accepted; as with tcpdump -r, no effect on a file')
+    .option('-e', 'print the link-level header (MACs, ethertype, VLAN tags, cooked header)')
+    .option(
+      '-t',
+      '-t no time, -tt epoch, -ttt delta from the previous, -tttt date, -ttttt delta from the first',
+      countFlag,
+    )
+    .option('-x', 'hex dump of each packet from the IP header (-xx: from the link header)', countFlag)
+    .option('-X', 'hex and ASCII dump (-XX: from the link header)', countFlag)
+    .option('-A', 'ASCII dump of each packet from the IP header')
+    .option('-l', 'write each line at once (the default when reading a pipe, FIFO or stdin)')
     .option('--json', 'NDJSON: one JSON object per packet (all options decoded)')
     .option(
-      '--port <n>',
-      'only packets with this TCP source or destination port',
-      positiveInt('--port', 443, 65535),
+      '--port <port,...>',
+      'only packets with one of these TCP ports, source or destination (repeatable)',
+      collectList,
     )
-    .option('--host <ip>', 'only packets from or to this IPv4/IPv6 address')
+    .option(
+      '--host <addr|cidr,...>',
+      'only packets from or to one of these addresses or networks (repeatable, IPv4/IPv6)',
+      collectList,
+    )
     .option('--toa-only', 'only packets carrying a TOA-like option (also after EOL or a broken list)')
     .option('--no-color', 'no colours (also: NO_COLOR=1; colours are only used on a terminal)')
     .addHelpText(
       'after',
       `
-Filters here apply to files. BPF filter syntax (e.g. 'tcp port 80') applies to live capture
-(toa-doctor live / tcpdump -w); use --port/--host/--toa-only for files.
+A filter expression after the file selects packets exactly as tcpdump would on the same file
+(BPF compiled by libpcap through tcpdump, which must be installed for expressions). --port, --host
+and --toa-only work without tcpdump and combine with it (all must match).
 
 Examples:
   toa-doctor print capture.pcap
+  toa-doctor print -r capture.pcap tcp port 80 and host 10.0.0.5
   toa-doctor print capture.pcapng.gz --toa-only -v
-  toa-doctor print capture.pcap --json --port 80 | jq .tcp.options
-  tcpdump -i eth0 -w - 'tcp port 80' | toa-doctor print -`,
+  toa-doctor print capture.pcap --json --port 80,443 | jq .tcp.options
+  tcpdump -i eth0 -U -w - 'tcp port 80' | toa-doctor print -`,
     )
-    .action(async (file: string, o: PrintOptions) => {
-      await runPrint(file, o);
+    .action(async (file: string | undefined, expression: string[], o: PrintCliOptions) => {
+      const words = o.r !== undefined ? [file, ...expression].filter((w) => w !== undefined) : expression;
+      const input = o.r ?? file;
+      if (input === undefined)
+        throw new UserError(
+          'no capture file given',
+          'toa-doctor print FILE (or -r FILE, or - for standard input)',
+        );
+      const opts: PrintOptions = {
+        ...o,
+        filter: words.join(' ') || undefined,
+        link: o.e,
+        ts: o.t,
+        hex: o.x,
+        hexAscii: o.X,
+        ascii: o.A,
+        lineBuffered: o.l,
+      };
+      await runPrint(input, opts, { signals: true });
     });
 }

@@ -29,6 +29,7 @@ import { mergePartitions, type PartitionSource } from '../flow/merge.js';
 import type { AnalysisResult, PartialAnalysis } from '../flow/result.js';
 import type { FlowRecord, ProfileName } from '../flow/types.js';
 import type { ModuleModel } from '../model/modules.js';
+import { type SelectSpec, selectingSink } from './select.js';
 
 export const MAX_THREADS = 16;
 const BATCH = 2000;
@@ -42,6 +43,8 @@ export interface ParallelSettings {
   lb: string[];
   maxFlows: number;
   keepOptionBytes?: boolean;
+  /** packet selection (each thread compiles its own filter) */
+  select?: SelectSpec;
 }
 
 interface WorkerInit extends ParallelSettings {
@@ -155,6 +158,7 @@ function startWorker(files: string[], s: ParallelSettings, index: number, count:
     lb: s.lb,
     maxFlows: Math.max(1, Math.ceil(s.maxFlows / count)),
     keepOptionBytes: s.keepOptionBytes,
+    select: s.select,
     port: port2,
     signal: sab,
   };
@@ -205,7 +209,7 @@ export async function analyzeParallel(
     // keep rejections from surfacing as unhandled while the main thread is busy reading
     for (const w of workers) w.partial.catch(() => undefined);
     const main = partitionAnalyzer(s, 0, threads);
-    const push = main.push.bind(main);
+    const push = await selectingSink(main.push.bind(main), s.select);
     const captures: CaptureSummary[] = [];
     for (const f of files) {
       captures.push(
@@ -228,7 +232,7 @@ export async function analyzeParallel(
       } else {
         // the worker failed: analyse its share here
         const a = partitionAnalyzer(s, i, threads);
-        const p = a.push.bind(a);
+        const p = await selectingSink(a.push.bind(a), s.select);
         for (const f of files) await readCaptureFile(f, p);
         sources.push(localSource(a));
       }
@@ -254,7 +258,7 @@ async function workerMain(init: WorkerInit): Promise<void> {
   let a: Analyzer;
   try {
     a = partitionAnalyzer(init, init.index, init.count);
-    const push = a.push.bind(a);
+    const push = await selectingSink(a.push.bind(a), init.select);
     for (const f of init.files) await readCaptureFile(f, push);
     post({ type: 'partial', partial: a.exportPartial() });
   } catch (e) {

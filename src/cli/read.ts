@@ -1,12 +1,12 @@
 /**
  * `toa-doctor read FILE... [--profile P] [--lb CIDR,...] [--json|--markdown] [--flows all|problems]
- *  [--max-flows N] [--host DIR] [--no-color]`
+ *  [--max-flows N] [--host-dir DIR] [--host ADDR,...] [--port P,...] [EXPRESSION] [--no-color]`
  *
  * The whole pipeline is runRead(): capture files (or a support bundle) → Analyzer → diagnose →
  * report (text / JSON / Markdown). Exit codes: 0 no error finding, 1 error findings, 2 usage/input.
  */
 
-import { writeSync } from 'node:fs';
+import { statSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { readCaptureFile } from '../capture/reader.js';
@@ -31,8 +31,17 @@ import {
 } from '../report/build.js';
 import { colorEnabled } from './color.js';
 import { EXIT, UserError } from './errors.js';
-import { choice, positiveInt, profileName } from './options.js';
+import {
+  choice,
+  collectList,
+  parseHosts,
+  parsePorts,
+  positiveInt,
+  profileName,
+  splitExpression,
+} from './options.js';
 import { analyzeParallel, readThreads } from './read-parallel.js';
+import { type SelectSpec, selectingSink, selectsAnything } from './select.js';
 
 export type ReadFormat = 'text' | 'json' | 'markdown';
 
@@ -110,6 +119,8 @@ export interface RunReadOptions {
   htmlFlows?: FlowsMode;
   /** the command line shown in the page's footer */
   htmlCommand?: string;
+  /** packet selection: a trailing pcap-filter expression, --port, --host */
+  select?: SelectSpec;
 }
 
 export interface AnalyzeOutput {
@@ -325,7 +336,7 @@ export async function analyzeInputs(
       if (threads > 1) {
         const par = await analyzeParallel(
           files,
-          { profile, model, lb, maxFlows, keepOptionBytes },
+          { profile, model, lb, maxFlows, keepOptionBytes, select: opts.select },
           threads,
           onProgress,
         );
@@ -345,7 +356,7 @@ export async function analyzeInputs(
         compareFacts: opts.compareFacts,
         keepOptionBytes,
       });
-      const push = analyzer.push.bind(analyzer);
+      const push = await selectingSink(analyzer.push.bind(analyzer), opts.select);
       for (const f of files) {
         captures.push(
           await readCaptureFile(
@@ -498,10 +509,37 @@ interface ReadCliOptions {
   markdown?: boolean;
   flows?: string;
   maxFlows?: number;
-  host?: string;
+  host?: string[];
+  hostDir?: string;
+  port?: string[];
+  r?: string[];
   color?: boolean;
   threads?: number;
   html?: string;
+}
+
+/** `read --host DIR` (the old name of --host-dir): the directory, after a deprecation hint */
+function legacyHostDir(values: string[] | undefined): string | undefined {
+  if (values?.length !== 1) return undefined;
+  try {
+    if (!statSync(values[0]!).isDirectory()) return undefined;
+  } catch {
+    return undefined;
+  }
+  process.stderr.write(
+    `toa-doctor: warning: --host ${values[0]} names a directory: use --host-dir for host snapshots\n` +
+      '  hint: --host now takes addresses and networks (e.g. --host 10.0.0.5,10.1.0.0/16), as in print and live\n',
+  );
+  return values[0];
+}
+
+function isExistingPath(w: string): boolean {
+  try {
+    statSync(w);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function progressLine(): (file: string, done: number, total: number | null) => void {
@@ -521,7 +559,16 @@ export function register(program: Command): void {
   program
     .command('read')
     .description('analyse capture files (or a support bundle): per-connection TOA verdicts, ranked findings')
-    .argument('<files...>', "capture files (pcap, pcapng, .gz), a bundle .tar.gz, or '-' for standard input")
+    .usage('[options] FILE... [expression]')
+    .argument(
+      '[files...]',
+      "capture files (pcap, pcapng, .gz), a bundle .tar.gz, or '-' for standard input; then optionally a pcap-filter expression",
+    )
+    .option(
+      '-r <file>',
+      'read this capture file (repeatable; tcpdump style: then every word is the expression)',
+      collectList,
+    )
     .option(
       '--profile <name>',
       `which TOA variants the backend module reads: ${PROFILES.join('|')} (default auto)`,
@@ -544,9 +591,16 @@ export function register(program: Command): void {
       positiveInt('--max-flows', 100000),
     )
     .option(
-      '--host <dir>',
+      '--host-dir <dir>',
       'a host snapshot directory (toa-doctor host --save DIR) to combine with the capture',
     )
+    .option(
+      '--host <addr|cidr,...>',
+      'only packets from or to these addresses or networks (repeatable)',
+      collectList,
+    )
+    .option('--port <port,...>', 'only packets with one of these TCP ports (repeatable)', collectList)
+    .option('-n', 'do not resolve names (names are never resolved; -nn too)')
     .option(
       '--threads <n>',
       'analysis threads for capture files (default 1; each thread reads the whole file and analyses a share of the connections)',
@@ -570,10 +624,33 @@ Examples:
   toa-doctor read capture.pcap --json | jq '.flows[] | select(.verdict != "TOA_OK")'
   toa-doctor read capture.pcap --markdown > ticket.md
   toa-doctor read capture.pcap --html report.html
-  toa-doctor read capture.pcap --host snapshot/
-  toa-doctor read bundle.tar.gz`,
+  toa-doctor read capture.pcap --host-dir snapshot/
+  toa-doctor read capture.pcap tcp port 80 and net 10.0.0.0/8
+  toa-doctor read bundle.tar.gz
+
+A pcap-filter expression after the files selects exactly the packets tcpdump would (compiled by
+libpcap through tcpdump, which must be installed for expressions).`,
     )
-    .action(async (files: string[], o: ReadCliOptions) => {
+    .action(async (words: string[], o: ReadCliOptions) => {
+      const split = o.r?.length
+        ? { inputs: o.r, expression: words.join(' ') || undefined }
+        : splitExpression(words, isExistingPath);
+      const files = split.inputs;
+      const legacy = o.hostDir === undefined ? legacyHostDir(o.host) : undefined;
+      const hostDir = o.hostDir ?? legacy;
+      const hosts = legacy ? [] : (o.host ?? []);
+      for (const h of hosts)
+        if (h.includes('/') && !/^[0-9a-fA-F:.]+\/\d+$/.test(h))
+          throw new UserError(
+            `--host ${h}: no such directory, and not an address or network`,
+            'host snapshots go to --host-dir DIR; --host takes addresses and networks (e.g. --host 10.0.0.0/8)',
+          );
+      parseHosts('--host', hosts);
+      const select: SelectSpec = {
+        expression: split.expression,
+        ports: parsePorts('--port', o.port ?? []),
+        hosts,
+      };
       if (o.json && o.markdown)
         throw new UserError('--json and --markdown cannot be combined', 'pick one output format');
       if (o.html) {
@@ -591,7 +668,8 @@ Examples:
         flows: (o.flows as FlowsMode | undefined) ?? 'problems',
         maxFlows: o.maxFlows,
         threads: o.threads,
-        hostDir: o.host,
+        hostDir,
+        select,
         html: o.html,
         htmlFlows: o.flows as FlowsMode | undefined,
         htmlCommand: o.html ? `toa-doctor read ${process.argv.slice(3).join(' ')}` : undefined,
@@ -603,6 +681,18 @@ Examples:
       // tcpdump says "truncated dump file"; the report carries the finding too
       for (const c of res.captures)
         for (const w of c.warnings) process.stderr.write(`toa-doctor: warning: ${w.message}\n`);
+      if (process.stderr.isTTY && selectsAnything(select)) {
+        // the report's file line counts every packet read; say how many the selection kept
+        const read = res.captures.reduce((n, c) => n + c.packets, 0);
+        const what = [
+          select.expression ? `'${select.expression}'` : '',
+          select.ports?.length ? `--port ${select.ports.join(',')}` : '',
+          select.hosts?.length ? `--host ${select.hosts.join(',')}` : '',
+        ].filter(Boolean);
+        process.stderr.write(
+          `toa-doctor: ${what.join(' ')} selected ${res.result.stats.packets} of ${read} packets\n`,
+        );
+      }
       process.exitCode = res.exitCode === 1 ? EXIT.FINDINGS : EXIT.OK;
     });
 }

@@ -57,6 +57,31 @@ export function isPartialChecksum(frame: Frame, pkt: DecodedPacket): boolean {
   return stored === fold16(pseudoSum(buf, pkt, l4End - pkt.tcpOffset));
 }
 
+/**
+ * The value the TCP checksum field should hold (what tcpdump prints as `incorrect -> 0x....`), or -1
+ * when it cannot be computed (segment cut by the capture, fragment, no TCP header). Computed as
+ * tcpdump's in_cksum_shouldbe does: the sum over the segment with the field's own value taken out.
+ */
+export function tcpChecksumShouldBe(frame: Frame, pkt: DecodedPacket): number {
+  if (pkt.status !== DecodeStatus.OK || pkt.tcpOffset < 0 || pkt.ipFragment) return -1;
+  const buf = frame.buf;
+  const l4End = pkt.ipOffset + pkt.ipTotalLength;
+  if (l4End > pkt.capturedEnd || l4End > buf.length) return -1;
+  const field = (buf[pkt.tcpOffset + 16]! << 8) | buf[pkt.tcpOffset + 17]!;
+  const s = sumBytes(buf, pkt.tcpOffset, l4End, pseudoSum(buf, pkt, l4End - pkt.tcpOffset));
+  return finishChecksum(s + (~field & 0xffff));
+}
+
+/** The value the IPv4 header checksum should hold (tcpdump `bad cksum X (->Y)!`), or -1. */
+export function ipv4ChecksumShouldBe(frame: Frame, pkt: DecodedPacket): number {
+  const o = pkt.ipOffset;
+  const ihl = (pkt as DecodedPacketExt).ipHeaderLength;
+  if (pkt.ipVersion !== 4 || o < 0 || !(ihl >= 20) || o + ihl > pkt.capturedEnd) return -1;
+  const buf = frame.buf;
+  const field = (buf[o + 10]! << 8) | buf[o + 11]!;
+  return finishChecksum(sumBytes(buf, o, o + ihl, 0) + (~field & 0xffff));
+}
+
 export interface ChecksumStatuses {
   ip: ChecksumStatus;
   tcp: ChecksumStatus;

@@ -12,7 +12,14 @@ export {
 } from './addr.js';
 export { type CarrierAt, ipCarrierAt } from './carriers.js';
 export type { ChecksumStatuses, RecomputeResult } from './checksum.js';
-export { isPartialChecksum, recomputeChecksums, tcpChecksum, verifyChecksums } from './checksum.js';
+export {
+  ipv4ChecksumShouldBe,
+  isPartialChecksum,
+  recomputeChecksums,
+  tcpChecksum,
+  tcpChecksumShouldBe,
+  verifyChecksums,
+} from './checksum.js';
 export type { DecodedPacketExt, OptionSummaryExt } from './ext-types.js';
 export { ipv4HeaderChecksumOk } from './ip.js';
 export type { LinkResult } from './link.js';

@@ -750,7 +750,7 @@ function countersSingle(ev: HostEvidence, out: Finding[]): void {
           `syn_recv_sock_toa = 0 and syn_recv_sock_no_toa = ${c.synRecvNoToa} (totals since load): every connection the ` +
             `hook saw arrived without a TOA that ${implLabel(ev.implementations)} recognises. Either the load balancer ` +
             'does not insert it (or a middlebox strips it), or it uses another option kind.',
-          'Capture on this host (`toa-doctor live` or `tcpdump -w`), then `toa-doctor read capture.pcap --host <snapshot>` ' +
+          'Capture on this host (`toa-doctor live` or `tcpdump -w`), then `toa-doctor read capture.pcap --host-dir <snapshot>` ' +
             'to see which kind arrives; match the module to the LB (200 = Tencent/UCloud, 254 = LVS/DPVS/Huawei, 28 = Alibaba CDN).',
           [{ ref, detail: `syn_recv_sock_toa=${c.synRecvToa} syn_recv_sock_no_toa=${c.synRecvNoToa}` }],
         ),
@@ -933,7 +933,7 @@ function countersDelta(ev: HostEvidence, out: Finding[]): void {
           (all
             ? `The hook runs, but no packet that created a socket carried a TOA ${implLabel(ev.implementations)} accepts: the load balancer does not insert it, a middlebox strips it, it rides only on a packet the module does not read (SYN only), or the LB uses another kind.`
             : 'Connections not coming through the load balancer (health checks, direct clients) have no TOA, which is normal; if real clients are among them, the LB or a middlebox drops the option for some flows.'),
-        'Capture during the same interval and run `toa-doctor read capture.pcap --host <before/after dir>` to see which kind (if any) arrives on the handshake ACK.',
+        'Capture during the same interval and run `toa-doctor read capture.pcap --host-dir <before/after dir>` to see which kind (if any) arrives on the handshake ACK.',
         [{ ref, detail }],
         noToaD,
       ),

@@ -572,7 +572,7 @@ export function diagnose(result: AnalysisResult, opts: DiagnoseOptions = {}): Fi
         'host: module not loaded or loaded-but-dead, an IPv6/dual-stack listener the module does not hook, a ' +
         'container without the host module, connections older than the module, or an app that takes the address ' +
         'from somewhere TOA does not patch.',
-      'Run `toa-doctor host` on the backend (or pass a host snapshot with --host DIR) to check the module, its ' +
+      'Run `toa-doctor host` on the backend (or pass a host snapshot with --host-dir DIR) to check the module, its ' +
         'counters and the listeners.',
     );
   }

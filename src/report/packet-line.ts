@@ -14,6 +14,7 @@ import {
   formatToa,
   hexOf,
   ipCarrierAt,
+  ipv4ChecksumShouldBe,
   linkTypeName,
   optionStep,
   optionText,
@@ -21,9 +22,20 @@ import {
   TcpFlag,
   TOA_VARIANTS,
   tcpChecksum,
+  tcpChecksumShouldBe,
   toaVariantAt,
   WalkStop,
 } from '../decode/index.js';
+import {
+  anyColumn,
+  type DumpKind,
+  dumpText,
+  linkHeaderText,
+  newClock,
+  type TsClock,
+  type TsFormat,
+  tsPrefix,
+} from './packet-extras.js';
 
 /** Colour hooks (identity functions when colours are off). */
 export interface Painter {
@@ -44,6 +56,18 @@ export interface LineOptions {
   /** -v: IP details and checksum status */
   verbose?: boolean;
   painter?: Painter;
+  /** -e: the link-level header */
+  link?: boolean;
+  /** -t..-ttttt (0 or absent: HH:MM:SS.uuuuuu) */
+  ts?: TsFormat;
+  /** state of -ttt / -ttttt (created on first use) */
+  clock?: TsClock;
+  /** -x / -X / -A */
+  dump?: DumpKind;
+  /** -xx / -XX: the dump starts at the link header */
+  dumpLink?: boolean;
+  /** interface name of an ifindex, for the `-i any` (LINUX_SLL2) column; no column without it */
+  ifName?: (index: number) => string | null;
 }
 
 export const STATUS_NAMES: Record<DecodeStatus, string> = {
@@ -179,78 +203,122 @@ function addrs(f: Frame, p: DecodedPacketExt): [string, string] {
   ];
 }
 
-function ipPrefix(f: Frame, p: DecodedPacketExt, o: LineOptions): string {
-  const fam = p.ipVersion === 6 ? 'IP6' : 'IP';
-  if (!o.verbose) return fam;
-  const buf = f.buf;
-  const parts: string[] = [];
-  if (p.vlanIds) parts.push(`vlan tags ${p.vlanIds}`);
-  if (p.ipVersion === 4) {
-    const fl = (buf[p.ipOffset + 6] << 8) | buf[p.ipOffset + 7];
-    const flags = `${fl & 0x4000 ? 'DF' : ''}${fl & 0x2000 ? '+' : ''}` || 'none';
-    parts.push(`ttl ${p.ipTtl}`, `id ${p.ipId}`, `offset ${p.ipFragOffset}`, `flags [${flags}]`);
-    if (p.ipHeaderLength > 20) parts.push(`options ${p.ipHeaderLength - 20} bytes`);
-    parts.push(`length ${p.ipTotalLength}`);
-    if (p.ipChecksum === ChecksumStatus.BAD) {
-      const ck = (buf[p.ipOffset + 10] << 8) | buf[p.ipOffset + 11];
-      parts.push((o.painter ?? PLAIN).bad(`bad cksum ${ck.toString(16)}!`));
-    }
-  } else {
-    parts.push(`hlim ${p.ipTtl}`);
-    if (p.ipHeaderLength > 40) parts.push(`ext headers ${p.ipHeaderLength - 40} bytes`);
-    if (p.ipFragment) parts.push(`frag offset ${p.ipFragOffset}`);
-    parts.push(`length ${p.ipTotalLength}`);
-  }
-  return `${fam} (${parts.join(', ')})`;
+/** tcpdump's `ip_frag_values` (print-ip.c), in its table order */
+function ipFlagsText(fl: number): string {
+  const names: string[] = [];
+  if (fl & 0x2000) names.push('+');
+  if (fl & 0x4000) names.push('DF');
+  if (fl & 0x8000) names.push('rsvd');
+  return names.length ? names.join(', ') : 'none';
 }
 
-/** One tcpdump-like line (no newline). */
+const ECN_TEXT = ['', ',ECT(1)', ',ECT(0)', ',CE'];
+
+/**
+ * The network-layer head: `IP ` / `IP6 ` (not with -e, as tcpdump), and with -v the IP details in
+ * tcpdump's words; an IPv4 -v head ends in a newline and 4 spaces, as tcpdump prints it.
+ */
+function ipPrefix(f: Frame, p: DecodedPacketExt, o: LineOptions): string {
+  const fam = o.link ? '' : p.ipVersion === 6 ? 'IP6 ' : 'IP ';
+  if (!o.verbose) return fam;
+  const buf = f.buf;
+  const ip = p.ipOffset;
+  const proto = `${IP_PROTO_NAMES[p.ipProto] ?? `ip-proto-${p.ipProto}`} (${p.ipProto})`;
+  if (p.ipVersion === 4) {
+    const tos = buf[ip + 1]!;
+    const fl = (buf[ip + 6]! << 8) | buf[ip + 7]!;
+    let s = `${fam}(tos 0x${tos.toString(16)}${ECN_TEXT[tos & 3]}, ttl ${p.ipTtl}, id ${p.ipId}, offset ${p.ipFragOffset}, flags [${ipFlagsText(fl)}], proto ${proto}, length ${p.ipTotalLength}`;
+    if (p.ipChecksum === ChecksumStatus.BAD) {
+      const ck = (buf[ip + 10]! << 8) | buf[ip + 11]!;
+      s += (o.painter ?? PLAIN).bad(
+        `, bad cksum ${ck.toString(16)} (->${ipv4ChecksumShouldBe(f, p).toString(16)})!`,
+      );
+    }
+    if (p.ipHeaderLength > 20) s += `, options ${p.ipHeaderLength - 20} bytes`;
+    return `${s})\n    `;
+  }
+  const flow = ((buf[ip]! << 24) | (buf[ip + 1]! << 16) | (buf[ip + 2]! << 8) | buf[ip + 3]!) >>> 0;
+  let s = `${fam}(`;
+  if (flow & 0x0ff00000) s += `class 0x${((flow & 0x0ff00000) >>> 20).toString(16).padStart(2, '0')}, `;
+  if (flow & 0x000fffff) s += `flowlabel 0x${(flow & 0x000fffff).toString(16).padStart(5, '0')}, `;
+  const nh = buf[ip + 6]!;
+  s += `hlim ${p.ipTtl}, next-header ${IP6_NEXT_NAMES[nh] ?? IP_PROTO_NAMES[nh] ?? `unknown`} (${nh}) payload length: ${(buf[ip + 4]! << 8) | buf[ip + 5]!}`;
+  if (p.ipHeaderLength > 40) s += `, ext headers ${p.ipHeaderLength - 40} bytes`;
+  if (p.ipFragment) s += `, frag offset ${p.ipFragOffset}`;
+  return `${s}) `;
+}
+
+/** IPv6 extension header names in tcpdump's ipproto_values */
+const IP6_NEXT_NAMES: Record<number, string> = {
+  0: 'Options',
+  43: 'Routing',
+  44: 'frag',
+  51: 'AH',
+  60: 'Dst',
+};
+
+/** timestamp, `-i any` column and -e link header: everything before the network layer */
+function lineHead(f: Frame, o: LineOptions): string {
+  if (o.ts && !o.clock) o.clock = newClock();
+  let h = o.ts && o.clock ? tsPrefix(f, o.ts, o.clock) : `${timeText(f)} `;
+  if (f.linkType === 276 && o.ifName) h += anyColumn(f, o.ifName);
+  if (o.link) h += linkHeaderText(f);
+  return h;
+}
+
+/** One tcpdump-like line (no newline; with -x/-X/-A the dump lines follow). */
 export function packetText(f: Frame, p: DecodedPacketExt, o: LineOptions = {}): string {
+  const line = packetLine(f, p, o);
+  return o.dump ? line + dumpText(f, p, o.dump, !!o.dumpLink) : line;
+}
+
+function packetLine(f: Frame, p: DecodedPacketExt, o: LineOptions): string {
   const paint = o.painter ?? PLAIN;
-  const head = timeText(f);
+  const head = lineHead(f, o);
   switch (p.status) {
     case DecodeStatus.UNKNOWN_LINKTYPE:
-      return `${head} ${paint.warn(`[link type ${f.linkType} not supported]`)}, length ${f.originalLength}`;
+      return `${head}${paint.warn(`[link type ${f.linkType} not supported]`)}, length ${f.originalLength}`;
     case DecodeStatus.NOT_IP:
-      return `${head} not IP (${linkTypeName(f.linkType)}), length ${f.originalLength}`;
+      return `${head}not IP (${linkTypeName(f.linkType)}), length ${f.originalLength}`;
     case DecodeStatus.BAD_IP:
-      return `${head} ${paint.bad('[bad IP header]')}, length ${f.originalLength}`;
+      return `${head}${paint.bad('[bad IP header]')}, length ${f.originalLength}`;
     default:
       break;
   }
   if (p.ipVersion === 0 || p.srcAddrOffset < 0)
-    return `${head} ${paint.warn('[|ip]')}, length ${f.originalLength}`;
+    return `${head}${paint.warn('[|ip]')}, length ${f.originalLength}`;
   const [src, dst] = addrs(f, p);
-  const pre = `${head} ${ipPrefix(f, p, o)}`;
+  const pre = `${head}${ipPrefix(f, p, o)}`;
   if (p.status === DecodeStatus.NOT_TCP) {
     const name = IP_PROTO_NAMES[p.ipProto] ?? `proto ${p.ipProto}`;
-    return `${pre} ${src} > ${dst}: ${name} (not TCP), length ${p.ipTotalLength}`;
+    return `${pre}${src} > ${dst}: ${name} (not TCP), length ${p.ipTotalLength}`;
   }
   if (p.status === DecodeStatus.IP_FRAGMENT)
-    return `${pre} ${src} > ${dst}: fragment offset ${p.ipFragOffset}, length ${p.ipTotalLength}`;
-  if (p.tcpOffset < 0) return `${pre} ${src} > ${dst}: ${paint.warn('[|ip]')}`;
+    return `${pre}${src} > ${dst}: fragment offset ${p.ipFragOffset}, length ${p.ipTotalLength}`;
+  if (p.tcpOffset < 0) return `${pre}${src} > ${dst}: ${paint.warn('[|ip]')}`;
   const ends =
     p.capturedEnd - p.tcpOffset >= 4 ? `${src}.${p.srcPort} > ${dst}.${p.dstPort}` : `${src} > ${dst}`;
-  if (p.status === DecodeStatus.TRUNCATED) return `${pre} ${ends}: ${paint.warn('[|tcp]')}`;
+  if (p.status === DecodeStatus.TRUNCATED) return `${pre}${ends}: ${paint.warn('[|tcp]')}`;
   if (p.status === DecodeStatus.BAD_TCP) {
     const seg = p.ipOffset + p.ipTotalLength - p.tcpOffset;
     const why =
       p.dataOffset < 5
         ? `[bad hdr length ${p.dataOffset * 4} - too short, < 20]`
         : `[bad hdr length ${p.dataOffset * 4} - too long, > ${seg}]`;
-    return `${pre} ${ends}: Flags [${flagsText(p.flags)}], ${paint.bad(why)}`;
+    return `${pre}${ends}: Flags [${flagsText(p.flags)}], ${paint.bad(why)}`;
   }
-  let s = `${pre} ${ends}: Flags [${flagsText(p.flags)}]`;
+  let s = `${pre}${ends}: Flags [${flagsText(p.flags)}]`;
   if (o.verbose) {
+    // as tcpdump: only a checksum that can be verified is shown
     const ck = tcpChecksum(f, p);
-    const v = (f.buf[p.tcpOffset + 16] << 8) | f.buf[p.tcpOffset + 17];
-    const word =
-      ck === ChecksumStatus.OK
-        ? 'correct'
-        : ck === ChecksumStatus.BAD
-          ? paint.bad('incorrect')
-          : 'unverified';
-    s += `, cksum 0x${v.toString(16).padStart(4, '0')} (${word})`;
+    if (ck === ChecksumStatus.OK || ck === ChecksumStatus.BAD) {
+      const v = (f.buf[p.tcpOffset + 16]! << 8) | f.buf[p.tcpOffset + 17]!;
+      const word =
+        ck === ChecksumStatus.OK
+          ? 'correct'
+          : paint.bad(`incorrect -> 0x${tcpChecksumShouldBe(f, p).toString(16).padStart(4, '0')}`);
+      s += `, cksum 0x${v.toString(16).padStart(4, '0')} (${word})`;
+    }
   }
   const len = p.payloadLength;
   if (len > 0 || p.flags & (TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST)) {
@@ -259,7 +327,7 @@ export function packetText(f: Frame, p: DecodedPacketExt, o: LineOptions = {}): 
   }
   if (p.flags & TcpFlag.ACK) s += `, ack ${p.ack}`;
   s += `, win ${p.window}`;
-  if (p.flags & TcpFlag.URG) s += `, urg ${(f.buf[p.tcpOffset + 18] << 8) | f.buf[p.tcpOffset + 19]}`;
+  if (p.flags & TcpFlag.URG) s += `, urg ${(f.buf[p.tcpOffset + 18]! << 8) | f.buf[p.tcpOffset + 19]!}`;
   if (p.dataOffset > 5) {
     const ot = optionsText(f, p, paint);
     s += `, options [${ot}]`;

@@ -32,7 +32,9 @@ const CASES: Array<[string[], RegExp]> = [
   // commander's own errors
   [['read', '--foo', DEMO], /^unknown option '--foo'$/],
   [['read', '--jsn', DEMO], /^unknown option '--jsn'$/],
-  [['read'], /^missing required argument 'files'$/],
+  // files are optional words since `read -r FILE` (tcpdump style): read's own check says it
+  [['read'], /^no capture file given$/],
+  [['print'], /^no capture file given$/],
   [['print', DEMO, '--count'], /argument missing$/],
   [['host', '--root'], /argument missing$/],
   [['live', 'lo', '--engine', 'foo'], /argument 'foo' is invalid/],
@@ -49,7 +51,14 @@ const CASES: Array<[string[], RegExp]> = [
   [['read', DEMO, '--max-flows', '0'], /^--max-flows: not a positive whole number: 0$/],
   [['read', DEMO, '--threads', 'x'], /^--threads: not a positive whole number: x$/],
   [['read', DEMO, '--lb', '10.0.0.0/33'], /^--lb: not an IP address or CIDR/],
-  [['read', DEMO, '--host', join(dir, 'nope')], /^no such host snapshot directory: /],
+  [['read', DEMO, '--host-dir', join(dir, 'nope')], /^no such host snapshot directory: /],
+  // --host now selects packets; a path that is no directory is neither (the snapshot is --host-dir)
+  [
+    ['read', DEMO, '--host', join(dir, 'nope')],
+    /^--host .*: no such directory, and not an address or network$/,
+  ],
+  [['read', DEMO, '--host', 'example.com'], /^--host: not an IPv4\/IPv6 address or network: "example\.com"$/],
+  [['read', DEMO, '--port', '70000'], /^--port: 70000 is more than 65535$/],
   [['read', DEMO, '--json', '--markdown'], /cannot be combined/],
   [['read', join(dir, 'missing.pcap')], /no such file$/],
   [['read', TEXT], /not a pcap or pcapng file: looks like text$/],
@@ -59,6 +68,8 @@ const CASES: Array<[string[], RegExp]> = [
   [['print', '-c', 'ten', DEMO], /^-c: not a positive whole number: ten$/],
   [['print', '--port', '70000', DEMO], /^--port: 70000 is more than 65535$/],
   [['print', TEXT], /looks like text$/],
+  [['print', '--port', 'http', DEMO], /^--port: not a whole number: http$/],
+  [['print', '-s', '300000', DEMO], /^-s: 300000 is more than 262144$/],
   // host
   [['host', '--interval', '0'], /^--interval: not a positive number of seconds: 0$/],
   [['host', '--interval', '-1'], /^--interval: not a positive number of seconds: -1$/],

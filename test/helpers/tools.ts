@@ -36,16 +36,30 @@ export function tcpdumpMissingReason(env: NodeJS.ProcessEnv = process.env): stri
 }
 
 /**
- * The first reason in `reasons`, printed as `[tests skipped] ...`; null when all are null. Under CI
- * it throws instead: there every tool is installed, so a missing one is a broken CI image.
+ * The first reason in `reasons`, printed as `[<what> skipped] ...` (`what` defaults to "tests");
+ * null when all are null. Under CI it throws instead: there every tool is installed, so a missing
+ * one is a broken CI image.
  */
 export function toolSkipReason(
   reasons: Array<string | null>,
   report: (line: string) => void = (l) => process.stderr.write(l),
+  what = 'tests',
 ): string | null {
   const reason = reasons.find((r) => r) ?? null;
   if (!reason) return null;
-  if (underCi()) throw new Error(`tests cannot be skipped under CI: ${reason}`);
-  report(`[tests skipped] ${reason}\n`);
+  if (underCi()) throw new Error(`${what} cannot be skipped under CI: ${reason}`);
+  report(`[${what} skipped] ${reason}\n`);
   return reason;
+}
+
+/**
+ * For tests that use tcpdump as their oracle (they spawn `tcpdump` from PATH) and run toa-doctor,
+ * which compiles filter expressions with tcpdump as findTcpdump() finds it: null when both can run,
+ * otherwise the reason for the one that cannot, printed with `what`, or thrown under CI.
+ */
+export function tcpdumpSkipReason(
+  what: string,
+  report: (line: string) => void = (l) => process.stderr.write(l),
+): string | null {
+  return toolSkipReason([commandMissingReason('tcpdump'), tcpdumpMissingReason()], report, what);
 }

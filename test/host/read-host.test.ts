@@ -49,7 +49,7 @@ function codes(doc: { findings: { code: string }[] }): string[] {
 
 describe('read --host DIR', () => {
   it('TOA 200/8 on every ACK + no_toa rising → the module reads another kind', () => {
-    const r = read(capture(120, 200, 80), '--host', join(ROOT, 'fixtures/hosts/deltas-kind-mismatch'));
+    const r = read(capture(120, 200, 80), '--host-dir', join(ROOT, 'fixtures/hosts/deltas-kind-mismatch'));
     expect(r.code, r.err).toBe(1);
     expect(codes(r.json)).toContain('CORR_MODULE_READS_OTHER_KIND');
     expect(codes(r.json)).toContain('HOST_NO_TOA_RISING');
@@ -61,18 +61,18 @@ describe('read --host DIR', () => {
   it('IPv4 TOA traffic to a port that listens only on :: with IPv4-only hooks', () => {
     const r = read(
       capture(5, 254, 8080),
-      '--host',
+      '--host-dir',
       join(ROOT, 'fixtures/hosts/huawei-ipv4-dualstack-listener'),
     );
     expect(codes(r.json)).toContain('CORR_DUALSTACK_PORT');
   });
   it('no module on the host', () => {
-    const r = read(capture(3, 200, 80), '--host', join(ROOT, 'fixtures/hosts/no-module'));
+    const r = read(capture(3, 200, 80), '--host-dir', join(ROOT, 'fixtures/hosts/no-module'));
     expect(codes(r.json)).toContain('CORR_TOA_BUT_NO_MODULE');
     expect(codes(r.json)).toContain('HOST_MODULE_NOT_LOADED');
   });
   it('a host dir that is not a snapshot is a usage error', () => {
-    const r = read(capture(1, 200, 80), '--host', tmp);
+    const r = read(capture(1, 200, 80), '--host-dir', tmp);
     expect(r.code).toBe(2);
   });
 });

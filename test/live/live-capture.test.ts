@@ -197,6 +197,21 @@ describe.skipIf(skipAll !== null)('live capture in network namespaces', () => {
     expect(run.events.find((e) => e.event === 'end')!.reason).toBe('SIGTERM');
   });
 
+  it('a trailing expression after the interface is the kernel filter (tcpdump style)', async () => {
+    const flows = [
+      buildFlow(env, { name: 'kept', ackOptions: toaOption(200, '203.0.113.7', 4242) }, 46601),
+      buildFlow(env, { name: 'dropped', ackOptions: toaOption(200, '203.0.113.7', 4243) }, 46602),
+    ];
+    const run = await runLiveInNs(env, [env.serverIf, '--json', 'tcp', 'port', '46601'], async () => {
+      await injectFlows(env, flows);
+      return 'SIGTERM';
+    });
+    expect(run.stderr).toContain("filter 'tcp port 46601'");
+    const clients = flowEvents(run).map((e) => e.client);
+    expect(clients).toContain(`${ADDR.client4}:46601`);
+    expect(clients).not.toContain(`${ADDR.client4}:46602`);
+  });
+
   it('--no-tui prints NDJSON events, then the text report', async () => {
     const flows = [buildFlow(env, SCENARIOS[0]!, 46301)];
     const run = await runLiveInNs(env, [env.serverIf, '--no-tui', '--duration', '3'], async () => {

@@ -98,14 +98,20 @@ describe('live: errors', () => {
 });
 
 describe('interfaces', () => {
-  it('lists devices with addresses; -D does the same', () => {
+  it('lists devices with addresses; -D numbers the same devices as tcpdump -D does', () => {
     const a = toa(['interfaces']);
     expect(a.status).toBe(0);
     expect(a.stdout).toMatch(/\blo\s+up\s+loopback\s+127\.0\.0\.1\/8/);
     expect(a.stdout).toMatch(/\bany\s+up\s+all interfaces/);
     const d = toa(['-D']);
     expect(d.status).toBe(0);
-    expect(d.stdout).toBe(a.stdout);
+    const names = lines(a.stdout).map((l) => l.trim().split(/\s+/)[1]);
+    const dl = lines(d.stdout);
+    expect(dl.map((l) => /^(\d+)\.(\S+) /.exec(l)?.slice(1))).toEqual(
+      names.map((n, i) => [String(i + 1), n]),
+    );
+    expect(dl.find((l) => /^\d+\.lo /.test(l))).toMatch(/\[Up, Running, Loopback\] 127\.0\.0\.1\/8/);
+    expect(d.stdout).toContain('.any (Pseudo-device that captures on all interfaces) [Up, Running]');
     const j = JSON.parse(toa(['interfaces', '--json']).stdout) as Array<{
       name: string;
       addresses: string[];

@@ -93,6 +93,13 @@ describe('tcpdump engine pieces', () => {
     ]);
     expect(tcpdumpArgs({ iface: 'any', filter: 'tcp', promisc: true })).not.toContain('-p');
   });
+  it("passes -s and -Q through as tcpdump takes them (inout is tcpdump's default: not passed)", () => {
+    const a = tcpdumpArgs({ iface: 'any', filter: 'tcp', snaplen: 96, direction: 'in' });
+    expect(a.slice(a.indexOf('-s'), a.indexOf('-s') + 2)).toEqual(['-s', '96']);
+    expect(a.slice(a.indexOf('-Q'), a.indexOf('-Q') + 2)).toEqual(['-Q', 'in']);
+    expect(a.at(-1)).toBe('tcp');
+    expect(tcpdumpArgs({ iface: 'any', filter: 'tcp', direction: 'inout' })).not.toContain('-Q');
+  });
 });
 
 describe('error classification', () => {

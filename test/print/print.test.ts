@@ -27,6 +27,12 @@ function run(args: string[], input?: Buffer) {
   return { code: r.status, out: r.stdout.toString(), err: r.stderr.toString() };
 }
 const lines = (s: string) => s.split('\n').filter(Boolean);
+/** one entry per packet: tcpdump's -v puts an IPv4 packet's TCP part on a second, indented line */
+const packets = (s: string) =>
+  s
+    .replace(/\n {4}/g, ' ')
+    .split('\n')
+    .filter(Boolean);
 
 beforeAll(() => {
   if (!existsSync(join(ROOT, 'dist/cli/main.js')))
@@ -72,18 +78,20 @@ describe('toa-doctor print (text)', () => {
   it('marks malformed lists [bad opt] and truncation [|tcp]; -v adds IP details and checksum words', () => {
     const r = run(['print', '-v', join(CAP, 'malformed-options.pcap')]);
     expect(r.code).toBe(0);
-    const l = lines(r.out);
+    const l = packets(r.out);
     expect(l[0]).toContain('options [nop,nop,[bad opt] [after bad opt: toa 192.0.2.1:1 (200/8) at +4]]');
-    expect(l[0]).toContain('IP (ttl 64, id 1, offset 0, flags [DF], length 52)');
+    expect(l[0]).toContain('IP (tos 0x0, ttl 64, id 1, offset 0, flags [DF], proto TCP (6), length 52)');
     expect(l[0]).toContain('cksum 0x');
     expect(l[0]).toContain('(correct)');
     expect(l[4]).toContain('eol [after eol: toa 192.0.2.2:2 (200/8)]');
     expect(l[7]).toContain('[bad hdr length 16 - too short, < 20]');
-    expect(l[9]).toMatch(/\(unverified\).*options \[nop,nop,TS val 1 ecr 2,\[\|tcp\]\]$/);
+    // a cut segment cannot be verified: no cksum at all, as tcpdump
+    expect(l[9]).not.toContain('cksum');
+    expect(l[9]).toMatch(/options \[nop,nop,TS val 1 ecr 2,\[\|tcp\]\]$/);
     expect(l[10]).toMatch(/: \[\|tcp\]$/);
     expect(l[11]).toContain('fragment offset 800');
-    expect(l[12]).toContain('bad cksum');
-    expect(l[13]).toContain('(incorrect)');
+    expect(l[12]).toContain('bad cksum 3380 (->cc80)!');
+    expect(l[13]).toContain('cksum 0xf989 (incorrect -> 0xe878)');
     // -v: the decode-problem summary goes to stderr
     expect(r.err).toMatch(/14 packets read, 14 printed; decode problems: .*5 malformed-options/);
   });
@@ -288,7 +296,7 @@ describe('worker-parallel printing (large unfiltered files)', () => {
     });
     const big = join(dir, 'big.pcap');
     writeFileSync(big, writePcap(Array.from({ length: 60 }, () => recs).flat(), { linkType: 1 }));
-    for (const args of [['--json'], [], ['-v']]) {
+    for (const args of [['--json'], [], ['-v'], ['-e', '-X', '-tt']]) {
       const seq = spawnSync('node', [BIN, 'print', ...args, big], {
         env: { ...ENV, TOA_DOCTOR_PRINT_WORKERS: '0' },
         maxBuffer: 256 << 20,
@@ -298,7 +306,8 @@ describe('worker-parallel printing (large unfiltered files)', () => {
         maxBuffer: 256 << 20,
       });
       expect(par.status).toBe(0);
-      expect(lines(par.stdout.toString())).toHaveLength(recs.length * 60);
+      // one packet line each (starting with its timestamp; -v and -X add indented lines)
+      expect(lines(par.stdout.toString()).filter((l) => /^[\d{]/.test(l))).toHaveLength(recs.length * 60);
       expect(par.stdout.equals(seq.stdout), `print ${args.join(' ')}`).toBe(true);
     }
   });

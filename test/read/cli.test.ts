@@ -63,7 +63,12 @@ describe('toa-doctor read: exit codes', () => {
     expect(th.err).toContain('--threads: not a positive whole number');
     expect(cli(['read', join(dir, 'ok.pcap'), '--json', '--markdown']).code).toBe(2);
     expect(cli(['read']).code).toBe(2);
-    expect(cli(['read', join(dir, 'ok.pcap'), '--host', join(dir, 'no-such-dir')]).code).toBe(2);
+    const nd = cli(['read', join(dir, 'ok.pcap'), '--host', join(dir, 'no-such-dir')]);
+    expect(nd.code).toBe(2);
+    expect(nd.err).toMatch(
+      /no such directory, and not an address or network\n {2}hint: host snapshots go to --host-dir/,
+    );
+    expect(cli(['read', join(dir, 'ok.pcap'), '--host-dir', join(dir, 'no-such-dir')]).code).toBe(2);
   });
 });
 
@@ -103,8 +108,15 @@ describe('toa-doctor read: outputs', () => {
     expect(doc.summary.verdicts.TOA_KIND_MISMATCH).toBeGreaterThan(0);
     expect(doc.findings[0].code).toBe('KIND_MISMATCH');
   });
-  it('--host DIR merges host findings', () => {
-    const r = cli(['read', join(dir, 'ok.pcap'), '--host', 'fixtures/hosts/no-module', '--json']);
+  it('--host-dir DIR merges host findings; the old --host DIR still works, with a deprecation hint', () => {
+    const r = cli(['read', join(dir, 'ok.pcap'), '--host-dir', 'fixtures/hosts/no-module', '--json']);
+    expect(r.err).toBe('');
+    const legacy = cli(['read', join(dir, 'ok.pcap'), '--host', 'fixtures/hosts/no-module', '--json']);
+    expect(legacy.out).toBe(r.out);
+    expect(legacy.err).toMatch(
+      /^toa-doctor: warning: --host fixtures\/hosts\/no-module names a directory: use --host-dir/,
+    );
+    expect(legacy.err).toMatch(/\n {2}hint: --host now takes addresses/);
     const doc = JSON.parse(r.out);
     expect(doc.input.host).toBe('fixtures/hosts/no-module');
     expect(doc.findings.some((f: { source: string }) => f.source === 'correlation')).toBe(true);

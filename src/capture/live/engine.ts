@@ -19,6 +19,8 @@ export interface LiveCaptureOptions {
   snaplen?: number;
   /** promiscuous mode (default off; the cap engine cannot turn it off: libpcap binding limitation) */
   promisc?: boolean;
+  /** tcpdump -Q: which direction to capture (tcpdump engine only; default both) */
+  direction?: 'in' | 'out' | 'inout';
 }
 
 export interface EngineStats {

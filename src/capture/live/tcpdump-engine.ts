@@ -70,6 +70,7 @@ export function tcpdumpArgs(o: LiveCaptureOptions): string[] {
     '-B',
     String(bufKiB),
     ...(o.promisc ? [] : ['-p']),
+    ...(o.direction && o.direction !== 'inout' ? ['-Q', o.direction] : []),
     '-w',
     '-',
     o.filter,
