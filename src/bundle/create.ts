@@ -18,14 +18,14 @@ import type { CollectOptions } from '../host/collect.js';
 import { collectHost, writeHostSnapshot } from '../host/index.js';
 import type { HostSnapshot } from '../host/types-host.js';
 import {
+  anonymizeMacText,
   anonymizeText,
   deriveKey,
   IpAnonymizer,
   type KeySource,
   mapCidr,
-  replaceHostname,
 } from './anonymize.js';
-import { CaptureAnonymizer } from './anonymize-capture.js';
+import { CaptureAnonymizer, optionNotes } from './anonymize-capture.js';
 import { anonymizeHostDir } from './anonymize-host.js';
 import {
   type AnonymizationInfo,
@@ -141,7 +141,28 @@ const SNAPLEN = 262144;
 const PCAP_HEADER = 24;
 const RECORD_HEADER = 16;
 
-/** `--anonymize-key VALUE` / `--anonymize-key=VALUE` → redacted. */
+/**
+ * The command line for the manifest, from argv element by element: the value of --anonymize-key
+ * (next element, or after '=') is never recorded, whatever it holds (spaces included). Elements are
+ * shell-quoted when needed, so the line can be read back as typed.
+ */
+export function commandLineOf(argv: readonly string[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--anonymize-key') {
+      out.push(a);
+      if (i + 1 < argv.length) {
+        out.push('<redacted>');
+        i++;
+      }
+    } else if (a.startsWith('--anonymize-key=')) out.push('--anonymize-key=<redacted>');
+    else out.push(a);
+  }
+  return out.map((a) => (/^[\w@%+=:,./<>-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+/** `--anonymize-key VALUE` / `--anonymize-key=VALUE` → redacted (a line already joined; see commandLineOf). */
 export function redactCommandLine(cmd: string): string {
   return cmd
     .replace(/(--anonymize-key[= ])("[^"]*"|'[^']*'|\S+)/g, '$1<redacted>')
@@ -419,7 +440,8 @@ async function build(
   let commandLine = redactCommandLine(o.commandLine);
   let manifestNotes = notes;
   if (ip) {
-    const scrub = (s: string) => replaceHostname(anonymizeText(s, ip), realHost, pseudonym ?? 'host');
+    const scrub = (s: string) =>
+      ip.scrubHostname(anonymizeText(anonymizeMacText(s, ip), ip), realHost, pseudonym ?? 'host');
     commandLine = scrub(commandLine);
     manifestNotes = notes.map(scrub);
   }
@@ -432,6 +454,7 @@ async function build(
         addresses: { ...ip.counts },
         payload: 'zeroed',
         droppedNonTcp: capAnon?.stats.droppedNotTcp ?? 0,
+        options: capAnon ? optionNotes(capAnon.stats) : [],
       }
     : undefined;
   const analysisOptions = o.analysisOptions
