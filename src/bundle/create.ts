@@ -491,7 +491,11 @@ async function build(
   if (o.analyze) {
     progress('analysis', null);
     const pdir = await mkdtemp(join(tmpdir(), 'toa-doctor-bundle-'));
-    const provisional = join(pdir, basename(out));
+    // the report names the archive it read: an anonymized one must not carry the real host name
+    const provisional = join(
+      pdir,
+      ip ? ip.scrubHostname(basename(out), realHost, pseudonym ?? 'host') : basename(out),
+    );
     try {
       // gzip level 1: this archive only lives until the analysis has read it
       await writeArchive(
@@ -520,8 +524,10 @@ async function build(
           .split(stage)
           .join('.');
       const json = typeof analysis.json === 'string' ? analysis.json : JSON.stringify(analysis.json, null, 2);
-      await writeFile(join(stage, 'report.json'), `${strip(json).trimEnd()}\n`);
-      await writeFile(join(stage, 'report.md'), `${strip(analysis.markdown).trimEnd()}\n`);
+      // the reports come from anonymized members; the host name check is idempotent, a second line of defence
+      const hostScrub = (t: string) => (ip ? ip.scrubHostname(t, realHost, pseudonym ?? 'host') : t);
+      await writeFile(join(stage, 'report.json'), `${hostScrub(strip(json)).trimEnd()}\n`);
+      await writeFile(join(stage, 'report.md'), `${hostScrub(strip(analysis.markdown)).trimEnd()}\n`);
       manifest = await writeManifest();
     } catch (err) {
       note(`analysis failed, the bundle has no report: ${(err as Error).message}`);
