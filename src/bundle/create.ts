@@ -7,7 +7,7 @@
  * Nothing here prints; progress and notes go through callbacks.
  */
 import { constants as fsc } from 'node:fs';
-import { access, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { access, stat, writeFile } from 'node:fs/promises';
 import { hostname as osHostname, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { readCaptureFile, StopReading } from '../capture/reader.js';
@@ -38,6 +38,7 @@ import {
   writeArchive,
 } from './archive.js';
 import { HandshakeReducer } from './reduce.js';
+import { makeTempDir, removeTempDir } from './tempdir.js';
 
 /** What the CLI's analysis returns for the report members. */
 export interface AnalysisOutput {
@@ -268,11 +269,11 @@ export async function createBundle(o: CreateBundleOptions): Promise<CreateBundle
     notes.push(m);
     o.onNote?.(m);
   };
-  const stage = await mkdtemp(join(tmpdir(), 'toa-doctor-bundle-'));
+  const stage = makeTempDir('toa-doctor-bundle-');
   try {
     return await build(o, stage, started, t0, notes, note, now);
   } finally {
-    await rm(stage, { recursive: true, force: true });
+    await removeTempDir(stage);
   }
 }
 
@@ -490,7 +491,7 @@ async function build(
   let analysis: AnalysisOutput | null = null;
   if (o.analyze) {
     progress('analysis', null);
-    const pdir = await mkdtemp(join(tmpdir(), 'toa-doctor-bundle-'));
+    const pdir = makeTempDir('toa-doctor-bundle-');
     // the report names the archive it read: an anonymized one must not carry the real host name
     const provisional = join(
       pdir,
@@ -533,7 +534,7 @@ async function build(
       note(`analysis failed, the bundle has no report: ${(err as Error).message}`);
       analysis = null;
     } finally {
-      await rm(pdir, { recursive: true, force: true });
+      await removeTempDir(pdir);
     }
   }
 
