@@ -165,10 +165,10 @@ describe('1. gzip bomb and size limits', () => {
     }
   });
 
-  it('6. 100k tiny members stop at the member-count limit; a huge manifest is refused by its limit', async () => {
+  it('6. 30k tiny members (the issue had 100k) stop at the member-count limit; a huge manifest is refused by its limit', async () => {
     const many = join(dir, 'many.tar.gz');
     const entries: RawEntry[] = [manifest(), ...hostEntries()];
-    for (let i = 0; i < 100_000; i++) entries.push({ name: `x/${i}`, data: Buffer.from('x') });
+    for (let i = 0; i < 30_000; i++) entries.push({ name: `x/${i}`, data: Buffer.from('x') });
     await writeRawTarGz(many, entries, 1);
     const b = await readBundle(many);
     try {
