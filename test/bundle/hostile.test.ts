@@ -359,6 +359,22 @@ describe('4. terminal escape injection', () => {
   });
 });
 
+describe('4b. error messages quote input escaped', () => {
+  it('a bundle with nothing to analyse whose member names hold escapes: exit 2, stderr escaped', async () => {
+    const p = join(dir, 'evil-empty.tar.gz');
+    await writeRawTarGz(p, [
+      manifest({ hostname: '\x1b]0;title\x07' }),
+      { name: 'host/after/../\x1b[2Jx', data: Buffer.from('x') },
+    ]);
+    const r = cli(['read', p]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^toa-doctor: /);
+    expect(r.stderr).toMatch(/hint: /);
+    expect(CONTROL.test(r.stderr), JSON.stringify(r.stderr)).toBe(false);
+    expect(leftovers()).toEqual([]);
+  });
+});
+
 describe('5. one bad field must not sink the rest', () => {
   it('analysis.lb ["nope"]: a warning naming the field, the bundle is read, --lb is not blamed', async () => {
     const p = join(dir, 'badlb.tar.gz');
