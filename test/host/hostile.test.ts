@@ -193,20 +193,10 @@ describe('12. unreadable files (EACCES as a non-root user)', () => {
       let stdout: string;
       let code: number | null;
       if (process.getuid?.() === 0) {
-        // as root every file is readable: run the CLI as nobody (CI runs as root, so this always runs there)
+        // as root every file is readable: run the CLI as nobody (CI runs as root)
         const r = spawnSync(
           'setpriv',
-          [
-            '--reuid=nobody',
-            '--regid=nogroup',
-            '--clear-groups',
-            process.execPath,
-            BIN,
-            'host',
-            '--root',
-            d,
-            '--no-color',
-          ],
+          [...NOBODY, process.execPath, BIN, 'host', '--root', d, '--no-color'],
           { encoding: 'utf8' },
         );
         expect(r.error, 'setpriv is needed to run as a non-root user').toBeUndefined();
