@@ -12,7 +12,8 @@
  *  - MPTCP option 30 (RFC 8684 3.4.1 ADD_ADDR; RFC 6824 3.4.1 for version 0): subtype 3 in the high
  *    nibble of byte 2, address ID at byte 3, address from byte 4: IPv4 when the length is 8, 10, 16 or
  *    18 (optional port, optional 8-byte HMAC), IPv6 when 20, 22, 28 or 30; version 0 also says
- *    4 or 6 in the low nibble.
+ *    4 or 6 in the low nibble. The same parse as Linux (multipath-tcp/mptcp_net-next,
+ *    net/mptcp/options.c, mptcp_parse_option: subtype = first byte >> 4, ADD_ADDR sizes by family).
  *  - IPv6 routing header 43 (RFC 8200 4.4): type 0 (RFC 2460) and type 2 (RFC 6275 6.4) hold 16-byte
  *    addresses from byte 8; type 4 (SRH, RFC 8754 2) holds Last Entry + 1 segments from byte 8.
  *    Type 3 (RPL, RFC 6554) holds compressed address suffixes: they cannot be mapped, so their bytes
