@@ -109,9 +109,10 @@ beforeAll(async () => {
   await mkdir(tmpRoot);
 });
 
-afterAll(() => {
-  // every test leaves the temp root empty; the directory itself goes with the test's tmp dir
+afterAll(async () => {
+  // every test leaves the temp root empty
   expect(leftovers()).toEqual([]);
+  await import('node:fs/promises').then((fs) => fs.rm(dir, { recursive: true, force: true }));
 });
 
 describe('1. gzip bomb and size limits', () => {

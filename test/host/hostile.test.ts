@@ -25,7 +25,11 @@ beforeAll(async () => {
   dir = await tmp('toa-host-hostile-');
   chmodSync(dir, 0o755);
 });
-afterAll(() => undefined);
+afterAll(async () => {
+  // the generated inputs are large (a 100 MB toa_stats): never leave them behind
+  chmodSync(join(dir, 'denied'), 0o755);
+  await import('node:fs/promises').then((fs) => fs.rm(dir, { recursive: true, force: true }));
+});
 
 async function snapshot(name: string): Promise<string> {
   const d = join(dir, name);
