@@ -1,8 +1,25 @@
 /**
  * Rewrites one captured packet in place with an IpAnonymizer: link-layer MACs, IP header addresses
- * (and the addresses inside IPv4 record-route / source-route / TTGW options), every address inside
- * every TOA-table option (client, VIP, destination — offsets from the decoder's TOA_VARIANTS layout),
- * and zeroes the TCP payload (it can hold anything: cookies, X-Forwarded-For, PROXY headers).
+ * (and the addresses inside IPv4 record-route / source-route / timestamp / TTGW options), addresses in
+ * IPv6 routing headers, every address inside every TOA-table option (client, VIP, destination —
+ * offsets from the decoder's TOA_VARIANTS layout) and in MPTCP ADD_ADDR options, and zeroes the TCP
+ * payload (it can hold anything: cookies, X-Forwarded-For, PROXY headers).
+ *
+ * Where the addresses sit (primary sources):
+ *  - IPv4 timestamp option 68 (RFC 791 "Internet Timestamp"): pointer, then overflow:4|flag:4; flag 1
+ *    = (address, timestamp) pairs recorded by routers, flag 3 = prespecified addresses with their
+ *    timestamps: 8-byte entries from option byte 4.
+ *  - MPTCP option 30 (RFC 8684 3.4.1 ADD_ADDR; RFC 6824 3.4.1 for version 0): subtype 3 in the high
+ *    nibble of byte 2, address ID at byte 3, address from byte 4: IPv4 when the length is 8, 10, 16 or
+ *    18 (optional port, optional 8-byte HMAC), IPv6 when 20, 22, 28 or 30; version 0 also says
+ *    4 or 6 in the low nibble. The same parse as Linux (multipath-tcp/mptcp_net-next,
+ *    net/mptcp/options.c, mptcp_parse_option: subtype = first byte >> 4, ADD_ADDR sizes by family).
+ *  - IPv6 routing header 43 (RFC 8200 4.4): type 0 (RFC 2460) and type 2 (RFC 6275 6.4) hold 16-byte
+ *    addresses from byte 8; type 4 (SRH, RFC 8754 2) holds Last Entry + 1 segments from byte 8.
+ *    Type 3 (RPL, RFC 6554) holds compressed address suffixes: they cannot be mapped, so their bytes
+ *    are zeroed (lengths unchanged) and counted. With Segments Left > 0 the TCP pseudo-header used the
+ *    final destination from the routing header (RFC 8200 8.1), so that address carries the checksum
+ *    adjustment instead of the header's destination.
  *
  * Checksums are updated incrementally (RFC 1624, HC' = ~(~HC + ~m + m')), which keeps a correct
  * checksum correct and keeps a wrong one wrong by exactly the same amount, so TOA_BAD_CHECKSUM
@@ -22,10 +39,40 @@ export interface CaptureAnonStats {
   toaOptions: number;
   /** TCP payload bytes replaced by zeros */
   payloadBytesZeroed: number;
+  /** MPTCP ADD_ADDR options whose address was mapped */
+  mptcpAddAddr: number;
+  /** addresses mapped inside IPv4 timestamp options */
+  ipv4TimestampAddrs: number;
+  /** addresses mapped inside IPv6 routing headers (types 0, 2, 4) */
+  routingHeaderAddrs: number;
+  /** RPL routing headers (type 3, compressed addresses) whose address bytes were zeroed */
+  rplZeroed: number;
 }
 
 export function emptyAnonStats(): CaptureAnonStats {
-  return { rewritten: 0, droppedNotTcp: 0, toaOptions: 0, payloadBytesZeroed: 0 };
+  return {
+    rewritten: 0,
+    droppedNotTcp: 0,
+    toaOptions: 0,
+    payloadBytesZeroed: 0,
+    mptcpAddAddr: 0,
+    ipv4TimestampAddrs: 0,
+    routingHeaderAddrs: 0,
+    rplZeroed: 0,
+  };
+}
+
+/** What anonymization did to addresses outside the IP and TOA fields, for the manifest. */
+export function optionNotes(s: CaptureAnonStats): string[] {
+  const out: string[] = [];
+  if (s.mptcpAddAddr) out.push(`MPTCP ADD_ADDR addresses mapped in ${s.mptcpAddAddr} options`);
+  if (s.ipv4TimestampAddrs) out.push(`IPv4 timestamp option addresses mapped: ${s.ipv4TimestampAddrs}`);
+  if (s.routingHeaderAddrs) out.push(`IPv6 routing header addresses mapped: ${s.routingHeaderAddrs}`);
+  if (s.rplZeroed)
+    out.push(
+      `IPv6 RPL routing headers (compressed addresses) zeroed in ${s.rplZeroed} packets, lengths kept`,
+    );
+  return out;
 }
 
 /** one's-complement sum of bytes [start, end); a byte at an even distance from `base` is a high byte */
@@ -123,9 +170,11 @@ export class CaptureAnonymizer {
     const t = pkt.tcpOffset;
     const hasTcp = t >= 0 && t + 13 <= end;
     const tcpDeltas = hasTcp ? [this.ipDelta, this.tcpDelta] : [this.ipDelta];
+    // IPv6 routing headers: their addresses, and which one the TCP pseudo-header used
+    const finalDst = v6 ? this.ipv6RoutingHeaders(buf, pkt.ipOffset, hasTcp ? t : end, hasTcp) : -1;
     // addresses sit at even offsets of both the IP header and the TCP pseudo-header
     this.addr(buf, pkt.srcAddrOffset, v6, pkt.srcAddrOffset, tcpDeltas);
-    this.addr(buf, pkt.dstAddrOffset, v6, pkt.dstAddrOffset, tcpDeltas);
+    this.addr(buf, pkt.dstAddrOffset, v6, pkt.dstAddrOffset, finalDst >= 0 ? [this.ipDelta] : tcpDeltas);
     if (!v6) {
       const ihl = (buf[pkt.ipOffset]! & 0x0f) * 4;
       this.ipv4Options(buf, pkt.ipOffset, Math.min(pkt.ipOffset + ihl, end));
@@ -184,6 +233,13 @@ export class CaptureAnonymizer {
       if (len < 2 || p + len > hdrEnd) break;
       if (kind === 7 || kind === 131 || kind === 137) {
         for (let a = p + 3; a + 4 <= p + len; a += 4) this.addr(buf, a, false, ipOff, [this.ipDelta]);
+      } else if (kind === 68 && len >= 4) {
+        const flag = buf[p + 3]! & 0x0f;
+        if (flag === 1 || flag === 3)
+          for (let a = p + 4; a + 8 <= p + len; a += 8) {
+            this.addr(buf, a, false, ipOff, [this.ipDelta]);
+            this.stats.ipv4TimestampAddrs++;
+          }
       } else if ((kind === 30 || kind === 31) && len === 16) {
         this.addr(buf, p + 8, false, ipOff, [this.ipDelta]);
         this.addr(buf, p + 12, false, ipOff, [this.ipDelta]);
@@ -207,6 +263,10 @@ export class CaptureAnonymizer {
       }
       if (p + 1 >= capEnd) break;
       const len = buf[p + 1]!;
+      if (kind === 30 && len >= 8 && p + len <= capEnd && !resync && this.mptcpAddAddr(buf, tcpOff, p, len)) {
+        p += len;
+        continue;
+      }
       const vi = findToaVariant(kind, len);
       if (vi >= 0 && p + len <= capEnd) {
         this.toaOption(buf, tcpOff, p, vi);
@@ -229,6 +289,60 @@ export class CaptureAnonymizer {
       }
       p += len;
     }
+  }
+
+  /** MPTCP ADD_ADDR (see the header): map its address; false when the option is another subtype */
+  private mptcpAddAddr(buf: Buffer, tcpOff: number, p: number, len: number): boolean {
+    if (buf[p + 2]! >> 4 !== 3) return false;
+    const ipver = buf[p + 2]! & 0x0f;
+    const v4 = [8, 10, 16, 18].includes(len) && ipver !== 6;
+    const v6 = [20, 22, 28, 30].includes(len) && ipver !== 4;
+    if (!v4 && !v6) return false;
+    this.addr(buf, p + 4, v6, tcpOff, [this.tcpDelta]);
+    this.stats.mptcpAddAddr++;
+    return true;
+  }
+
+  /**
+   * Map the addresses in the IPv6 routing headers before the TCP header (see the header). Returns
+   * the offset of the routing header address the TCP pseudo-header used, or -1 when it used the IPv6
+   * destination. That address gets the TCP checksum adjustment.
+   */
+  private ipv6RoutingHeaders(buf: Buffer, ipOff: number, l4: number, hasTcp: boolean): number {
+    let nh = buf[ipOff + 6]!;
+    let p = ipOff + 40;
+    let final = -1;
+    for (let i = 0; i < 16 && p + 8 <= l4; i++) {
+      if (nh !== 0 && nh !== 43 && nh !== 60 && nh !== 51) break;
+      const next = buf[p]!;
+      const hlen = nh === 51 ? (buf[p + 1]! + 2) * 4 : (buf[p + 1]! + 1) * 8;
+      const hend = Math.min(p + hlen, l4);
+      if (nh === 43) {
+        const type = buf[p + 2]!;
+        const left = buf[p + 3]!;
+        let addrEnd = -1;
+        if (type === 0 || type === 2) addrEnd = hend;
+        else if (type === 4) addrEnd = Math.min(hend, p + 8 + 16 * (buf[p + 4]! + 1));
+        if (addrEnd >= 0) {
+          const count = Math.floor((addrEnd - p - 8) / 16);
+          // the final destination: the last address (types 0, 2), Segment List[0] (SRH)
+          const fin = left > 0 && count > 0 ? (type === 4 ? p + 8 : p + 8 + 16 * (count - 1)) : -1;
+          for (let k = 0; k < count; k++) {
+            const a = p + 8 + 16 * k;
+            this.addr(buf, a, true, a, a === fin && hasTcp ? [this.tcpDelta] : []);
+            this.stats.routingHeaderAddrs++;
+          }
+          if (fin >= 0) final = fin;
+        } else if (type === 3 && hend > p + 8) {
+          const from = p + 8;
+          this.rewrite(buf, from, hend - from, from, [], () => buf.fill(0, from, hend));
+          this.stats.rplZeroed++;
+        }
+      }
+      nh = next;
+      p += hlen;
+    }
+    return final;
   }
 
   private toaOption(buf: Buffer, tcpOff: number, p: number, vi: number): void {

@@ -11,12 +11,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   anonymizeKernelHex,
+  anonymizeMacText,
   anonymizeProcHex,
   anonymizeText,
   type Endianness,
   type IpAnonymizer,
   mapProcHex,
-  replaceHostname,
 } from './anonymize.js';
 import { listFiles } from './archive.js';
 
@@ -48,8 +48,9 @@ export function anonymizeHostFile(
       out = out.replace(BARE_HEX_WORD, (w: string) => (/^0+$/.test(w) ? w : mapProcHex(w, o.endianness, ip)));
   }
   if (/\/dmesg[^/]*$|journal/.test(p)) out = anonymizeKernelHex(out, o.endianness, ip);
+  out = anonymizeMacText(out, ip);
   out = anonymizeText(out, ip);
-  out = replaceHostname(out, o.hostname, o.pseudonym);
+  out = ip.scrubHostname(out, o.hostname, o.pseudonym);
   if (p.endsWith('/meta.json')) {
     try {
       const meta = JSON.parse(out) as Record<string, unknown>;

@@ -195,9 +195,19 @@ export class IpAnonymizer {
     return null;
   }
 
-  /** A pseudonym for a host name ('host-1a2b3c4d'). */
+  /** A pseudonym for a host name ('host-1a2b3c4d'); case does not matter (DNS names are case-blind). */
   mapHostname(name: string): string {
-    return `host-${createHmac('sha256', this.macKey).update(`host:${name}`).digest('hex').slice(0, 8)}`;
+    return `host-${createHmac('sha256', this.macKey).update(`host:${name.toLowerCase()}`).digest('hex').slice(0, 8)}`;
+  }
+
+  /** A pseudonym for one DNS label of a domain ('d-1a2b3c'). */
+  mapLabel(label: string): string {
+    return `d-${createHmac('sha256', this.macKey).update(`label:${label.toLowerCase()}`).digest('hex').slice(0, 6)}`;
+  }
+
+  /** Host name, its FQDN labels, its domain, in any case and inside paths (replaceHostname). */
+  scrubHostname(text: string, hostname: string | null, pseudonym: string): string {
+    return replaceHostname(text, hostname, pseudonym, (l) => this.mapLabel(l));
   }
 }
 
@@ -427,16 +437,92 @@ export function mapCidr(cidr: string, ip: IpAnonymizer): string {
   return `${formatV6(b)}/${n}`;
 }
 
-/** Replace a host name (and its short form) wherever it appears as a word. */
-export function replaceHostname(text: string, hostname: string | null, pseudonym: string): string {
+// ------------------------------------------------------------------------------ MAC addresses
+
+/** six bytes with one separator (':' or '-'), as `ip link`, dmesg, Windows and DHCP logs print them */
+const MAC_SEP =
+  /(?<![0-9A-Fa-f:-])([0-9A-Fa-f]{2})([:-])([0-9A-Fa-f]{2})\2([0-9A-Fa-f]{2})\2([0-9A-Fa-f]{2})\2([0-9A-Fa-f]{2})\2([0-9A-Fa-f]{2})(?![0-9A-Fa-f]|[:-][0-9A-Fa-f])/g;
+/** Cisco dotted form 5254.00aa.bb01 */
+const MAC_DOTTED =
+  /(?<![0-9A-Fa-f.])([0-9A-Fa-f]{4})\.([0-9A-Fa-f]{4})\.([0-9A-Fa-f]{4})(?![0-9A-Fa-f]|\.[0-9A-Fa-f])/g;
+/** iptables LOG `MAC=` dst(6):src(6):ethertype(2), or a longer link header (VLAN) */
+const MAC_IPTABLES = /\bMAC=((?:[0-9A-Fa-f]{2}:){11,}[0-9A-Fa-f]{2})/g;
+
+function mapMacHex(ip: IpAnonymizer, hex: string): string {
+  const b = Buffer.from(hex, 'hex');
+  ip.mapMacBytes(b, 0);
+  const out = b.toString('hex');
+  return /[A-F]/.test(hex) && !/[a-f]/.test(hex) ? out.toUpperCase() : out;
+}
+
+/**
+ * Replace every MAC address written as text, keeping its notation (separator, grouping, case): the
+ * same keyed pseudonym as the capture's link headers get, so one NIC looks the same everywhere.
+ */
+export function anonymizeMacText(text: string, ip: IpAnonymizer): string {
+  let out = text.replace(MAC_IPTABLES, (_m, body: string) => {
+    const bytes = body.split(':');
+    const hex = bytes.join('');
+    const mapped = mapMacHex(ip, hex.slice(0, 12)) + mapMacHex(ip, hex.slice(12, 24)) + hex.slice(24);
+    return `MAC=${mapped.match(/../g)!.join(':')}`;
+  });
+  out = out.replace(MAC_SEP, (m: string, ...g: string[]) => {
+    const sep = g[1]!;
+    const hex = [g[0], g[2], g[3], g[4], g[5], g[6]].join('');
+    if (/^(0{12}|f{12})$/i.test(hex)) return m;
+    return mapMacHex(ip, hex).match(/../g)!.join(sep);
+  });
+  out = out.replace(MAC_DOTTED, (m: string, a: string, b: string, c: string) => {
+    const hex = a + b + c;
+    // "1.0.2" style versions never have 4-digit groups; a dotted quad of hex words is a MAC
+    if (/^(0{12}|f{12})$/i.test(hex)) return m;
+    return mapMacHex(ip, hex).match(/..../g)!.join('.');
+  });
+  return out;
+}
+
+// ------------------------------------------------------------------------------ host names
+
+/** dotted suffixes after a host name that are file extensions, not domain labels */
+const FILE_EXT = /^(\.(tar|gz|tgz|pcap|pcapng|json|md|txt|log|cap|zip|xz|bz2|zst|out|csv|html))+$/i;
+
+/**
+ * Replace a host name wherever it appears, in any case: as a word, as the first label of an FQDN
+ * (the domain labels after it are mapped too, each to a keyed pseudonym, so no domain is left), and
+ * inside file names and paths (`/tmp/zebra-web-17-ticket.tar.gz`). When the host name is an FQDN,
+ * its domain is mapped wherever it appears on its own. `mapLabel` gives a label's pseudonym.
+ */
+export function replaceHostname(
+  text: string,
+  hostname: string | null,
+  pseudonym: string,
+  mapLabel: (label: string) => string = () => 'domain',
+): string {
   if (!hostname || hostname.length < 3) return text;
+  const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const [short, ...domainLabels] = hostname.split('.');
   const names = [hostname];
-  const short = hostname.split('.')[0]!;
-  if (short !== hostname && short.length >= 3) names.push(short);
+  if (short && short !== hostname && short.length >= 3) names.push(short);
   let out = text;
   for (const n of names) {
-    const re = new RegExp(`(?<![\\w.-])${n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`, 'g');
-    out = out.replace(re, pseudonym);
+    // not inside a longer name: no letter or digit right before or after (web-1 is not web-10)
+    const re = new RegExp(`(?<![A-Za-z0-9])${esc(n)}((?:\\.[A-Za-z0-9-]+)*)(?![A-Za-z0-9])`, 'gi');
+    out = out.replace(re, (_m, labels: string) => {
+      if (!labels || FILE_EXT.test(labels)) return pseudonym + (labels ?? '');
+      // a known file extension at the end stays; the labels before it are domain labels
+      const ext = /((?:\.(?:tar|gz|tgz|pcap|pcapng|json|md|txt|log))+)$/i.exec(labels)?.[1] ?? '';
+      const dom = labels.slice(0, labels.length - ext.length);
+      return `${pseudonym}${dom
+        .split('.')
+        .filter(Boolean)
+        .map((l) => `.${mapLabel(l.toLowerCase())}`)
+        .join('')}${ext}`;
+    });
+  }
+  const domain = domainLabels.join('.');
+  if (domainLabels.length >= 2 && domain.length >= 4) {
+    const re = new RegExp(`(?<![A-Za-z0-9-])${esc(domain)}(?![A-Za-z0-9-])`, 'gi');
+    out = out.replace(re, () => domainLabels.map((l) => mapLabel(l.toLowerCase())).join('.'));
   }
   return out;
 }

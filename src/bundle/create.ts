@@ -7,7 +7,7 @@
  * Nothing here prints; progress and notes go through callbacks.
  */
 import { constants as fsc } from 'node:fs';
-import { access, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { access, stat, writeFile } from 'node:fs/promises';
 import { hostname as osHostname, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { readCaptureFile, StopReading } from '../capture/reader.js';
@@ -18,14 +18,14 @@ import type { CollectOptions } from '../host/collect.js';
 import { collectHost, writeHostSnapshot } from '../host/index.js';
 import type { HostSnapshot } from '../host/types-host.js';
 import {
+  anonymizeMacText,
   anonymizeText,
   deriveKey,
   IpAnonymizer,
   type KeySource,
   mapCidr,
-  replaceHostname,
 } from './anonymize.js';
-import { CaptureAnonymizer } from './anonymize-capture.js';
+import { CaptureAnonymizer, optionNotes } from './anonymize-capture.js';
 import { anonymizeHostDir } from './anonymize-host.js';
 import {
   type AnonymizationInfo,
@@ -38,6 +38,7 @@ import {
   writeArchive,
 } from './archive.js';
 import { HandshakeReducer } from './reduce.js';
+import { makeTempDir, removeTempDir } from './tempdir.js';
 
 /** What the CLI's analysis returns for the report members. */
 export interface AnalysisOutput {
@@ -143,7 +144,28 @@ const SNAPLEN = 262144;
 const PCAP_HEADER = 24;
 const RECORD_HEADER = 16;
 
-/** `--anonymize-key VALUE` / `--anonymize-key=VALUE` → redacted. */
+/**
+ * The command line for the manifest, from argv element by element: the value of --anonymize-key
+ * (next element, or after '=') is never recorded, whatever it holds (spaces included). Elements are
+ * shell-quoted when needed, so the line can be read back as typed.
+ */
+export function commandLineOf(argv: readonly string[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--anonymize-key') {
+      out.push(a);
+      if (i + 1 < argv.length) {
+        out.push('<redacted>');
+        i++;
+      }
+    } else if (a.startsWith('--anonymize-key=')) out.push('--anonymize-key=<redacted>');
+    else out.push(a);
+  }
+  return out.map((a) => (/^[\w@%+=:,./<>-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+/** `--anonymize-key VALUE` / `--anonymize-key=VALUE` → redacted (a line already joined; see commandLineOf). */
 export function redactCommandLine(cmd: string): string {
   return cmd
     .replace(/(--anonymize-key[= ])("[^"]*"|'[^']*'|\S+)/g, '$1<redacted>')
@@ -249,11 +271,11 @@ export async function createBundle(o: CreateBundleOptions): Promise<CreateBundle
     notes.push(m);
     o.onNote?.(m);
   };
-  const stage = await mkdtemp(join(tmpdir(), 'toa-doctor-bundle-'));
+  const stage = makeTempDir('toa-doctor-bundle-');
   try {
     return await build(o, stage, started, t0, notes, note, now);
   } finally {
-    await rm(stage, { recursive: true, force: true });
+    await removeTempDir(stage);
   }
 }
 
@@ -421,7 +443,8 @@ async function build(
   let commandLine = redactCommandLine(o.commandLine);
   let manifestNotes = notes;
   if (ip) {
-    const scrub = (s: string) => replaceHostname(anonymizeText(s, ip), realHost, pseudonym ?? 'host');
+    const scrub = (s: string) =>
+      ip.scrubHostname(anonymizeText(anonymizeMacText(s, ip), ip), realHost, pseudonym ?? 'host');
     commandLine = scrub(commandLine);
     manifestNotes = notes.map(scrub);
   }
@@ -434,6 +457,7 @@ async function build(
         addresses: { ...ip.counts },
         payload: 'zeroed',
         droppedNonTcp: capAnon?.stats.droppedNotTcp ?? 0,
+        options: capAnon ? optionNotes(capAnon.stats) : [],
       }
     : undefined;
   const analysisOptions = o.analysisOptions
@@ -469,8 +493,12 @@ async function build(
   let analysis: AnalysisOutput | null = null;
   if (o.analyze) {
     progress('analysis', null);
-    const pdir = await mkdtemp(join(tmpdir(), 'toa-doctor-bundle-'));
-    const provisional = join(pdir, basename(out));
+    const pdir = makeTempDir('toa-doctor-bundle-');
+    // the report names the archive it read: an anonymized one must not carry the real host name
+    const provisional = join(
+      pdir,
+      ip ? ip.scrubHostname(basename(out), realHost, pseudonym ?? 'host') : basename(out),
+    );
     try {
       // gzip level 1: this archive only lives until the analysis has read it
       await writeArchive(
@@ -499,15 +527,17 @@ async function build(
           .split(stage)
           .join('.');
       const json = typeof analysis.json === 'string' ? analysis.json : JSON.stringify(analysis.json, null, 2);
-      await writeFile(join(stage, 'report.json'), `${strip(json).trimEnd()}\n`);
-      await writeFile(join(stage, 'report.md'), `${strip(analysis.markdown).trimEnd()}\n`);
-      if (analysis.html) await writeFile(join(stage, 'report.html'), strip(analysis.html));
+      // the reports come from anonymized members; the host name check is idempotent, a second line of defence
+      const hostScrub = (t: string) => (ip ? ip.scrubHostname(t, realHost, pseudonym ?? 'host') : t);
+      await writeFile(join(stage, 'report.json'), `${hostScrub(strip(json)).trimEnd()}\n`);
+      await writeFile(join(stage, 'report.md'), `${hostScrub(strip(analysis.markdown)).trimEnd()}\n`);
+      if (analysis.html) await writeFile(join(stage, 'report.html'), hostScrub(strip(analysis.html)));
       manifest = await writeManifest();
     } catch (err) {
       note(`analysis failed, the bundle has no report: ${(err as Error).message}`);
       analysis = null;
     } finally {
-      await rm(pdir, { recursive: true, force: true });
+      await removeTempDir(pdir);
     }
   }
 

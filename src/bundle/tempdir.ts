@@ -30,9 +30,10 @@ function removeAllSync(): void {
 }
 
 function onSignal(sig: NodeJS.Signals): void {
-  removeAllSync();
-  // another handler owns this signal: let it decide what happens next
+  // another handler owns this signal (bundle: Ctrl-C ends the capture and the bundle is still
+  // written from these directories): leave them to its close() and the exit hook
   if (process.listenerCount(sig) > 1) return;
+  removeAllSync();
   uninstall();
   process.kill(process.pid, sig);
 }

@@ -7,6 +7,7 @@ import {
   type AnalysisOutput,
   type AnalyzeFn,
   type BundleProgress,
+  commandLineOf,
   createBundle,
   DEFAULT_MAX_BYTES,
   type LiveSource,
@@ -195,10 +196,8 @@ export async function runBundle(o: BundleCliOptions, argv: string[] = process.ar
       anonymizeKey: o.anonymizeKey,
       maxBytes,
       full: !!o.full,
-      commandLine: argv
-        .slice(1)
-        .join(' ')
-        .replace(/^\S*toa-doctor(\.js)?/, 'toa-doctor'),
+      // element by element: the --anonymize-key value never reaches the manifest
+      commandLine: commandLineOf(['toa-doctor', ...argv.slice(2)]),
       toolVersion: toolVersion(),
       analyze: analysisFor(profile, lb),
       analysisOptions: { profile, lb },

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { CaptureError } from '../capture/types.js';
+import { forTerminal } from '../report/escape.js';
 import { EXIT, UserError } from './errors.js';
 
 type Register = (program: Command) => void;
@@ -87,7 +88,8 @@ Exit codes: 0 no error finding, 1 error findings, 2 usage/input error, 3 interna
 }
 
 function fail(message: string, hint: string, code: number): never {
-  process.stderr.write(`toa-doctor: ${message}\n  hint: ${hint}\n`);
+  // messages can quote input (file and member names, manifest fields): escaped for the terminal
+  process.stderr.write(`toa-doctor: ${forTerminal(message)}\n  hint: ${forTerminal(hint)}\n`);
   process.exit(code);
 }
 

@@ -29,6 +29,7 @@ import {
   type ReportDocument,
   type ReportInput,
 } from '../report/build.js';
+import { forTerminal } from '../report/escape.js';
 import { colorEnabled } from './color.js';
 import { EXIT, UserError } from './errors.js';
 import {
@@ -325,7 +326,11 @@ export async function analyzeInputs(
         : (asked ?? 'auto');
     const model = modelChoice.model;
     const lb = opts.lb ?? (fromBundle ? parseLbList(fromBundle.lb) : []);
-    const onProgress = opts.onProgress;
+    // progress names a bundle's capture inside the bundle, never by its temp path
+    const userProgress = opts.onProgress;
+    const onProgress = userProgress
+      ? (f: string, d: number, t: number | null) => userProgress(opened.displayNames.get(f) ?? f, d, t)
+      : undefined;
     const readAll = async (
       files: string[],
     ): Promise<{ result: AnalysisResult; captures: CaptureSummary[] }> => {
@@ -547,7 +552,7 @@ export function progressLine(): (file: string, done: number, total: number | nul
   return (file, done, total) => {
     const mb = (done / 1e6).toFixed(1);
     const pct = total ? ` ${Math.min(100, Math.floor((done / total) * 100))}%` : '';
-    const line = `reading ${file}${pct} (${mb} MB)`;
+    const line = `reading ${forTerminal(file)}${pct} (${mb} MB)`;
     if (line === last) return;
     last = line;
     process.stderr.write(`\r\x1b[K${line}`);

@@ -44,8 +44,12 @@ export function forTerminal(s: string | null | undefined, keepNewlines = false):
   return str.replace(keepNewlines ? CONTROL_KEEP_NL : CONTROL, visible);
 }
 
-/** Markdown specials escaped with a backslash (CommonMark "backslash escapes": any ASCII punctuation). */
-const MD_SPECIAL = /[\\`*_[\]<>|#!~&]/g;
+/**
+ * Markdown specials escaped with a backslash (CommonMark "backslash escapes"): those that start code,
+ * emphasis, links, images, HTML or strike-through, or end a table cell. '_' only where it can open or
+ * close emphasis (at a word's edge: `TOA_MISSING` stays readable), '#' only where it starts the text.
+ */
+const MD_SPECIAL = /[\\`*[\]<>|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|^#/g;
 
 /**
  * Safe as inline Markdown text or a table cell: control characters shown escaped, newlines become

@@ -280,3 +280,58 @@ describe('text scrubbing', () => {
     );
   });
 });
+
+describe('text scrubbers for hostile hosts (issue 16 items 13, 15, 16)', async () => {
+  const { anonymizeMacText } = await import('../../src/bundle/anonymize.js');
+  const { commandLineOf } = await import('../../src/bundle/create.js');
+  const ip = new IpAnonymizer(Buffer.alloc(32, 7));
+
+  it('MAC text in every notation is mapped, notation and case kept, same NIC same pseudonym', () => {
+    const t = anonymizeMacText(
+      'a 52:54:00:aa:bb:01 b 52-54-00-AA-BB-01 c 5254.00aa.bb01 MAC=52:54:00:aa:bb:01:52:54:00:cc:dd:02:08:00 ff:ff:ff:ff:ff:ff',
+      ip,
+    );
+    const m = /^a (\S+) b (\S+) c (\S+) MAC=(\S+) (\S+)$/.exec(t)!;
+    expect(m[1]).toMatch(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
+    expect(m[1]).not.toBe('52:54:00:aa:bb:01');
+    expect(m[2]).toBe(m[1]!.toUpperCase().replace(/:/g, '-'));
+    expect(m[3]).toBe(m[1]!.replace(/:/g, '').match(/..../g)!.join('.'));
+    expect(m[4]!.startsWith(m[1]!)).toBe(true);
+    expect(m[4]!.endsWith(':08:00')).toBe(true);
+    expect(m[4]).not.toContain('52:54:00:cc:dd:02');
+    expect(m[5]).toBe('ff:ff:ff:ff:ff:ff');
+    // IPv6 addresses and times are not MACs
+    expect(anonymizeMacText('fe80::5054:ff:feaa:bb01 12:34:56', ip)).toBe('fe80::5054:ff:feaa:bb01 12:34:56');
+  });
+
+  it('host names: any case, FQDN labels mapped, inside paths, not inside longer names', () => {
+    const host = 'zebra-web-17.corp.example.com';
+    const p = ip.mapHostname(host);
+    const out = ip.scrubHostname(
+      'ZEBRA-WEB-17 Zebra-Web-17.Corp.Example.Com zebra-web-17.other.net /tmp/zebra-web-17-ticket.tar.gz zebra-web-170 search corp.example.com',
+      host,
+      p,
+    );
+    expect(out.toLowerCase()).not.toMatch(/zebra-web-17(?!0)|corp|example/);
+    expect(out).toContain(`${p}-ticket.tar.gz`);
+    expect(out).toContain('zebra-web-170');
+    expect(out.split(' ')[0]).toBe(p);
+    expect(ip.mapHostname('ZEBRA-WEB-17.CORP.EXAMPLE.COM')).toBe(p);
+  });
+
+  it('the command line is recorded argument by argument, the key never', () => {
+    const line = commandLineOf([
+      'toa-doctor',
+      'bundle',
+      '--anonymize-key',
+      'my secret passphrase zebra',
+      '-o',
+      'x y.tar.gz',
+      '--anonymize-key=other secret',
+    ]);
+    expect(line).toBe(
+      "toa-doctor bundle --anonymize-key <redacted> -o 'x y.tar.gz' --anonymize-key=<redacted>",
+    );
+    expect(line).not.toMatch(/secret|passphrase|zebra/);
+  });
+});

@@ -6,7 +6,7 @@
  * classes are the ones main() maps to exit 2.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
@@ -29,9 +29,10 @@ beforeAll(async () => {
   savedTmp = process.env.TMPDIR;
   process.env.TMPDIR = tmpRoot;
 });
-afterAll(() => {
+afterAll(async () => {
   if (savedTmp === undefined) delete process.env.TMPDIR;
   else process.env.TMPDIR = savedTmp;
+  await rm(base, { recursive: true, force: true });
 });
 
 const NAMES = [

@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { crc32, deflateRawSync, constants as zc } from 'node:zlib';
@@ -109,10 +109,11 @@ beforeAll(async () => {
   await mkdir(tmpRoot);
 });
 
-afterAll(() => {
-  // every test leaves the temp root empty; the directory itself goes with the test's tmp dir
+afterAll(async () => {
+  // every test leaves the temp root empty
   expect(leftovers()).toEqual([]);
-});
+  rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+}, 60_000);
 
 describe('1. gzip bomb and size limits', () => {
   it('a 1 MB gzip bomb: read stops at the capture limit, names it, analyses what fits, leaves no temp dir', async () => {
@@ -165,10 +166,10 @@ describe('1. gzip bomb and size limits', () => {
     }
   });
 
-  it('6. 100k tiny members stop at the member-count limit; a huge manifest is refused by its limit', async () => {
+  it('6. 30k tiny members (the issue had 100k) stop at the member-count limit; a huge manifest is refused by its limit', async () => {
     const many = join(dir, 'many.tar.gz');
     const entries: RawEntry[] = [manifest(), ...hostEntries()];
-    for (let i = 0; i < 100_000; i++) entries.push({ name: `x/${i}`, data: Buffer.from('x') });
+    for (let i = 0; i < 30_000; i++) entries.push({ name: `x/${i}`, data: Buffer.from('x') });
     await writeRawTarGz(many, entries, 1);
     const b = await readBundle(many);
     try {
@@ -356,6 +357,22 @@ describe('4. terminal escape injection', () => {
       }
       expect(CONTROL.test(r.stderr)).toBe(false);
     }
+  });
+});
+
+describe('4b. error messages quote input escaped', () => {
+  it('a bundle with nothing to analyse whose member names hold escapes: exit 2, stderr escaped', async () => {
+    const p = join(dir, 'evil-empty.tar.gz');
+    await writeRawTarGz(p, [
+      manifest({ hostname: '\x1b]0;title\x07' }),
+      { name: 'host/after/../\x1b[2Jx', data: Buffer.from('x') },
+    ]);
+    const r = cli(['read', p]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^toa-doctor: /);
+    expect(r.stderr).toMatch(/hint: /);
+    expect(CONTROL.test(r.stderr), JSON.stringify(r.stderr)).toBe(false);
+    expect(leftovers()).toEqual([]);
   });
 });
 
