@@ -465,7 +465,7 @@ Examples:
         throw new UserError(`--flows: expected all or problems, got "${o.flows}"`);
       if (o.html) {
         const { checkWritable } = await import('./report.js');
-        checkWritable(o.html);
+        checkWritable(o.html, files);
       }
       const profile = o.profile === undefined ? undefined : parseProfile(o.profile);
       const lb = o.lb === undefined ? undefined : parseLbList(o.lb);
