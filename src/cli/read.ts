@@ -660,7 +660,7 @@ libpcap through tcpdump, which must be installed for expressions).`,
         throw new UserError('--json and --markdown cannot be combined', 'pick one output format');
       if (o.html) {
         const { checkWritable } = await import('./report.js');
-        checkWritable(o.html);
+        checkWritable(o.html, files);
       }
       const profile = o.profile === undefined ? undefined : parseProfile(o.profile);
       const lb = o.lb === undefined ? undefined : parseLbList(o.lb);

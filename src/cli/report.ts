@@ -5,6 +5,7 @@
  * cannot write).
  */
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { ReportDocument } from '../report/build.js';
 import { EXIT, UserError } from './errors.js';
@@ -28,8 +29,18 @@ function cannotWrite(path: string, e: unknown): UserError {
   );
 }
 
+/** the page must not overwrite one of the inputs */
+function refuseInput(path: string, inputs: string[]): void {
+  if (inputs.some((f) => f !== '-' && resolve(f) === resolve(path)))
+    throw new UserError(
+      `--html ${path} is also an input: it would be overwritten`,
+      'write the page to a new file, e.g. --html report.html',
+    );
+}
+
 /** fail before a long run when the page could not be written (creates the file, empty) */
-export function checkWritable(path: string): void {
+export function checkWritable(path: string, inputs: string[] = []): void {
+  refuseInput(path, inputs);
   try {
     closeSync(openSync(path, 'a'));
   } catch (e) {
@@ -126,6 +137,7 @@ Examples:
           'say where the page goes: --html FILE',
           `toa-doctor report ${file} --html report.html`,
         );
+      refuseInput(o.html, [file]);
       const doc = await loadReportJson(file);
       writeHtmlReport(o.html, await htmlPage(doc, `toa-doctor report ${file} --html ${o.html}`));
       process.exitCode = EXIT.OK;

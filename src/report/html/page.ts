@@ -259,6 +259,7 @@ function timelineSection(entries: ConnEntry[], looks: LookMap, listedAll: boolea
     .map((v) => {
       const l = looks[v]!;
       const n = entries.filter((e) => e.v === v).length;
+      if (n === 0) return '';
       return `<li class="tone-${h(l.tone)}"><span class="sw${l.tone === 'error' ? ' hatch' : ''}"></span>${h(l.label)} ${fmtInt(n)}</li>`;
     })
     .join('');

@@ -107,6 +107,9 @@ describe('report REPORT.json --html', () => {
     );
     expect(cap.err).not.toMatch(/[^\x20-\x7e\n]/);
     oneError(cli(['report', 'bad.json']), /say where the page goes: --html FILE/);
+    oneError(cli(['report', 'bad.json', '--html', './bad.json']), /--html \.\/bad\.json is also an input/);
+    oneError(cli(['read', 'mix.pcap', '--html', 'mix.pcap']), /--html mix\.pcap is also an input/);
+    expect(readFileSync(join(dir, 'mix.pcap')).length).toBeGreaterThan(1000);
     expect(existsSync(join(dir, 'x.html'))).toBe(false);
   });
 });
