@@ -71,7 +71,7 @@ function parsePositive(name: string, v: string | undefined, integer: boolean): n
   return n;
 }
 
-function isDir(p: string): boolean {
+export function isDir(p: string): boolean {
   try {
     return statSync(p).isDirectory();
   } catch {
