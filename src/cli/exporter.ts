@@ -2,13 +2,13 @@
  * `toa-doctor exporter [IFACE] [FILTER...]`: a long-running Prometheus exporter (src/exporter).
  * Log lines go to stderr, one per event (journald adds the time); stdout stays empty.
  */
-import { statSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { ENGINE_CHOICES, type EngineChoice } from '../capture/live/index.js';
 import { DEFAULT_FINAL } from '../exporter/final.js';
 import { formatListen, parseListen } from '../exporter/server.js';
 import { PROFILES, type ProfileName } from '../flow/types.js';
 import { EXIT, UserError } from './errors.js';
+import { isDir } from './host.js';
 import { toolVersion } from './main.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:9877';
@@ -40,14 +40,6 @@ function num(flag: string, v: string, example: string, integer = false): number 
       `example: ${flag} ${example}`,
     );
   return n;
-}
-
-function isDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 function log(line: string): void {

@@ -65,7 +65,7 @@ export function resolveFormat(o: HostCliOptions): HostFormat {
   return uniq[0] ?? 'text';
 }
 
-function isDir(p: string): boolean {
+export function isDir(p: string): boolean {
   try {
     return statSync(p).isDirectory();
   } catch {

