@@ -10,22 +10,21 @@
  *               (a classic module: Alibaba Cloud vtoa) -> `--profile vtoa`
  *   syn-or-ack  also reads the saved SYN (Alibaba CDN eBPF TOA); accepts the variants of
  *               EBPF_PROFILE, a profile whose module reads "syn-or-ack" (the reader is given the
- *               profile's variants, toa-doctor the profile).
- *               Until toa-doctor knows it, that half is skipped with a printed reason.
+ *               profile's variants, toa-doctor the profile): `ebpf-cdn` (src/model/modules.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { profileVariantIds } from '../../src/flow/profiles.js';
-import { PROFILES } from '../../src/flow/types.js';
 import { extraScenarios, Lab, type LabConnection, type LabScenario, labScenario } from '../../src/lab/lab.js';
 import { LAB_ADDR } from '../../src/lab/netns.js';
+import { findModel } from '../../src/model/modules.js';
 import { clientVariants, parsePlacement } from '../../src/probe/config.js';
 import { bpfUnavailableReason } from '../helpers/bpf.js';
 import { capUnavailableReason, liveSkipReason, REPO, tcpdumpUnavailableReason } from '../helpers/netns.js';
 
 /** the profile name expected for the Alibaba CDN eBPF reader (reads the SYN or the ACK) */
-export const EBPF_PROFILE = 'alibaba-cdn-ebpf';
+export const EBPF_PROFILE = 'ebpf-cdn';
 
 const skip = liveSkipReason([bpfUnavailableReason()]);
 
@@ -118,15 +117,16 @@ describe.skipIf(skip !== null)(
       for (const l of labs) l.close();
     });
 
+    it('each reader mode is judged with a module model that reads the same packets', () => {
+      for (const m of MODES) expect(findModel(m.profile)?.reads).toBe(m.mode);
+    });
+
     for (const m of MODES) {
-      const known = (PROFILES as readonly string[]).includes(m.profile);
       for (const engine of ['cap', 'tcpdump'] as const) {
-        // under CI a missing engine fails (liveSkipReason throws); only the unknown profile may skip
-        const engineSkip = skip
+        // under CI a missing engine fails (liveSkipReason throws)
+        const reason = skip
           ? skip
           : liveSkipReason([engine === 'cap' ? capUnavailableReason() : tcpdumpUnavailableReason()]);
-        const reason =
-          engineSkip ?? (known ? null : `toa-doctor has no profile ${m.profile} (a SYN-or-ACK reader) yet`);
         if (reason) process.stderr.write(`[lab e2e ${m.mode}/${engine} skipped] ${reason}\n`);
         it.skipIf(reason !== null)(
           `reader ${m.mode}, --profile ${m.profile}, engine ${engine}`,
