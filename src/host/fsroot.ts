@@ -33,7 +33,7 @@ export function readErrorText(code: string): string {
     case 'EPERM':
       return 'cannot read (permission denied): run as root';
     case 'ENOTREG':
-      return 'not a regular file (a FIFO, socket or device): not read';
+      return 'not a regular file (a directory, FIFO, socket or device): not read';
     case 'EXDEV':
       return 'a symbolic link that leaves the snapshot directory: not followed';
     case 'ENOENT':

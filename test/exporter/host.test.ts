@@ -23,7 +23,7 @@ describe('HostWatch', () => {
       await w.look();
       await w.look();
       expect(lines.filter((l) => l.includes('toa_stats'))).toEqual([
-        'host: /proc/net/toa_stats: EISDIR (the host metrics keep what could be read)',
+        'host: /proc/net/toa_stats: not a regular file (a directory, FIFO, socket or device): not read (the host metrics keep what could be read)',
       ]);
       expect(w.samples('toa_doctor_host_up')).toEqual([[{}, 0]]);
       expect(w.samples('toa_doctor_module_state')).toEqual([[{ module: 'toa', state: 'Live' }, 1]]);
@@ -32,7 +32,9 @@ describe('HostWatch', () => {
       writeFileSync(stats, '');
       cpSync(join(FIXTURE, 'proc/net/toa_stats'), stats);
       await w.look();
-      expect(lines.at(-1)).toBe('host: recovered: /proc/net/toa_stats: EISDIR');
+      expect(lines.at(-1)).toBe(
+        'host: recovered: /proc/net/toa_stats: not a regular file (a directory, FIFO, socket or device): not read',
+      );
       expect(w.samples('toa_doctor_host_up')).toEqual([[{}, 1]]);
       expect(w.errors).toBe(1);
     } finally {
