@@ -60,7 +60,7 @@ beforeAll(async () => {
   expect(r.stdout.trim()).toBe(bundle);
   expect(r.stderr).toMatch(/wrote .*b\.tar\.gz .*packets kept \(handshake\), 6 flows/);
   // the same host evidence on both sides: it chooses the module model that judges the flows
-  raw = JSON.parse(cli(['read', pcap, '--host', FIXTURE_ROOT, '--json', '--flows', 'all']).stdout);
+  raw = JSON.parse(cli(['read', pcap, '--host-dir', FIXTURE_ROOT, '--json', '--flows', 'all']).stdout);
   const rb = cli(['read', bundle, '--json', '--flows', 'all']);
   expect(rb.code).toBe(1);
   fromBundle = JSON.parse(rb.stdout);
@@ -115,7 +115,9 @@ describe('bundle and read through the CLI', () => {
     const out = join(dir, 'anon-lb.tar.gz');
     const r = cli(['bundle', '--from-pcap', pcap, '--root', FIXTURE_ROOT, '--anonymize', ...lb, '-o', out]);
     expect(r.code, r.stderr).toBe(1);
-    const rawLb = JSON.parse(cli(['read', pcap, '--host', FIXTURE_ROOT, '--json', ...lb]).stdout) as Report;
+    const rawLb = JSON.parse(
+      cli(['read', pcap, '--host-dir', FIXTURE_ROOT, '--json', ...lb]).stdout,
+    ) as Report;
     expect(findingKey(rawLb, ['capture'])).toContain('TOA_FROM_OUTSIDE_LB warning 2');
     const a = JSON.parse(
       spawnSync('tar', ['xzf', out, '-O', 'report.json'], { encoding: 'utf8' }).stdout,

@@ -69,7 +69,7 @@ function read(name: string, conns: Pkt[][], args: string[]): Doc {
   expect(r.stderr).toBe('');
   return JSON.parse(r.stdout) as Doc;
 }
-const host = (h: string) => ['--host', join(ROOT, 'fixtures/hosts', h)];
+const host = (h: string) => ['--host-dir', join(ROOT, 'fixtures/hosts', h)];
 const byPort = (d: Doc, port: number) => d.flows.find((f) => f.client.endsWith(`:${port}`))!;
 
 const LB = '10.0.0.9';

@@ -97,7 +97,7 @@ describe('Huawei-style evidence and 200/8 (userid/lvs_toa also reads it)', () =>
         '--json',
         '--flows',
         'all',
-        '--host',
+        '--host-dir',
         fixture('huawei-ipv4-dualstack-listener'),
       ],
       { encoding: 'utf8' },

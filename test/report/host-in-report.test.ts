@@ -36,12 +36,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('read --host DIR: one findings list', () => {
   it('the host section shows evidence, not a second "Findings (0 error, ...) none" block', () => {
-    const r = cli(['read', join(ROOT, 'fixtures/samples/demo.pcap'), '--host', NO_MODULE]);
+    const r = cli(['read', join(ROOT, 'fixtures/samples/demo.pcap'), '--host-dir', NO_MODULE]);
     expect(r.code).toBe(1);
     expect(r.out).toContain('HOST_MODULE_NOT_LOADED');
     expect(r.out).not.toMatch(/Findings \(\d+ error, \d+ warning, \d+ info\)/);
     expect(r.out.match(/^Findings/gm)).toHaveLength(1);
-    const md = cli(['read', join(ROOT, 'fixtures/samples/demo.pcap'), '--host', NO_MODULE, '--markdown']);
+    const md = cli(['read', join(ROOT, 'fixtures/samples/demo.pcap'), '--host-dir', NO_MODULE, '--markdown']);
     expect(md.out.match(/^#+ Findings/gm)).toHaveLength(1);
     expect(md.out).not.toContain('Findings: 0 error');
   });
