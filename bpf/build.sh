@@ -1,8 +1,8 @@
 #!/bin/sh
 # Build the BPF objects from bpf/*.bpf.c with clang (part of `npm run build` when clang exists;
 # `npm run build:bpf` insists). The objects are committed and shipped in the package, so an
-# install needs no compiler. DWARF is stripped (BTF, which the loader needs, stays), so the bytes
-# do not depend on the directory the build ran in.
+# install needs no compiler. DWARF is stripped (BTF, which the loader needs, stays) and source paths
+# are mapped to bpf/, so the bytes do not depend on the directory the build ran in.
 set -eu
 cd "$(dirname "$0")"
 need=${1:-}
@@ -16,7 +16,10 @@ ARCH_INC=/usr/include/$(uname -m)-linux-gnu
 for src in *.bpf.c; do
   obj=${src%.c}.o
   tmp=$obj.tmp
-  if ! "$CLANG" -O2 -g -target bpf -I"$ARCH_INC" -Wall -Werror -c "$src" -o "$tmp"; then
+  # the prefix maps keep the build directory out of BTF's file names, so every checkout builds the
+  # same bytes as the committed objects (a rebuild does not dirty the tree)
+  if ! "$CLANG" -O2 -g -target bpf -I"$ARCH_INC" -ffile-prefix-map="$PWD"=bpf -fdebug-prefix-map="$PWD"=bpf \
+    -Wall -Werror -c "$src" -o "$tmp"; then
     rm -f "$tmp"
     # as part of `npm run build`, a missing header (libbpf-dev) must not fail the TypeScript build:
     # the committed object stays
