@@ -1,31 +1,18 @@
 /// <reference lib="dom" />
 /**
  * The compare page in a real browser: Debian's chromium driven by playwright-core, as
- * browser.test.ts does (same skip policy: skip with a printed reason without chromium, fail under
+ * browser.test.ts does (chromium.ts: skip with a printed reason without chromium, fail under
  * CI=true). Every request but the file itself fails the test; console errors fail it too.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderCompareHtml } from '../../../src/report/html/compare.js';
-import { underCi } from '../../helpers/netns.js';
+import { launch, OUT, openFile, skipReason } from './chromium.js';
 import { compareDoc } from './compare-doc.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const OUT = join(new URL('../../..', import.meta.url).pathname, 'test-output/html');
-
-function skipReason(): string | null {
-  const reason = existsSync(CHROMIUM)
-    ? null
-    : `chromium is not installed (${CHROMIUM}; apt-get install chromium)`;
-  if (!reason) return null;
-  if (underCi()) throw new Error(`browser tests cannot run under CI: ${reason}`);
-  process.stderr.write(`[browser tests skipped] ${reason}\n`);
-  return reason;
-}
 const SKIP = skipReason();
 
 let browser: Browser;
@@ -34,11 +21,7 @@ let file = '';
 
 beforeAll(async () => {
   if (SKIP) return;
-  const { chromium } = await import('playwright-core');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
-  });
+  browser = await launch();
   dir = mkdtempSync(join(tmpdir(), 'toa-compare-page-'));
   file = join(dir, 'compare.html');
   writeFileSync(file, renderCompareHtml(compareDoc({ pairsPerCode: 3 }), { maxPairs: 20 }));
@@ -49,25 +32,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function open(ctxOpts: BrowserContextOptions = {}) {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...ctxOpts });
-  const page: Page = await ctx.newPage();
-  const url = pathToFileURL(file).href;
-  const errors: string[] = [];
-  const requests: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') errors.push(`console ${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
-  await ctx.route('**/*', (route) => {
-    const u = route.request().url();
-    if (u === url) return route.continue();
-    requests.push(u);
-    return route.abort();
-  });
-  await page.goto(url, { waitUntil: 'load' });
-  return { page, errors, requests, close: () => ctx.close() };
-}
+const open = (ctxOpts: BrowserContextOptions = {}) => openFile(browser, file, ctxOpts);
 
 const visibleRows = (page: Page, code: string) =>
   page.locator(`#pairs-table tbody tr[data-change="${code}"]:visible`).count();
