@@ -46,7 +46,7 @@ table.t tr.problem td:first-child { border-left: 4px solid var(--error); }
 .optcmp li.added { background: var(--ok-bg); }
 .optcmp li.removed { background: var(--error-bg); text-decoration: line-through; }
 .optcmp li.changed { background: var(--warn-bg); }
-.mark { font: 600 10px/1.6 var(--sans); text-transform: uppercase; margin-right: 4px; }
+.mark { display: inline-block; font: 600 10px/1.6 var(--sans); text-transform: uppercase; margin-right: 4px; }
 `;
 
 function num(v: unknown, d = 0): number {
@@ -301,7 +301,7 @@ export function renderCompareHtml(doc: CompareDocument, opts: CompareHtmlOptions
 </header>
 <main>
 <section id="summary"><h2>Summary</h2>${changeBar(rows)}
-<div class="grid2"><div class="panel"><h3>Inputs</h3><dl class="facts"><dt>A</dt><dd class="mono">${files(doc.input?.a)}</dd><dd>${fmtInt(doc.input?.a?.flows)} connections, ${fmtInt(doc.input?.a?.packets)} packets</dd><dt>B</dt><dd class="mono">${files(doc.input?.b)}</dd><dd>${fmtInt(doc.input?.b?.flows)} connections, ${fmtInt(doc.input?.b?.packets)} packets</dd></dl></div>
+<div class="grid2"><div class="panel"><h3>Inputs</h3><dl class="facts"><dt>A</dt><dd><span class="mono">${files(doc.input?.a)}</span><br>${fmtInt(doc.input?.a?.flows)} connections, ${fmtInt(doc.input?.a?.packets)} packets</dd><dt>B</dt><dd><span class="mono">${files(doc.input?.b)}</span><br>${fmtInt(doc.input?.b?.flows)} connections, ${fmtInt(doc.input?.b?.packets)} packets</dd></dl></div>
 <div class="panel"><h3>Matching</h3><dl class="facts"><dt>clock offset B−A</dt><dd>${m.clockOffsetSec === null || m.clockOffsetSec === undefined ? 'unknown' : `${h(num(m.clockOffsetSec).toFixed(3))} s`}</dd><dt>timing window</dt><dd>${m.windowSec === null || m.windowSec === undefined ? 'none' : `${h(num(m.windowSec).toFixed(3))} s`}</dd><dt>confident pairs</dt><dd>${fmtInt(m.confidentPairs)}</dd><dt>ISN kept by the LB</dt><dd>${m.isnKept === null || m.isnKept === undefined ? 'unknown' : m.isnKept ? 'yes' : 'no (rewritten)'}</dd></dl></div>
 <div class="panel"><h3>Change codes in ${h(doc.mode)} mode</h3><ul class="legend">${legendCodes}</ul></div></div></section>
 ${findingsSection(doc)}
