@@ -1,10 +1,11 @@
 /**
- * `toa-doctor compare A B [--mode front|path] [--json|--markdown] [--max-flows N] [--no-color]`
+ * `toa-doctor compare A B [--mode front|path] [--json|--markdown] [--html OUT] [--max-flows N] [--no-color]`
  *
  * A and B are captures (or support bundles) of the same traffic taken at two points. Each is
  * analysed exactly as `read` does (analyzeInputs, with the flow table keeping option bytes and a
  * first-payload digest), the flow records become CompareFlows, and compareResults() pairs and
- * judges them. Exit codes as `read`: 0 no problem change, 1 a pair shows one, 2 usage/input.
+ * judges them. --html OUT also writes the page (src/report/html/compare.ts); stdout is unchanged.
+ * Exit codes as `read`: 0 no problem change, 1 a pair shows one, 2 usage/input.
  */
 import type { Command } from 'commander';
 import {
@@ -42,6 +43,10 @@ export interface RunCompareOptions {
   /** pairs listed in text/Markdown (default 50; JSON lists all) */
   maxRows?: number;
   toolVersion?: string;
+  /** also write the HTML page here (checked writable by the caller before analysing) */
+  html?: string;
+  /** the command shown in the page's footer */
+  htmlCommand?: string;
   write?: (s: string) => void;
   onProgress?: (label: string, done: number, total: number | null) => void;
 }
@@ -100,6 +105,14 @@ export async function runCompare(
     );
   }
   writer?.flush();
+  if (opts.html !== undefined) {
+    const { renderCompareHtml } = await import('../report/html/compare.js');
+    const { writeHtmlReport } = await import('./report.js');
+    writeHtmlReport(
+      opts.html,
+      renderCompareHtml(doc, { generatedAt: new Date().toISOString(), command: opts.htmlCommand }),
+    );
+  }
   return { doc, exitCode: doc.summary.exitCode };
 }
 
@@ -117,6 +130,7 @@ interface CompareCliOptions {
   mode?: string;
   json?: boolean;
   markdown?: boolean;
+  html?: string;
   maxFlows?: number;
   rows?: number;
   profile?: string;
@@ -136,6 +150,7 @@ export function register(program: Command): void {
     )
     .option('--json', 'one JSON document (schema toa-doctor/compare@1, see schema/compare.schema.json)')
     .option('--markdown', 'a Markdown report, ready to paste into a support ticket')
+    .option('--html <file>', 'also write a self-contained HTML page here (stdout output unchanged)')
     .option('--rows <n>', 'pairs listed in the text/Markdown report (default 50)', positiveInt('--rows', 200))
     .option(
       '--max-flows <n>',
@@ -160,12 +175,17 @@ Examples:
   toa-doctor compare client-side.pcap backend.pcap
   toa-doctor compare lb-egress.pcap backend.pcapng.gz --mode path
   toa-doctor compare front.pcap bundle.tar.gz --json | jq '.pairs[] | select(.problem)'
-  toa-doctor compare a.pcap b.pcap --markdown > ticket.md`,
+  toa-doctor compare a.pcap b.pcap --markdown > ticket.md
+  toa-doctor compare a.pcap b.pcap --html compare.html`,
     )
     .action(async (a: string, b: string, o: CompareCliOptions) => {
       if (o.json && o.markdown)
         throw new UserError('--json and --markdown cannot be combined', 'pick one output format');
       const mode = parseMode(o.mode);
+      if (o.html) {
+        const { checkWritable } = await import('./report.js');
+        checkWritable(o.html, [a, b]);
+      }
       const format: CompareFormat = o.json ? 'json' : o.markdown ? 'markdown' : 'text';
       const color = format === 'text' && o.color !== false && !!process.stdout.isTTY && !process.env.NO_COLOR;
       const res = await runCompare(a, b, {
@@ -176,6 +196,8 @@ Examples:
         profile: o.profile === undefined ? undefined : parseProfile(o.profile),
         lb: o.lb === undefined ? undefined : parseLbList(o.lb),
         color,
+        html: o.html,
+        htmlCommand: o.html ? `toa-doctor compare ${a} ${b} --html ${o.html}` : undefined,
         width: process.stdout.columns || 100,
         onProgress: process.stderr.isTTY ? progressLine() : undefined,
       });

@@ -83,6 +83,39 @@ describe('toa-doctor compare', () => {
     expect(r.out).toContain('removed toa 203.0.113.9:4444 (200/8)');
   });
 
+  it('--html OUT writes the page; stdout and exit code are as without --html', () => {
+    for (const [pair, code] of [
+      [stripped, 1],
+      [ok, 0],
+    ] as const) {
+      const out = join(dir, `page-${code}.html`);
+      const plain = cli(['compare', pair.a, pair.b, '--json']);
+      const withHtml = cli(['compare', pair.a, pair.b, '--json', '--html', out]);
+      expect(withHtml.code, withHtml.err).toBe(code);
+      expect(plain.code).toBe(code);
+      expect(withHtml.out).toBe(plain.out);
+      const html = readFileSync(out, 'utf8');
+      expect(html).toMatch(/^<!DOCTYPE html>/);
+      expect(html).toContain("default-src 'none'");
+      for (const c of Object.keys(JSON.parse(plain.out).summary.changes))
+        if (JSON.parse(plain.out).summary.changes[c] > 0) expect(html).toContain(`>${c}</span>`);
+    }
+    const text = cli(['compare', stripped.a, stripped.b, '--html', join(dir, 'text-page.html')]);
+    expect(text.code).toBe(1);
+    expect(text.out).toBe(cli(['compare', stripped.a, stripped.b]).out);
+  });
+
+  it('--html to an unwritable path fails before analysing: exit 2, one line and a hint', () => {
+    const r = cli(['compare', ok.a, ok.b, '--html', join(dir, 'no-such-dir', 'x.html')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^toa-doctor: .*x\.html/);
+    expect(r.err).toMatch(/hint: /);
+    expect(r.out).toBe('');
+    const self = cli(['compare', ok.a, ok.b, '--html', ok.b]);
+    expect(self.code).toBe(2);
+    expect(self.err).toMatch(/also an input/);
+  });
+
   it('usage and input errors: exit 2, one line and a hint, no stack trace', () => {
     const cases: Array<[string[], RegExp]> = [
       [['compare', ok.a, ok.b, '--mode', 'sideways'], /--mode: expected front or path/],

@@ -9,26 +9,14 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderHtml } from '../../../src/report/html/page.js';
 import { underCi } from '../../helpers/netns.js';
 import { demoPcap, mixedCapture } from '../../helpers/scenarios.js';
+import { CHROMIUM, launch, OUT, openFile, skipReason } from './chromium.js';
 import { type Made, pageOf, scenarioPcap, TMP, VERDICT_CASES } from './pages.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const OUT = join(new URL('../../..', import.meta.url).pathname, 'test-output/html');
-
-function skipReason(): string | null {
-  const reason = existsSync(CHROMIUM)
-    ? null
-    : `chromium is not installed (${CHROMIUM}; apt-get install chromium)`;
-  if (!reason) return null;
-  if (underCi()) throw new Error(`browser tests cannot run under CI: ${reason}`);
-  process.stderr.write(`[browser tests skipped] ${reason}\n`);
-  return reason;
-}
 const SKIP = skipReason();
 
 let browser: Browser;
@@ -37,12 +25,7 @@ const verdictPages = new Map<string, Made>();
 
 beforeAll(async () => {
   if (SKIP) return;
-  const { chromium } = await import('playwright-core');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    // root in CI: chromium's sandbox needs an unprivileged user
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
-  });
+  browser = await launch();
   mkdirSync(OUT, { recursive: true });
   demo = await pageOf('b-demo', demoPcap());
   for (const c of VERDICT_CASES)
@@ -54,33 +37,7 @@ afterAll(async () => {
   rmSync(TMP, { recursive: true, force: true });
 });
 
-interface Opened {
-  page: Page;
-  errors: string[];
-  requests: string[];
-  close: () => Promise<void>;
-}
-
-/** open a page file; record console errors, page errors and every request but the file itself */
-async function open(path: string, ctxOpts: BrowserContextOptions = {}): Promise<Opened> {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...ctxOpts });
-  const page = await ctx.newPage();
-  const url = pathToFileURL(path).href;
-  const errors: string[] = [];
-  const requests: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') errors.push(`console ${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
-  await ctx.route('**/*', (route) => {
-    const u = route.request().url();
-    if (u === url) return route.continue();
-    requests.push(u);
-    return route.abort();
-  });
-  await page.goto(url, { waitUntil: 'load' });
-  return { page, errors, requests, close: () => ctx.close() };
-}
+const open = (path: string, ctxOpts: BrowserContextOptions = {}) => openFile(browser, path, ctxOpts);
 
 /** Loose screenshot check, done by the browser itself: decode the PNG, count colours and ink. */
 async function pixelStats(png: Buffer): Promise<{ colours: number; ink: number }> {
