@@ -1,4 +1,6 @@
 import { Box, Text } from 'ink';
+// a leaf module with no imports of its own: the one terminal escaper (issue #16 item 4)
+import { forTerminal } from '../report/escape.js';
 import type { HostLayout } from './layout.js';
 import type { HostPanelModel } from './model.js';
 
@@ -35,12 +37,12 @@ export function HostPanel({ host, layout }: { host: HostPanelModel | null; layou
       {(layout.dmesg ? host.dmesg.slice(-layout.dmesg) : []).map((l, i) => (
         // one Text per line: a multi-line Text would not be cut to the terminal width line by line
         <Text key={`${i}-${l}`} wrap="truncate" dimColor>
-          {`dmesg: ${l}`}
+          {`dmesg: ${forTerminal(l)}`}
         </Text>
       ))}
       {host.notes.slice(0, layout.note ? 1 : 0).map((n) => (
         <Text key={n} wrap="truncate" color="yellow">
-          {`note: ${n}`}
+          {`note: ${forTerminal(n)}`}
         </Text>
       ))}
     </Box>

@@ -154,6 +154,25 @@ describe('Dashboard', () => {
     expect(frame()).toContain('syn_recv_sock_toa 1,200 (+12.5/s)');
     expect(frame()).toContain('dmesg: TOA: toa loaded');
   });
+
+  it('shows kernel-log lines and notes from a snapshot with their control characters escaped', () => {
+    const m = model([flow('TOA_OK')], {
+      host: {
+        source: 'snapshot/',
+        mode: 'snapshot',
+        modules: [],
+        statsLabel: null,
+        counters: [],
+        dmesg: ['TOA: \u001b[2J\u001b]0;owned\u0007fake'],
+        notes: ['bad \u001b[31mnote'],
+        updatedAtMs: 0,
+      },
+    });
+    const { frame } = mount(m);
+    expect(frame()).toContain('dmesg: TOA: \\x1b[2J\\x1b]0;owned\\x07fake');
+    expect(frame()).toContain('note: bad \\x1b[31mnote');
+    expect(frame()).not.toContain('\u001b]0;');
+  });
 });
 
 describe('Dashboard without a TTY stdin', () => {
