@@ -218,6 +218,8 @@ describe.skipIf(SKIP !== null)('HTML report in chromium', () => {
       const card = p.locator(`#c-${id}`);
       expect(await card.locator('svg').count()).toBe(0);
       await card.locator('summary').click();
+      // drawn asynchronously (the packed ladders are inflated with DecompressionStream): wait for it
+      await card.locator('svg.ladder g.pkt').first().waitFor({ state: 'visible', timeout: 10_000 });
       await expect(card.locator('svg.ladder g.pkt').first().isVisible()).resolves.toBe(true);
       // a link to a connection filtered out: the filter opens up and the card is drawn
       await p.click('#f-problems');
