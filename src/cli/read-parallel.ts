@@ -156,7 +156,8 @@ function startWorker(files: string[], s: ParallelSettings, index: number, count:
     profile: s.profile,
     model: s.model,
     lb: s.lb,
-    maxFlows: Math.max(1, Math.ceil(s.maxFlows / count)),
+    // the whole analysis' cap: the worker's partitionAnalyzer() takes its share (divided once)
+    maxFlows: s.maxFlows,
     keepOptionBytes: s.keepOptionBytes,
     select: s.select,
     port: port2,

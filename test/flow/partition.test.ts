@@ -222,6 +222,15 @@ describe('toa-doctor read --threads', () => {
     for (const n of ['2', '3']) expect(run(['--json', '--flows', 'all', '--threads', n])).toEqual(one);
     expect(run(['--threads', '2'])).toEqual(run(['--threads', '1']));
     expect(run(['--markdown', '--threads', '4'])).toEqual(run(['--markdown', '--threads', '1']));
+    // --max-flows is the whole analysis' cap: each of N threads gets its Nth once (a worker share once
+    // got maxFlows / N², and evicted flows one thread keeps)
+    const cap = String(2 * SCENARIOS.length * 20);
+    const capped = run(['--json', '--flows', 'all', '--max-flows', cap, '--threads', '1']);
+    expect(
+      (JSON.parse(capped.out) as { summary: { flows: { evicted: number } } }).summary.flows.evicted,
+    ).toBe(0);
+    for (const n of ['3', '4'])
+      expect(run(['--json', '--flows', 'all', '--max-flows', cap, '--threads', n])).toEqual(capped);
   });
 
   it('problem flows are fetched from the workers in several batches, in order', () => {
