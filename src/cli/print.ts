@@ -21,16 +21,10 @@ import {
   decodePacket,
 } from '../decode/index.js';
 import { CidrSet } from '../flow/cidr.js';
+import { ByteSink } from '../report/byte-writer.js';
 import type { DumpKind, TsFormat } from '../report/packet-extras.js';
-import {
-  ByteSink,
-  type LineOptions,
-  type Painter,
-  PLAIN,
-  STATUS_NAMES,
-  writePacketJson,
-  writePacketText,
-} from '../report/packet-line.js';
+import { STATUS_NAMES, writePacketJson } from '../report/packet-json.js';
+import { type LineOptions, type Painter, PLAIN, writePacketText } from '../report/packet-text.js';
 import { colorEnabled } from './color.js';
 import { UserError } from './errors.js';
 import { collectList, countFlag, parseHosts, parsePorts, parseSnaplen, positiveInt } from './options.js';

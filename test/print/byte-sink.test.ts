@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readCaptureBuffer } from '../../src/capture/reader.js';
 import { createDecodedPacket, type DecodedPacketExt, decodePacket } from '../../src/decode/index.js';
-import { ByteSink, packetJson } from '../../src/report/packet-line.js';
+import { ByteSink } from '../../src/report/byte-writer.js';
+import { packetJson } from '../../src/report/packet-json.js';
 import { ipTcp, linkWrap, writePcap } from '../helpers/packets.js';
 
 describe('ByteSink', () => {

@@ -14,7 +14,9 @@ const { generatePcap } = await import(join(root, 'dist/bench/generate.js'));
 if (!existsSync(file)) generatePcap({ packets: N, flows: Math.round(N / 5), out: file });
 const { readCaptureFile } = await import(join(root, 'dist/capture/reader.js'));
 const { createDecodedPacket, decodePacket, tcpChecksum } = await import(join(root, 'dist/decode/index.js'));
-const { ByteSink, writePacketJson, writePacketText } = await import(join(root, 'dist/report/packet-line.js'));
+const { ByteSink } = await import(join(root, 'dist/report/byte-writer.js'));
+const { writePacketJson } = await import(join(root, 'dist/report/packet-json.js'));
+const { writePacketText } = await import(join(root, 'dist/report/packet-text.js'));
 
 async function time(name, sink) {
   const t0 = process.hrtime.bigint();

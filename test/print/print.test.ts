@@ -13,7 +13,7 @@ import {
   decodeOptions,
   decodePacket,
 } from '../../src/decode/index.js';
-import { packetJson } from '../../src/report/packet-line.js';
+import { packetJson } from '../../src/report/packet-json.js';
 import { VARIANT_FIXTURES } from '../decode/fixtures.js';
 import { ipTcp, linkWrap, writePcap } from '../helpers/packets.js';
 
