@@ -6,7 +6,6 @@
  * packet carrying a TOA-table option or a malformed option list, and FIN/RST. Everything else
  * (bulk data and its ACKs) is dropped. Flows first seen mid-stream keep their first few packets.
  */
-import type { DecodedPacketExt } from '../decode/ext-types.js';
 import { type DecodedPacket, DecodeStatus, TcpFlag } from '../decode/types.js';
 
 interface FlowState {
@@ -55,7 +54,7 @@ export class HandshakeReducer {
       dport = pkt.dstPort;
       seq = pkt.seq;
       payload = pkt.payloadLength;
-      const o = (pkt as DecodedPacketExt).opts;
+      const o = pkt.opts;
       if (
         o.toaCount > 0 ||
         o.toaAfterEol ||

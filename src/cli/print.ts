@@ -16,7 +16,7 @@ import type { CaptureSummary, Frame } from '../capture/types.js';
 import {
   ChecksumStatus,
   createDecodedPacket,
-  type DecodedPacketExt,
+  type DecodedPacket,
   DecodeStatus,
   decodePacket,
 } from '../decode/index.js';
@@ -94,7 +94,7 @@ const P_TRUNC_TCP = 8;
 const P_BAD_IPCK = 9;
 
 /** decode one frame and count what is wrong with it */
-function decodeAndCount(f: Frame, pkt: DecodedPacketExt, counts: Int32Array): void {
+function decodeAndCount(f: Frame, pkt: DecodedPacket, counts: Int32Array): void {
   decodePacket(f, pkt);
   if (pkt.status !== DecodeStatus.OK) counts[pkt.status - 1]++;
   else {
@@ -463,7 +463,7 @@ export async function runPrint(file: string, opts: PrintOptions, io: PrintIo = {
       out.flush();
     };
 
-    const matches = (p: DecodedPacketExt, buf: Buffer): boolean => {
+    const matches = (p: DecodedPacket, buf: Buffer): boolean => {
       if (nPorts) {
         const hasPorts =
           p.status === DecodeStatus.OK ||

@@ -3,7 +3,6 @@
  * and TCP checksums (for the bundle anonymizer, after it rewrites address bytes).
  */
 import { createFrame, type Frame } from '../capture/types.js';
-import type { DecodedPacketExt } from './ext-types.js';
 import { createDecodedPacket, decodePacket } from './packet.js';
 import { finishChecksum, fold16, sumBytes, viewOf } from './sum.js';
 import { ChecksumStatus, type DecodedPacket, DecodeStatus } from './types.js';
@@ -75,7 +74,7 @@ export function tcpChecksumShouldBe(frame: Frame, pkt: DecodedPacket): number {
 /** The value the IPv4 header checksum should hold (tcpdump `bad cksum X (->Y)!`), or -1. */
 export function ipv4ChecksumShouldBe(frame: Frame, pkt: DecodedPacket): number {
   const o = pkt.ipOffset;
-  const ihl = (pkt as DecodedPacketExt).ipHeaderLength;
+  const ihl = pkt.ipHeaderLength;
   if (pkt.ipVersion !== 4 || o < 0 || !(ihl >= 20) || o + ihl > pkt.capturedEnd) return -1;
   const buf = frame.buf;
   const field = (buf[o + 10]! << 8) | buf[o + 11]!;
@@ -139,7 +138,7 @@ export function recomputeChecksums(
 ): RecomputeResult {
   const res: RecomputeResult = { ip: false, tcp: false };
   const f = frameOf(buf, offset, capturedLength, linkType);
-  const p = decodePacket(f, scratch) as DecodedPacketExt;
+  const p = decodePacket(f, scratch);
   if (p.ipVersion === 4 && p.ipHeaderLength >= 20 && p.ipOffset + p.ipHeaderLength <= p.capturedEnd) {
     const o = p.ipOffset;
     buf[o + 10] = 0;

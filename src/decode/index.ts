@@ -20,7 +20,6 @@ export {
   tcpChecksumShouldBe,
   verifyChecksums,
 } from './checksum.js';
-export type { DecodedPacketExt, OptionSummaryExt } from './ext-types.js';
 export { ipv4HeaderChecksumOk } from './ip.js';
 export type { LinkResult } from './link.js';
 export { decodeLink, LINKTYPE_NAMES, linkTypeName } from './link.js';

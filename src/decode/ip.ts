@@ -2,9 +2,8 @@
  * IPv4 (options, header checksum, fragments) and IPv6 (hop-by-hop 0, routing 43, fragment 44,
  * destination options 60, AH 51 before the transport header). Fill the DecodedPacket in place.
  */
-import type { DecodedPacketExt } from './ext-types.js';
 import { fold16, sumBytes } from './sum.js';
-import { ChecksumStatus, DecodeStatus } from './types.js';
+import { ChecksumStatus, type DecodedPacket, DecodeStatus } from './types.js';
 
 /** IPv4 header checksum is right when the folded sum over the header is 0xffff. */
 export function ipv4HeaderChecksumOk(buf: Uint8Array, off: number, hlen: number): boolean {
@@ -20,7 +19,7 @@ export function decodeIPv4(
   off: number,
   cend: number,
   wireEnd: number,
-  out: DecodedPacketExt,
+  out: DecodedPacket,
 ): number {
   out.ipOffset = off;
   if (cend - off < 1 || buf[off] >> 4 !== 4) {
@@ -80,7 +79,7 @@ export function decodeIPv6(
   off: number,
   cend: number,
   wireEnd: number,
-  out: DecodedPacketExt,
+  out: DecodedPacket,
 ): number {
   out.ipOffset = off;
   if (cend - off < 1 || buf[off] >> 4 !== 6) {

@@ -3,14 +3,13 @@
  * allocation. Malformed input is a status, never an exception.
  */
 import type { Frame } from '../capture/types.js';
-import type { DecodedPacketExt } from './ext-types.js';
 import { decodeIPv4, decodeIPv6 } from './ip.js';
 import { decodeLink, isVlanTag, type LinkResult } from './link.js';
 import { viewOf } from './sum.js';
 import { createOptionSummary, decodeTcp, resetOptionSummary, summarizeOptions } from './tcp.js';
 import { ChecksumStatus, type DecodedPacket, DecodeStatus } from './types.js';
 
-export function createDecodedPacket(): DecodedPacketExt {
+export function createDecodedPacket(): DecodedPacket {
   return {
     status: DecodeStatus.OK,
     ipVersion: 0,
@@ -44,7 +43,7 @@ export function createDecodedPacket(): DecodedPacketExt {
 
 const link: LinkResult = { status: DecodeStatus.OK, offset: 0, ipVersion: 0, vlans: 0, proto: -1 };
 
-function reset(out: DecodedPacketExt): void {
+function reset(out: DecodedPacket): void {
   out.status = DecodeStatus.OK;
   out.ipVersion = 0;
   out.ipOffset = -1;
@@ -74,17 +73,15 @@ function reset(out: DecodedPacketExt): void {
 }
 
 /**
- * Decode one frame into `out` (reused; returns it). `out` should come from createDecodedPacket()
- * so the DecodedPacketExt fields exist; a plain DecodedPacket also works (fields get added).
+ * Decode one frame into `o` (reused; returns it), a packet from createDecodedPacket(): every
+ * field exists from the start, so the object keeps one shape.
  *
  * Fast path, inline: Ethernet or Linux cooked (SLL, SLL2) with at most one VLAN tag, IPv4 with a
  * 20-byte header (not a fragment, protocol TCP) or IPv6 with TCP as the first next header, and a
  * complete TCP header inside the IP length. It writes EVERY field the generic path would (reset + decoders), so no reset is
  * needed; anything else leaves it before writing and takes the generic path, which resets.
  */
-export function decodePacket(frame: Frame, out: DecodedPacket): DecodedPacket {
-  const o = out as DecodedPacketExt;
-  if (o.opts.toaAfterBreak === undefined) Object.assign(o.opts, createOptionSummary());
+export function decodePacket(frame: Frame, o: DecodedPacket): DecodedPacket {
   const buf = frame.buf;
   const off = frame.offset;
   let cend = off + frame.capturedLength;
@@ -213,7 +210,7 @@ function decodeGeneric(
   cend: number,
   wireEnd: number,
   linkType: number,
-  o: DecodedPacketExt,
+  o: DecodedPacket,
 ): DecodedPacket {
   reset(o);
   o.capturedEnd = cend;

@@ -3,12 +3,11 @@
  * The walk follows the modules' parser (reference 1.4): stop at EOL, skip NOP, give up on a
  * length < 2 or past the option area, first (kind, length) match wins.
  */
-import type { DecodedPacketExt, OptionSummaryExt } from './ext-types.js';
 import { optionStep, stopReason, WalkStop } from './options.js';
 import { TFO_EXID, TOA_VARIANTS, toaVariantAt } from './toa.js';
-import { DecodeStatus } from './types.js';
+import { type DecodedPacket, DecodeStatus, type OptionSummary } from './types.js';
 
-export function createOptionSummary(): OptionSummaryExt {
+export function createOptionSummary(): OptionSummary {
   return {
     toaKind: -1,
     toaLength: -1,
@@ -35,7 +34,7 @@ export function createOptionSummary(): OptionSummaryExt {
   };
 }
 
-export function resetOptionSummary(s: OptionSummaryExt): void {
+export function resetOptionSummary(s: OptionSummary): void {
   s.toaKind = -1;
   s.toaLength = -1;
   s.toaOffset = -1;
@@ -104,7 +103,7 @@ export function summarizeOptions(
   start: number,
   end: number,
   cend: number,
-  s: OptionSummaryExt,
+  s: OptionSummary,
 ): void {
   let toaKind = -1;
   let toaLength = -1;
@@ -255,13 +254,7 @@ export function summarizeOptions(
  * TCP header at `t`; `l4End` is where the segment ends per the IP header. Sets status OK,
  * BAD_TCP (data offset < 5 or past the segment) or TRUNCATED (fixed header not captured).
  */
-export function decodeTcp(
-  buf: Uint8Array,
-  t: number,
-  cend: number,
-  l4End: number,
-  out: DecodedPacketExt,
-): void {
+export function decodeTcp(buf: Uint8Array, t: number, cend: number, l4End: number, out: DecodedPacket): void {
   out.tcpOffset = t;
   if (cend - t >= 4) {
     out.srcPort = (buf[t] << 8) | buf[t + 1];

@@ -34,7 +34,10 @@ export const TcpFlag = {
   CWR: 0x80,
 } as const;
 
-/** Why an option list broke (the module's parser, section 1.4, would stop there too). */
+/**
+ * Why an option list broke. The TOA modules' option walk stops at the same places (get_toa_data()
+ * in alibaba/LVS kernel/net/toa/toa.c and its forks: EOL, a length < 2, a length past the area).
+ */
 export type OptionBreak =
   | 'none'
   | 'zero-length' // length byte 0
@@ -71,6 +74,23 @@ export interface OptionSummary {
   hasMptcp: boolean;
   hasMd5: boolean;
   hasAo: boolean;
+  /**
+   * The list broke (breakReason is not 'none'/'truncated') and a TOA-shaped (kind, length) pair
+   * that fits in the captured area appears at some byte after the break. The module's parser
+   * (get_toa_data()) never reaches it. A byte-wise resync scan: a heuristic, may hit data bytes.
+   */
+  toaAfterBreak: boolean;
+  /** absolute offset of that TOA-shaped pair, -1 if none */
+  toaAfterBreakOffset: number;
+  /** absolute offset of the first TOA-shaped option after EOL (toaAfterEol), -1 if none */
+  toaAfterEolOffset: number;
+  /** non-zero bytes follow the EOL (options after EOL) */
+  bytesAfterEol: boolean;
+  /**
+   * matches of VIP/VPC-only rows (201/6, 202/8, 250/8: carriesClient false) before the break.
+   * They are not counted in toaCount and only become toaKind when no client-carrying TOA exists.
+   */
+  toaExtCount: number;
 }
 
 export interface DecodedPacket {
@@ -106,6 +126,14 @@ export interface DecodedPacket {
   opts: OptionSummary;
   /** absolute offset in buf of the end of captured bytes for this frame */
   capturedEnd: number;
+  /** IP protocol / last IPv6 next-header (6 for TCP), -1 when no IP header */
+  ipProto: number;
+  /** absolute offset of the transport header (after IPv6 extension headers), -1 if none */
+  l4Offset: number;
+  /** IPv4 fragment offset in bytes (or IPv6 fragment header offset), 0 otherwise */
+  ipFragOffset: number;
+  /** IPv4 header length in bytes / IPv6 40 + extension headers; 0 if none */
+  ipHeaderLength: number;
 }
 
 export interface TcpOptionBase {

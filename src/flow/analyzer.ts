@@ -6,7 +6,7 @@
  *   const result = a.finish();
  */
 import type { Frame } from '../capture/types.js';
-import { createDecodedPacket, type DecodedPacketExt, decodePacket } from '../decode/index.js';
+import { createDecodedPacket, type DecodedPacket, decodePacket } from '../decode/index.js';
 import { DecodeStatus } from '../decode/types.js';
 import { Aggregator, emptyVerdictCounts } from './aggregate.js';
 import { type Cidr, CidrSet, parseCidr } from './cidr.js';
@@ -36,7 +36,7 @@ export class Analyzer {
   readonly maxFlows: number;
   readonly lb: string[];
   private readonly table: FlowTable;
-  private readonly pkt: DecodedPacketExt = createDecodedPacket();
+  private readonly pkt: DecodedPacket = createDecodedPacket();
   private readonly scratch = new Scratch();
   private readonly ctx: MaterializeContext;
   private readonly agg: Aggregator;

@@ -9,7 +9,6 @@
 
 import type { Frame } from '../capture/types.js';
 import {
-  type DecodedPacketExt,
   decodeOptions,
   findToaVariant,
   ipCarrierAt,
@@ -146,7 +145,7 @@ export class FlowTable extends FlowIndex {
   ckUnverifiable = 0;
 
   /** Account one decoded TCP packet (status OK) to its flow. */
-  packet(frame: Frame, pkt: DecodedPacketExt, ts: number): void {
+  packet(frame: Frame, pkt: DecodedPacket, ts: number): void {
     const buf = frame.buf;
     let slot = this.lookup(buf, pkt, ts);
     if (slot < 0) {
@@ -304,7 +303,7 @@ export class FlowTable extends FlowIndex {
     slot: number,
     role: number,
     frame: Frame,
-    pkt: DecodedPacketExt,
+    pkt: DecodedPacket,
     ts: number,
     toServer: boolean,
   ): void {

@@ -12,7 +12,7 @@
  * Pure formatting: the caller passes the interface names (the CLI reads them from the system).
  */
 import type { Frame } from '../capture/types.js';
-import type { DecodedPacketExt } from '../decode/index.js';
+import type { DecodedPacket } from '../decode/index.js';
 
 /** -t count: 0 default (HH:MM:SS.us), 1 none, 2 epoch, 3 delta previous, 4 date, 5 delta first */
 export type TsFormat = 0 | 1 | 2 | 3 | 4 | 5;
@@ -182,7 +182,7 @@ const isGraph = (c: number) => c > 0x20 && c < 0x7f;
  * The dump that follows the line (starting with a newline): from the network header, or from the
  * first byte of the frame when `withLink` (-xx, -XX).
  */
-export function dumpText(f: Frame, p: DecodedPacketExt, kind: DumpKind, withLink: boolean): string {
+export function dumpText(f: Frame, p: DecodedPacket, kind: DumpKind, withLink: boolean): string {
   if (kind === 0) return '';
   const b = f.buf;
   const end = f.offset + f.capturedLength;

@@ -9,7 +9,7 @@
 import type { Frame } from '../capture/types.js';
 import {
   ChecksumStatus,
-  type DecodedPacketExt,
+  type DecodedPacket,
   DecodeStatus,
   decodeOneOption,
   linkTypeName,
@@ -295,7 +295,7 @@ function putPlan(p: number, buf: Uint8Array, start: number, pl: OptPlan): number
 }
 
 /** putOptionsAndEnd through a plan when the list is complete and one matches (or can be made) */
-function putOptionsPlanned(p: number, f: Frame, pk: DecodedPacketExt): number {
+function putOptionsPlanned(p: number, f: Frame, pk: DecodedPacket): number {
   const doff = pk.dataOffset;
   const start = pk.tcpOffset + 20;
   const end = start + doff * 4 - 20;
@@ -339,7 +339,7 @@ function putMalformed(p: number, kind: number, len: number, reason: string, at: 
  * `<options>](,"malformed":{...})(,"afterEol":[...]),"truncated":bool}}\n` after `"options":[` —
  * the same content as decodeOptions. Ends the packet (closes tcp and the object).
  */
-function putOptionsAndEnd(p: number, f: Frame, pk: DecodedPacketExt): number {
+function putOptionsAndEnd(p: number, f: Frame, pk: DecodedPacket): number {
   const buf = f.buf;
   const start = pk.tcpOffset + 20;
   const end = pk.tcpOffset + pk.dataOffset * 4;
@@ -471,7 +471,7 @@ let tsHead: Run = K.ts;
  * for one combination of those small values (cached: they repeat for nearly every packet)
  */
 const groupCache = new Map<number, Run>();
-function groupA(f: Frame, pk: DecodedPacketExt): Run {
+function groupA(f: Frame, pk: DecodedPacket): Run {
   const lt = f.linkType >>> 0;
   const small =
     lt < 65536 && pk.vlanIds < 16 && pk.ipProto >= -1 && pk.ipProto < 256 && pk.ipFragOffset === 0;
@@ -503,7 +503,7 @@ function groupA(f: Frame, pk: DecodedPacketExt): Run {
  * {ts, caplen, len, link, status, vlans?, ip:{version, proto, checksum, fragment, ttl, id, length, src, dst},
  *  tcp:{sport, dport, seq, ack, flags, flagBits, doff, win, payload, checksum, options, malformed?, afterEol?, truncated}}
  */
-export function writePacketJson(w: ByteSink, f: Frame, pk: DecodedPacketExt): void {
+export function writePacketJson(w: ByteSink, f: Frame, pk: DecodedPacket): void {
   if (w.pos >= w.flushAt) w.flush();
   bindSink(w);
   const buf = f.buf;
@@ -557,7 +557,7 @@ const jsonSink = new ByteSink((b, n) => {
 });
 
 /** One NDJSON object as a string (no newline) — convenience; printing uses writePacketJson. */
-export function packetJson(f: Frame, p: DecodedPacketExt): string {
+export function packetJson(f: Frame, p: DecodedPacket): string {
   jsonParts = [];
   writePacketJson(jsonSink, f, p);
   jsonSink.flush();

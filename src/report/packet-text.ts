@@ -7,7 +7,7 @@ import type { Frame } from '../capture/types.js';
 import {
   addressToString,
   ChecksumStatus,
-  type DecodedPacketExt,
+  type DecodedPacket,
   DecodeStatus,
   decodeToa,
   formatToa,
@@ -116,7 +116,7 @@ export function timeText(f: Frame): string {
 
 // ---- text ---------------------------------------------------------------------------------
 
-function optionsText(f: Frame, p: DecodedPacketExt, paint: Painter): string {
+function optionsText(f: Frame, p: DecodedPacket, paint: Painter): string {
   const buf = f.buf;
   const start = p.tcpOffset + 20;
   const end = p.tcpOffset + p.dataOffset * 4;
@@ -169,7 +169,7 @@ function optionsText(f: Frame, p: DecodedPacketExt, paint: Painter): string {
   return s;
 }
 
-function addrs(f: Frame, p: DecodedPacketExt): [string, string] {
+function addrs(f: Frame, p: DecodedPacket): [string, string] {
   return [
     addressToString(f.buf, p.srcAddrOffset, p.ipVersion),
     addressToString(f.buf, p.dstAddrOffset, p.ipVersion),
@@ -191,7 +191,7 @@ const ECN_TEXT = ['', ',ECT(1)', ',ECT(0)', ',CE'];
  * The network-layer head: `IP ` / `IP6 ` (not with -e, as tcpdump), and with -v the IP details in
  * tcpdump's words; an IPv4 -v head ends in a newline and 4 spaces, as tcpdump prints it.
  */
-function ipPrefix(f: Frame, p: DecodedPacketExt, o: LineOptions): string {
+function ipPrefix(f: Frame, p: DecodedPacket, o: LineOptions): string {
   const fam = o.link ? '' : p.ipVersion === 6 ? 'IP6 ' : 'IP ';
   if (!o.verbose) return fam;
   const buf = f.buf;
@@ -240,12 +240,12 @@ function lineHead(f: Frame, o: LineOptions): string {
 }
 
 /** One tcpdump-like line (no newline; with -x/-X/-A the dump lines follow). */
-export function packetText(f: Frame, p: DecodedPacketExt, o: LineOptions = {}): string {
+export function packetText(f: Frame, p: DecodedPacket, o: LineOptions = {}): string {
   const line = packetLine(f, p, o);
   return o.dump ? line + dumpText(f, p, o.dump, !!o.dumpLink) : line;
 }
 
-function packetLine(f: Frame, p: DecodedPacketExt, o: LineOptions): string {
+function packetLine(f: Frame, p: DecodedPacket, o: LineOptions): string {
   const paint = o.painter ?? PLAIN;
   const head = lineHead(f, o);
   switch (p.status) {
@@ -315,7 +315,7 @@ function packetLine(f: Frame, p: DecodedPacketExt, o: LineOptions): string {
 }
 
 /** Write one text line and its newline. */
-export function writePacketText(w: ByteSink, f: Frame, p: DecodedPacketExt, o: LineOptions = {}): void {
+export function writePacketText(w: ByteSink, f: Frame, p: DecodedPacket, o: LineOptions = {}): void {
   w.line(packetText(f, p, o));
 }
 

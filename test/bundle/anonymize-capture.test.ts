@@ -5,7 +5,7 @@ import type { Frame } from '../../src/capture/types.js';
 import {
   ChecksumStatus,
   createDecodedPacket,
-  type DecodedPacketExt,
+  type DecodedPacket,
   decodePacket,
   decodeToa,
   ipv4HeaderChecksumOk,
@@ -29,11 +29,11 @@ function frame(bytes: Buffer, linkType = 1, capLen = bytes.length): Frame {
   };
 }
 
-function decode(f: Frame): DecodedPacketExt {
-  return decodePacket(f, createDecodedPacket()) as DecodedPacketExt;
+function decode(f: Frame): DecodedPacket {
+  return decodePacket(f, createDecodedPacket()) as DecodedPacket;
 }
 
-function toaAt(f: Frame, p: DecodedPacketExt) {
+function toaAt(f: Frame, p: DecodedPacket) {
   return decodeToa(f.buf, p.opts.toaOffset, p.opts.toaVariant);
 }
 

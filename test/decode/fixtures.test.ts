@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { readCaptureBuffer } from '../../src/capture/reader.js';
 import {
   createDecodedPacket,
-  type DecodedPacketExt,
+  type DecodedPacket,
   DecodeStatus,
   decodeOptions,
   decodePacket,
@@ -15,9 +15,9 @@ import { allFixtures, FIXTURE_LINKS, malformedCases, VARIANT_FIXTURES } from './
 const DIR = join(import.meta.dirname, '../../fixtures/captures');
 
 function decodeAll(file: string) {
-  const pkts: Array<{ pkt: DecodedPacketExt; options: ReturnType<typeof decodeOptions> | null }> = [];
+  const pkts: Array<{ pkt: DecodedPacket; options: ReturnType<typeof decodeOptions> | null }> = [];
   readCaptureBuffer(readFileSync(join(DIR, file)), (f) => {
-    const pkt = decodePacket(f, createDecodedPacket()) as DecodedPacketExt;
+    const pkt = decodePacket(f, createDecodedPacket()) as DecodedPacket;
     const options =
       pkt.status === DecodeStatus.OK
         ? decodeOptions(f.buf, pkt.tcpOffset + 20, pkt.dataOffset * 4 - 20, pkt.capturedEnd)

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   createDecodedPacket,
-  type DecodedPacketExt,
+  type DecodedPacket,
   DecodeStatus,
   decodeOptions,
   decodePacket,
@@ -36,7 +36,7 @@ describe('decoders never throw and always terminate', () => {
   });
 
   it('valid headers + random option area / random tail bytes', () => {
-    const pkt = createDecodedPacket() as DecodedPacketExt;
+    const pkt = createDecodedPacket() as DecodedPacket;
     fc.assert(
       fc.property(
         fc.uint8Array({ maxLength: 40 }),

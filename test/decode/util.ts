@@ -1,5 +1,5 @@
 import type { Frame } from '../../src/capture/types.js';
-import { createDecodedPacket, type DecodedPacketExt, decodePacket } from '../../src/decode/index.js';
+import { createDecodedPacket, type DecodedPacket, decodePacket } from '../../src/decode/index.js';
 import { ipTcp, LINKTYPE, type Link, linkWrap, type TcpSpec } from '../helpers/packets.js';
 
 export function frameOf(
@@ -30,7 +30,7 @@ export function decodeBytes(
   opts: { caplen?: number; origLen?: number } = {},
 ) {
   const frame = frameOf(bytes, linkType, opts);
-  const pkt = decodePacket(frame, createDecodedPacket()) as DecodedPacketExt;
+  const pkt = decodePacket(frame, createDecodedPacket()) as DecodedPacket;
   return { frame, pkt };
 }
 

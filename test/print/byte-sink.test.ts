@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readCaptureBuffer } from '../../src/capture/reader.js';
-import { createDecodedPacket, type DecodedPacketExt, decodePacket } from '../../src/decode/index.js';
+import { createDecodedPacket, type DecodedPacket, decodePacket } from '../../src/decode/index.js';
 import { ByteSink } from '../../src/report/byte-writer.js';
 import { packetJson } from '../../src/report/packet-json.js';
 import { ipTcp, linkWrap, writePcap } from '../helpers/packets.js';
@@ -31,7 +31,7 @@ describe('ByteSink', () => {
 
 describe('packetJson numbers and timestamps', () => {
   it('seq/ack/TS values across the uint32 range, µs and ns timestamps', () => {
-    const pkt = createDecodedPacket() as DecodedPacketExt;
+    const pkt = createDecodedPacket() as DecodedPacket;
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 0xffffffff }),

@@ -8,7 +8,7 @@ import { readCaptureBuffer } from '../../src/capture/reader.js';
 import { runPrint } from '../../src/cli/print.js';
 import {
   createDecodedPacket,
-  type DecodedPacketExt,
+  type DecodedPacket,
   DecodeStatus,
   decodeOptions,
   decodePacket,
@@ -234,7 +234,7 @@ describe('toa-doctor print --json', () => {
   });
 
   it('tcp.options in the JSON equal decodeOptions (fast path == allocated path), random lists', () => {
-    const pkt = createDecodedPacket() as DecodedPacketExt;
+    const pkt = createDecodedPacket() as DecodedPacket;
     fc.assert(
       fc.property(
         fc.array(
