@@ -9,8 +9,8 @@
  * counter and store one word. IPv6 tuples are folded to IPv4-sized keys (cheaper: still a bound).
  *
  * Prints one JSON line: {mode, packets, seconds, ...counts, maxRssKB}. `seconds` is the time inside
- * the process (no Node start-up). The other areas' modules are loaded by a computed specifier so
- * that the bench compiles (and `npm run build` passes) even while they are missing or changing.
+ * the process (no Node start-up). Each mode imports only the modules it runs (dynamic imports), so
+ * a `reader` run's peak RSS does not include the decoder or the flow table.
  */
 import { pathToFileURL } from 'node:url';
 import type { CaptureSummary, Frame, FrameSink } from '../capture/types.js';
@@ -21,11 +21,6 @@ interface DecodeModule {
   createDecodedPacket(): DecodedPacket;
   decodePacket(frame: Frame, out: DecodedPacket): DecodedPacket;
 }
-interface AnalyzerLike {
-  push(frame: Frame): void;
-  finish(): unknown;
-}
-type AnalyzerCtor = new (opts: { maxFlows?: number }) => AnalyzerLike;
 
 export interface WorkerResult {
   mode: string;
@@ -41,13 +36,8 @@ export interface WorkerResult {
   error?: string;
 }
 
-async function load<T>(rel: string): Promise<T> {
-  const spec = new URL(rel, import.meta.url).href;
-  return (await import(spec)) as T;
-}
-
 export async function runWorker(mode: string, file: string, maxFlows?: number): Promise<WorkerResult> {
-  const { readCaptureFile } = await load<{ readCaptureFile: ReadCaptureFile }>('../capture/reader.js');
+  const { readCaptureFile } = await import('../capture/reader.js');
   let packets = 0;
   const t0 = process.hrtime.bigint();
   const c0 = process.cpuUsage();
@@ -58,7 +48,7 @@ export async function runWorker(mode: string, file: string, maxFlows?: number): 
       packets++;
     });
   } else if (mode === 'decode') {
-    const dec = await load<DecodeModule>('../decode/index.js');
+    const dec = await import('../decode/index.js');
     const pkt = dec.createDecodedPacket();
     let ok = 0;
     let toa = 0;
@@ -73,17 +63,15 @@ export async function runWorker(mode: string, file: string, maxFlows?: number): 
     extra.tcpOk = ok;
     extra.withToa = toa;
   } else if (mode === 'analyze') {
-    const { Analyzer } = await load<{ Analyzer: AnalyzerCtor }>('../flow/analyzer.js');
+    const { Analyzer } = await import('../flow/analyzer.js');
     const an = new Analyzer(maxFlows ? { maxFlows } : {});
     summary = await readCaptureFile(file, (f) => {
       packets++;
       an.push(f);
     });
-    const res = an.finish() as { flows?: unknown[] | number; stats?: { flows?: number } } | undefined;
-    const flows = res?.flows;
-    extra.flows = Array.isArray(flows) ? flows.length : typeof flows === 'number' ? flows : undefined;
+    extra.flows = an.finish().flows.size;
   } else if (mode === 'floor') {
-    return floorKernel(file, readCaptureFile, await load<DecodeModule>('../decode/index.js'));
+    return floorKernel(file, readCaptureFile, await import('../decode/index.js'));
   } else {
     throw new Error(`unknown worker mode ${mode}`);
   }
