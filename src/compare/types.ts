@@ -30,14 +30,13 @@ export interface ChangeRow {
   /** a change that explains a missing or wrong client address (exit code 1) */
   problem: boolean;
   title: string;
-  /** why it happens, for the finding (reference section 9 and 2.1) */
+  /** why it happens, for the finding */
   explanation: string;
   remediation: string;
 }
 
 /**
  * One row per change code: README, schema and renderers read it; code raises a change by its code.
- * Remedies: reference toa-protocols.md section 9 (#4, #10, #12, #15) and 2.1 (insertion rules).
  */
 export const COMPARE_CODES: readonly ChangeRow[] = [
   {

@@ -1,4 +1,7 @@
-/** Decode-layer API (names fixed in docs/TEAM.md). */
+/**
+ * Decode-layer API: what src/decode offers the layers above (flow, report, bundle, cli). Decoders
+ * read frame bytes and never throw; the contracts they fill are in types.ts.
+ */
 
 export type { ParsedAddress } from './addr.js';
 export {

@@ -1,7 +1,9 @@
 /**
  * TCP header and the allocation-free option summary walk (what the flow table needs).
- * The walk follows the modules' parser (reference 1.4): stop at EOL, skip NOP, give up on a
- * length < 2 or past the option area, first (kind, length) match wins.
+ * The option format is RFC 9293 section 3.1; the walk follows the modules' parser, get_toa_data()
+ * in alibaba/LVS kernel/net/toa/toa.c and its forks (iqiyi/dpvs kmod/toa/toa.c, Huawei/
+ * TCP_option_address src/toa.c): stop at EOL, skip NOP, give up on a length < 2 or past the option
+ * area, first (kind, length) match wins.
  */
 import { optionStep, stopReason, WalkStop } from './options.js';
 import { TFO_EXID, TOA_VARIANTS, toaVariantAt } from './toa.js';

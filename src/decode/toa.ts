@@ -1,6 +1,10 @@
 /**
- * The ONE table of TOA (kind, length) variants (reference sections 1.1-1.3). Modules key on the
- * (kind, length) pair, so does this table. Every row says how to read its bytes.
+ * The ONE table of TOA (kind, length) variants, as the modules define them (e.g. TCPOPT_TOA 254
+ * and TCPOLEN_TOA 8 in alibaba/LVS kernel/net/toa/toa.h; the 20-byte IPv6 form read by
+ * get_toa_data() in iqiyi/dpvs kmod/toa/toa.c). Kinds 253/254 are the experimental options of
+ * RFC 4727, which TOA uses without RFC 6994's ExID. src/model/modules.ts cites the source file and
+ * function of every module that reads a row. Modules key on the (kind, length) pair, so does this
+ * table. Every row says how to read its bytes.
  *
  * Offsets below are relative to the option's kind byte: [0]=kind, [1]=length, data from [2].
  */

@@ -1,5 +1,6 @@
 /**
- * Analysis-result types (owned by the analysis area; the shared contracts live in types.ts).
+ * Analysis-result types: what src/flow hands to the layers above (the shared contracts live in
+ * types.ts).
  * AnalysisResult is what Analyzer.finish() returns; FlowStats is the aggregate other areas
  * (live, bundle, diagnosis) read without walking flows. (The host area's correlation input,
  * src/diagnose/capture-stats.ts CaptureStats, is derived from it: src/diagnose/index.ts toCaptureStats.)

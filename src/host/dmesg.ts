@@ -1,5 +1,7 @@
 /**
- * Kernel log classification (reference section 6): ONE table of patterns, applied to every
+ * Kernel log classification: ONE table of patterns (the `TOA: ` lines the modules print through
+ * TOA_INFO/TOA_DBG in alibaba/LVS kernel/net/toa/toa.h and its forks, and the kernel's own module
+ * loader and oops lines), applied to every
  * line in order; timestamps and order are kept. Also: getting the text (dmesg, journalctl -k).
  */
 import { execFile } from 'node:child_process';
@@ -32,7 +34,7 @@ const TOA_MODULE_NAME = /^(toa|vtoa|tcp_toa|ip_vs_ca|hookers|[\w-]*toa[\w-]*)$/i
  * `TOA: ` lines may carry a `[DEBUG] ` prefix (handled by the debug rows first).
  */
 export const DMESG_PATTERNS: DmesgPattern[] = [
-  // ---- kernel-generated (6.9, section 4)
+  // ---- kernel-generated (module loader, oops)
   {
     id: 'kernel-init-returned-1',
     kind: 'dead',

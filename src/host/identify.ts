@@ -1,6 +1,7 @@
 /**
  * Which RS-side implementation is installed, from the host evidence, and which TOA
- * (kind, length) variants it reads (reference sections 3 and 12). Variant ids follow the
+ * (kind, length) variants it reads (the rows of src/model/modules.ts, each citing its module's
+ * source file and function). Variant ids follow the
  * decode table's 'toa-<kind>-<len>' naming (host does not import decode).
  */
 import { MODULE_MODELS } from '../model/modules.js';

@@ -1,4 +1,7 @@
-/** Host evidence: public API of src/host (see docs/TEAM.md "Cross-area APIs"). */
+/**
+ * Host evidence: public API of src/host — collect, parse and snapshot what a host shows about its
+ * TOA readers (/proc, /sys, kernel log). Parsers never throw; host never imports src/decode.
+ */
 export { type CollectOptions, collectHost, STATS_PATHS } from './collect.js';
 export { containerHints } from './container.js';
 export {

@@ -1,4 +1,7 @@
-/** /proc/modules, /sys/module/<name>/, /sys/fs/bpf/toa (reference section 8). Never throw. */
+/**
+ * /proc/modules, /sys/module/<name>/, /sys/fs/bpf/toa: which TOA readers are loaded. Module names
+ * are those the modules' sources build (the rows of src/model/modules.ts). Never throw.
+ */
 import { isDirUnder, isPermissionError, listUnder, readUnder, textUnder } from './fsroot.js';
 import type {
   EbpfToaInfo,
@@ -8,7 +11,7 @@ import type {
   ToaModuleName,
 } from './types-host.js';
 
-/** Module names that matter (section 8): readers first, then the hookers framework. */
+/** Module names that matter: readers first, then the hookers framework. */
 export const TOA_MODULES: { name: ToaModuleName; reader: boolean; what: string }[] = [
   {
     name: 'toa',

@@ -1,5 +1,6 @@
 /**
- * /proc/net/toa_stats and /proc/net/vtoa_stats (reference section 5.1-5.3).
+ * /proc/net/toa_stats and /proc/net/vtoa_stats, as toa_stats_show() prints them (alibaba/LVS
+ * kernel/net/toa/toa.c and its forks; vtoa: Anolis cloud-kernel net/vtoa/).
  * One table of counter sets; two layouts (classic, TTGW 3.0.1). Parsing never throws.
  */
 import type {
@@ -30,7 +31,7 @@ const CLASSIC6 = [
   'getname_toa_empty',
 ];
 
-/** The ONE table of counter sets (section 5.1 table, 5.2, 5.3). */
+/** The ONE table of counter sets: one per stats layout a module family prints. */
 export const COUNTER_SETS: CounterSet[] = [
   {
     id: 'classic',

@@ -1,14 +1,14 @@
 /**
- * Host-evidence types (owned by the host area). Everything here is plain JSON-serialisable data:
+ * Host-evidence types. Everything here is plain JSON-serialisable data:
  * a HostSnapshot is what one look at a root directory found; HostEvidence is one snapshot, or two
  * (before/after) plus the counter deltas between them.
  */
 
-// ---------------------------------------------------------------- stats files (section 5)
+// ---------------------------------------------------------------- stats files (stats.ts)
 
 /** Which layout a toa_stats / vtoa_stats file had. */
 export type StatsLayout =
-  /** header of `CPU<n>` columns, then `name : v v v ` rows (section 5.1/5.2) */
+  /** header of `CPU<n>` columns, then `name : v v v ` rows (toa_stats_show() in alibaba/LVS kernel/net/toa/toa.c) */
   | 'classic'
   /** `toa version: 3.0.1`, a column header, per-CPU rows, `total:` row, `toa_map:` line (5.3) */
   | 'ttgw'
@@ -177,7 +177,7 @@ export interface KernelInfo {
   osPrettyName: string | null;
 }
 
-// ---------------------------------------------------------------- dmesg (section 6)
+// ---------------------------------------------------------------- dmesg (dmesg.ts)
 
 export type DmesgKind =
   | 'banner'

@@ -1,5 +1,5 @@
 /**
- * Live-capture engine contract (owned by the live area). An engine opens an interface with a BPF
+ * Live-capture engine contract. An engine opens an interface with a BPF
  * filter and hands every packet to a FrameSink as a Frame (same contract as the file readers: the
  * Frame object may be reused; `buf` stays valid at least during the callback).
  */
