@@ -13,7 +13,7 @@
  * hooks, and a sweep of namespaces left by dead test processes at the next setup.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,17 +90,11 @@ export function tcpdumpUnavailableReason(): string | null {
 }
 
 /**
- * Are we under CI? vitest.config.ts sets CI=false inside the test workers (ink needs it), so the
- * CI=true of the runner is read from the vitest main process (the worker's parent) as well.
+ * Are we under CI? vitest.config.ts sets CI=false inside the test workers (ink needs it) and passes
+ * the runner's CI=true on as TOA_DOCTOR_CI=true; outside vitest CI=true counts as well.
  */
 export function underCi(): boolean {
-  if (process.env.CI === 'true' || process.env.TOA_DOCTOR_CI === 'true') return true;
-  try {
-    const env = readFileSync(`/proc/${process.ppid}/environ`, 'utf8').split('\0');
-    return env.includes('CI=true') || env.includes('TOA_DOCTOR_CI=true');
-  } catch {
-    return false;
-  }
+  return process.env.CI === 'true' || process.env.TOA_DOCTOR_CI === 'true';
 }
 
 /**

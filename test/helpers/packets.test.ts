@@ -4,18 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { connection, pcapOf, TS_OPT, toaOption } from './packets.js';
+import { commandMissingReason, toolSkipReason } from './tools.js';
 
-function hasTcpdump(): boolean {
-  try {
-    execFileSync('tcpdump', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+// a missing tcpdump is a printed skip, and a failure under CI (tools.ts)
+const NO_TCPDUMP = toolSkipReason(
+  [commandMissingReason('tcpdump')],
+  undefined,
+  'packet builder tcpdump check',
+);
 
 describe('test packet builder', () => {
-  it.runIf(hasTcpdump())(
+  it.skipIf(NO_TCPDUMP !== null)(
     'builds packets tcpdump accepts with valid checksums and the TOA bytes we asked for',
     () => {
       const dir = mkdtempSync(join(tmpdir(), 'toa-pk-'));
