@@ -6,7 +6,7 @@ import { connection, ipToBytes, MSS_OPT, NOP, toaOption } from '../helpers/packe
 import type { Pkt } from '../helpers/scenarios.js';
 import { analyzeConns, flowsOf } from './util.js';
 
-/** What each profile's module reads: the table in the brief / reference section 12, written out independently. */
+/** What each profile's module reads: each module's source as src/model/modules.ts cites it, written out independently. */
 const EXPECTED: Record<Exclude<(typeof LEGACY_PROFILES)[number], 'auto'>, string[]> = {
   tencent: ['200/8'],
   'tencent-nat64': ['200/8', '253/20'],

@@ -10,7 +10,7 @@ import {
   summarizeDmesg,
 } from '../../src/host/dmesg.js';
 
-/** One sample line per pattern row (strings from reference section 6 and 4), with the expected row id. */
+/** One sample line per pattern row (the modules' `TOA: ` messages and the kernel's own lines), with the expected row id. */
 const SAMPLES: [string, string][] = [
   [
     "do_init_module: 'toa'->init suspiciously returned 1, it should follow 0/-E convention",

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { COUNTER_SETS, matchCounterSet, normalizeTotals, parseStatsFile } from '../../src/host/stats.js';
 
-/** Exactly the format of section 5.1: 34 spaces + `CPU<i>` + 7 spaces; `%-25s:` then `%10lu ` per CPU. */
+/** Exactly the format toa_stats_show() prints (alibaba/LVS kernel/net/toa/toa.c): 34 spaces + `CPU<i>` + 7 spaces; `%-25s:` then `%10lu ` per CPU. */
 function classic(cpus: number[], rows: [string, number[]][]): string {
   let out = `${' '.repeat(34)}${cpus.map((c) => `CPU${c}       `).join('')}\n`;
   for (const [name, vals] of rows)
