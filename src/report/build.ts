@@ -9,6 +9,7 @@ import { linkTypeName, TOA_VARIANTS } from '../decode/index.js';
 import { ChecksumStatus, TcpFlag } from '../decode/types.js';
 import { oneLineVerdict } from '../diagnose/index.js';
 import type { Finding, Severity } from '../diagnose/types.js';
+import { formatEndpoint } from '../endpoint.js';
 import { profileVariantIds, variantLabel } from '../flow/profiles.js';
 import type { AnalysisResult, DecodeCounters, VariantCount } from '../flow/result.js';
 import type {
@@ -216,10 +217,6 @@ export function packageVersion(): string {
   return cachedVersion;
 }
 
-function endpoint(a: string, p: number): string {
-  return a.includes(':') ? `[${a}]:${p}` : `${a}:${p}`;
-}
-
 export function flagString(flags: number): string {
   let s = '';
   if (flags & TcpFlag.SYN) s += 'S';
@@ -281,8 +278,8 @@ export function flowJson(f: FlowRecord): ReportFlow {
   return {
     id: f.id,
     family: f.family,
-    client: endpoint(f.client.address, f.client.port),
-    server: endpoint(f.server.address, f.server.port),
+    client: formatEndpoint(f.client.address, f.client.port),
+    server: formatEndpoint(f.server.address, f.server.port),
     clientRule: f.clientRule,
     verdict: f.verdict,
     reason: f.reason,

@@ -6,6 +6,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import type { Finding, Severity } from '../diagnose/types.js';
+import { formatEndpoint } from '../endpoint.js';
 import type { Verdict } from '../flow/types.js';
 import type { ReportDocument, ReportFlow } from './build.js';
 import { forTerminal as term } from './escape.js';
@@ -211,9 +212,7 @@ function toaCell(f: ReportFlow): string {
 
 function realClient(f: ReportFlow): string {
   if (!f.toa || f.toa.address === null) return '?';
-  const a = f.toa.address;
-  if (f.toa.port === null) return a;
-  return a.includes(':') ? `[${a}]:${f.toa.port}` : `${a}:${f.toa.port}`;
+  return formatEndpoint(f.toa.address, f.toa.port);
 }
 
 function flowTable(doc: ReportDocument, c: ChalkInstance, width: number, maxRows: number): string[] {
