@@ -16,6 +16,7 @@ import type { CaptureSummary, Frame } from '../capture/types.js';
 import {
   ChecksumStatus,
   createDecodedPacket,
+  DECODE_STATUS_NAMES,
   type DecodedPacketExt,
   DecodeStatus,
   decodePacket,
@@ -27,7 +28,6 @@ import {
   type LineOptions,
   type Painter,
   PLAIN,
-  STATUS_NAMES,
   writePacketJson,
   writePacketText,
 } from '../report/packet-line.js';
@@ -90,7 +90,7 @@ export interface PrintResult {
 // ---- decode problems, counted by index (shared with workers) ------------------------------
 
 const PROBLEM_KEYS = [
-  ...[1, 2, 3, 4, 5, 6, 7].map((s) => STATUS_NAMES[s as DecodeStatus]),
+  ...[1, 2, 3, 4, 5, 6, 7].map((s) => DECODE_STATUS_NAMES[s as DecodeStatus]),
   'malformed-options',
   'truncated-tcp',
   'bad-ip-checksum',

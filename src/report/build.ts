@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { CaptureSummary, CaptureWarning } from '../capture/types.js';
 import { linkTypeName, TOA_VARIANTS } from '../decode/index.js';
-import { ChecksumStatus, TcpFlag } from '../decode/types.js';
+import { CHECKSUM_STATUS_NAMES, type ChecksumName, TcpFlag } from '../decode/types.js';
 import { oneLineVerdict } from '../diagnose/index.js';
 import type { Finding, Severity } from '../diagnose/types.js';
 import { formatEndpoint } from '../endpoint.js';
@@ -72,7 +72,7 @@ export interface ReportPacket {
     /** the captured option area as lowercase hex, when the analysis kept it (JSON and HTML reports) */
     bytes?: string;
   };
-  checksum: 'ok' | 'bad' | 'unverifiable' | 'not-checked';
+  checksum: ChecksumName;
   retransmissions: number;
   tfo: boolean;
 }
@@ -230,13 +230,6 @@ export function flagString(flags: number): string {
   return s || '.';
 }
 
-const CK: Record<number, ReportPacket['checksum']> = {
-  [ChecksumStatus.OK]: 'ok',
-  [ChecksumStatus.BAD]: 'bad',
-  [ChecksumStatus.UNVERIFIABLE]: 'unverifiable',
-  [ChecksumStatus.NOT_CHECKED]: 'not-checked',
-};
-
 function packetJson(p: PacketFacts | null): ReportPacket | null {
   if (!p) return null;
   const r: ReportPacket = {
@@ -254,7 +247,7 @@ function packetJson(p: PacketFacts | null): ReportPacket | null {
       toaAfterEol: p.toaAfterEol,
       toaAfterBreak: p.toaAfterBreak,
     },
-    checksum: CK[p.checksum] ?? 'not-checked',
+    checksum: CHECKSUM_STATUS_NAMES[p.checksum] ?? 'not-checked',
     retransmissions: p.retransmissions,
     tfo: p.tfo,
   };
