@@ -25,7 +25,7 @@
  * checksum correct and keeps a wrong one wrong by exactly the same amount, so TOA_BAD_CHECKSUM
  * survives anonymization. Works on snaplen-cut packets too (no full recomputation needed).
  */
-import type { Frame } from '../capture/types.js';
+import { type Frame, LinkType } from '../capture/types.js';
 import { findToaVariant, TOA_VARIANTS } from '../decode/toa.js';
 import { type DecodedPacket, DecodeStatus } from '../decode/types.js';
 import type { IpAnonymizer } from './anonymize.js';
@@ -203,16 +203,16 @@ export class CaptureAnonymizer {
     const o = frame.offset;
     const end = o + frame.capturedLength;
     switch (frame.linkType) {
-      case 1: // EN10MB: dst, src
+      case LinkType.EN10MB: // dst, src
         if (end - o >= 12) {
           this.ip.mapMacBytes(b, o);
           this.ip.mapMacBytes(b, o + 6);
         }
         break;
-      case 113: // LINUX_SLL: address length at 4, address at 6
+      case LinkType.LINUX_SLL: // address length at 4, address at 6
         if (end - o >= 16 && b.readUInt16BE(o + 4) === 6) this.ip.mapMacBytes(b, o + 6);
         break;
-      case 276: // LINUX_SLL2: address length at 11, address at 12
+      case LinkType.LINUX_SLL2: // address length at 11, address at 12
         if (end - o >= 20 && b[o + 11] === 6) this.ip.mapMacBytes(b, o + 12);
         break;
     }

@@ -16,6 +16,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, posix, relative, sep } from 'node:path';
 import { gunzipSync, constants as zc } from 'node:zlib';
 import * as tar from 'tar';
+import { isGzip } from '../capture/gzip.js';
 
 export const BUNDLE_SCHEMA = 'toa-doctor/bundle@1';
 
@@ -152,10 +153,6 @@ export interface ArchiveContent {
   tarErrors: string[];
   /** decompressed bytes obtained */
   bytes: number;
-}
-
-export function isGzip(buf: Buffer): boolean {
-  return buf.length >= 3 && buf[0] === 0x1f && buf[1] === 0x8b && buf[2] === 8;
 }
 
 /** A tar header at the start of `raw` ('ustar' magic at 257, as GNU, busybox and the tar package write). */

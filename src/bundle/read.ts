@@ -8,8 +8,9 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { createGunzip } from 'node:zlib';
+import { isGzip } from '../capture/gzip.js';
 import { CaptureError } from '../capture/types.js';
-import { BUNDLE_SCHEMA, type BundleManifest, isGzip, isTarHeader } from './archive.js';
+import { BUNDLE_SCHEMA, type BundleManifest, isTarHeader } from './archive.js';
 import { checkManifest } from './manifest.js';
 import { makeTempDir, removeTempDir } from './tempdir.js';
 import {

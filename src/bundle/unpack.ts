@@ -17,7 +17,8 @@ import { closeSync, createReadStream, mkdirSync, openSync, readSync, writeSync }
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import * as tar from 'tar';
-import { isGzip, normalizeMemberPath } from './archive.js';
+import { isGzip } from '../capture/gzip.js';
+import { normalizeMemberPath } from './archive.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

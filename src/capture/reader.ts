@@ -12,6 +12,7 @@
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip, gunzipSync, constants as zc } from 'node:zlib';
+import { isGzip } from './gzip.js';
 import {
   CaptureError,
   type CaptureFormat,
@@ -966,10 +967,6 @@ function fileError(e: unknown, path: string): CaptureError {
         'check that the file is readable and the disk is healthy',
       );
   }
-}
-
-function isGzip(b: Buffer): boolean {
-  return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
 }
 
 function gzipFailure(parser: StreamParser, err: unknown): CaptureSummary {

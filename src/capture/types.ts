@@ -15,6 +15,16 @@ export const LinkType = {
   LINUX_SLL2: 276,
 } as const;
 
+/** LINKTYPE number → its name, from LinkType itself (228 → 'IPV4'). */
+export const LINKTYPE_NAMES: Readonly<Record<number, string>> = Object.fromEntries(
+  Object.entries(LinkType).map(([name, n]) => [n, name]),
+);
+
+/** The name of a link type, `LINKTYPE_<n>` for one toa-doctor does not know. */
+export function linkTypeName(linkType: number): string {
+  return LINKTYPE_NAMES[linkType] ?? `LINKTYPE_${linkType}`;
+}
+
 /**
  * One captured packet. Readers REUSE one Frame object and hand it to the callback;
  * `buf` is the reader's chunk and is only valid during the callback. A consumer that keeps

@@ -20,6 +20,7 @@ import {
 import type { CaptureSummary, Frame } from '../capture/types.js';
 import { PcapWriter } from '../capture/writer.js';
 import { diagnose } from '../diagnose/index.js';
+import { formatEndpoint } from '../endpoint.js';
 import { Analyzer } from '../flow/analyzer.js';
 import type { AnalysisResult } from '../flow/result.js';
 import { type FlowRecord, PROFILES, type ProfileName } from '../flow/types.js';
@@ -124,20 +125,15 @@ export function defaultInterface(): string {
   return d.name;
 }
 
-function endpoint(a: string, p: number | null): string {
-  if (p === null) return a;
-  return a.includes(':') ? `[${a}]:${p}` : `${a}:${p}`;
-}
-
 /** The NDJSON event for one judged flow. */
 export function flowEvent(f: FlowRecord): Record<string, unknown> {
   return {
     event: 'flow',
     id: f.id,
     family: f.family,
-    client: endpoint(f.client.address, f.client.port),
-    server: endpoint(f.server.address, f.server.port),
-    realClient: f.toa?.address ? endpoint(f.toa.address, f.toa.port) : null,
+    client: formatEndpoint(f.client.address, f.client.port),
+    server: formatEndpoint(f.server.address, f.server.port),
+    realClient: f.toa?.address ? formatEndpoint(f.toa.address, f.toa.port) : null,
     verdict: f.verdict,
     reason: f.reason,
     toa: f.toa

@@ -16,6 +16,7 @@ import type { CaptureSummary, Frame } from '../capture/types.js';
 import {
   ChecksumStatus,
   createDecodedPacket,
+  DECODE_STATUS_NAMES,
   type DecodedPacket,
   DecodeStatus,
   decodePacket,
@@ -23,7 +24,7 @@ import {
 import { CidrSet } from '../flow/cidr.js';
 import { ByteSink } from '../report/byte-writer.js';
 import type { DumpKind, TsFormat } from '../report/packet-extras.js';
-import { STATUS_NAMES, writePacketJson } from '../report/packet-json.js';
+import { writePacketJson } from '../report/packet-json.js';
 import { type LineOptions, type Painter, PLAIN, writePacketText } from '../report/packet-text.js';
 import { colorEnabled } from './color.js';
 import { UserError } from './errors.js';
@@ -84,7 +85,7 @@ export interface PrintResult {
 // ---- decode problems, counted by index (shared with workers) ------------------------------
 
 const PROBLEM_KEYS = [
-  ...[1, 2, 3, 4, 5, 6, 7].map((s) => STATUS_NAMES[s as DecodeStatus]),
+  ...[1, 2, 3, 4, 5, 6, 7].map((s) => DECODE_STATUS_NAMES[s as DecodeStatus]),
   'malformed-options',
   'truncated-tcp',
   'bad-ip-checksum',

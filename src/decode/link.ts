@@ -4,22 +4,11 @@
  * from the first nibble), IPV4 (228), IPV6 (229), NULL (0, host-endian AF) and LOOP (108,
  * network-order AF). No allocation.
  */
+import { LinkType } from '../capture/types.js';
 import { DecodeStatus } from './types.js';
 
-export const LINKTYPE_NAMES: Record<number, string> = {
-  0: 'NULL',
-  1: 'EN10MB',
-  101: 'RAW',
-  108: 'LOOP',
-  113: 'LINUX_SLL',
-  228: 'IPV4',
-  229: 'IPV6',
-  276: 'LINUX_SLL2',
-};
-
-export function linkTypeName(linkType: number): string {
-  return LINKTYPE_NAMES[linkType] ?? `LINKTYPE_${linkType}`;
-}
+// the names live next to the LinkType numbers (capture/types.ts); re-exported for decode's importers
+export { LINKTYPE_NAMES, linkTypeName } from '../capture/types.js';
 
 /** Result of decodeLink (a reused scratch object). */
 export interface LinkResult {
@@ -76,7 +65,7 @@ export function decodeLink(
   r.vlans = 0;
   r.proto = -1;
   switch (linkType) {
-    case 1: {
+    case LinkType.EN10MB: {
       if (end - off < 14) {
         r.status = DecodeStatus.TRUNCATED;
         return r;
@@ -95,7 +84,7 @@ export function decodeLink(
       }
       return fromEthertype(r, etype, p);
     }
-    case 113: {
+    case LinkType.LINUX_SLL: {
       if (end - off < 16) {
         r.status = DecodeStatus.TRUNCATED;
         return r;
@@ -115,7 +104,7 @@ export function decodeLink(
       }
       return fromEthertype(r, t, p);
     }
-    case 276: {
+    case LinkType.LINUX_SLL2: {
       if (end - off < 20) {
         r.status = DecodeStatus.TRUNCATED;
         return r;
@@ -133,25 +122,25 @@ export function decodeLink(
       }
       return fromEthertype(r, t, p);
     }
-    case 101:
+    case LinkType.RAW:
       r.offset = off;
       return r;
-    case 228:
+    case LinkType.IPV4:
       r.offset = off;
       r.ipVersion = 4;
       return r;
-    case 229:
+    case LinkType.IPV6:
       r.offset = off;
       r.ipVersion = 6;
       return r;
-    case 0:
-    case 108: {
+    case LinkType.NULL:
+    case LinkType.LOOP: {
       if (end - off < 4) {
         r.status = DecodeStatus.TRUNCATED;
         return r;
       }
       let af: number;
-      if (linkType === 108)
+      if (linkType === LinkType.LOOP)
         af = ((buf[off] << 24) >>> 0) + ((buf[off + 1] << 16) | (buf[off + 2] << 8) | buf[off + 3]);
       else {
         // host byte order of the capturing machine: a small AF value sits in the low bytes of one order

@@ -2,7 +2,7 @@
  * decodePacket: link → IP → TCP → option summary, into ONE reusable DecodedPacket, without
  * allocation. Malformed input is a status, never an exception.
  */
-import type { Frame } from '../capture/types.js';
+import { type Frame, LinkType } from '../capture/types.js';
 import { decodeIPv4, decodeIPv6 } from './ip.js';
 import { decodeLink, isVlanTag, type LinkResult } from './link.js';
 import { viewOf } from './sum.js';
@@ -93,13 +93,13 @@ export function decodePacket(frame: Frame, o: DecodedPacket): DecodedPacket {
   // link header length and where its ethertype sits; the checks below need 40 bytes after it
   let ip: number;
   let etypeAt: number;
-  if (lt === 1) {
+  if (lt === LinkType.EN10MB) {
     ip = off + 14;
     etypeAt = off + 12;
-  } else if (lt === 276) {
+  } else if (lt === LinkType.LINUX_SLL2) {
     ip = off + 20; // LINUX_SLL2: protocol first
     etypeAt = off;
-  } else if (lt === 113) {
+  } else if (lt === LinkType.LINUX_SLL) {
     ip = off + 16; // LINUX_SLL
     etypeAt = off + 14;
   } else return decodeGeneric(buf, off, cend, wireEnd, lt, o);

@@ -9,6 +9,7 @@
  * Offsets below are relative to the option's kind byte: [0]=kind, [1]=length, data from [2].
  */
 
+import { formatEndpoint } from '../endpoint.js';
 import { ipv4ToString, ipv6ToString } from './addr.js';
 import type { IpFamily, ToaDecoded, ToaVariant } from './types.js';
 
@@ -298,11 +299,8 @@ export function decodeToa(buf: Uint8Array, optionOffset: number, variantIndex: n
   return out;
 }
 
-/** `192.0.2.77:54321`, `[2001:db8::1]:80`, `192.0.2.77` (no port) — address part of a TOA. */
-export function formatEndpoint(address: string, port: number | null): string {
-  if (port === null) return address;
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-}
+/** `192.0.2.77:54321`, `[2001:db8::1]:80`, `192.0.2.77` (no port): the one endpoint text, re-exported here */
+export { formatEndpoint };
 
 /** tcpdump-like text of a decoded TOA, e.g. `toa 192.0.2.77:54321 (200/8)`. */
 export function formatToa(t: ToaDecoded): string {

@@ -15,6 +15,33 @@ export enum DecodeStatus {
   BAD_TCP = 7, // data offset < 5
 }
 
+/** The word for each DecodeStatus, as `print --json` writes it (`"status":"not-ip"`). */
+export const DECODE_STATUS_NAMES: Readonly<Record<DecodeStatus, string>> = {
+  [DecodeStatus.OK]: 'ok',
+  [DecodeStatus.UNKNOWN_LINKTYPE]: 'unknown-linktype',
+  [DecodeStatus.NOT_IP]: 'not-ip',
+  [DecodeStatus.NOT_TCP]: 'not-tcp',
+  [DecodeStatus.IP_FRAGMENT]: 'ip-fragment',
+  [DecodeStatus.TRUNCATED]: 'truncated',
+  [DecodeStatus.BAD_IP]: 'bad-ip',
+  [DecodeStatus.BAD_TCP]: 'bad-tcp',
+};
+
+/**
+ * The counter that counts each DecodeStatus in an analysis's decode counters (`read --json`:
+ * `"decode":{"notIp":3,...}`, flow/result.ts DecodeCounters).
+ */
+export const DECODE_STATUS_COUNTERS = {
+  [DecodeStatus.OK]: 'ok',
+  [DecodeStatus.UNKNOWN_LINKTYPE]: 'unknownLinkType',
+  [DecodeStatus.NOT_IP]: 'notIp',
+  [DecodeStatus.NOT_TCP]: 'notTcp',
+  [DecodeStatus.IP_FRAGMENT]: 'ipFragment',
+  [DecodeStatus.TRUNCATED]: 'truncated',
+  [DecodeStatus.BAD_IP]: 'badIp',
+  [DecodeStatus.BAD_TCP]: 'badTcp',
+} as const satisfies Record<DecodeStatus, string>;
+
 export enum ChecksumStatus {
   NOT_CHECKED = 0,
   OK = 1,
@@ -22,6 +49,15 @@ export enum ChecksumStatus {
   /** payload cut by snaplen, or a fragment: cannot verify */
   UNVERIFIABLE = 3,
 }
+
+/** The word for each ChecksumStatus, in `print --json` and in the report's packets (`read --json`). */
+export type ChecksumName = 'not-checked' | 'ok' | 'bad' | 'unverifiable';
+export const CHECKSUM_STATUS_NAMES: Readonly<Record<ChecksumStatus, ChecksumName>> = {
+  [ChecksumStatus.NOT_CHECKED]: 'not-checked',
+  [ChecksumStatus.OK]: 'ok',
+  [ChecksumStatus.BAD]: 'bad',
+  [ChecksumStatus.UNVERIFIABLE]: 'unverifiable',
+};
 
 export const TcpFlag = {
   FIN: 0x01,
@@ -45,6 +81,39 @@ export type OptionBreak =
   | 'overrun' // length runs past the option area
   | 'no-length' // kind byte is the last byte, length missing
   | 'truncated'; // option area cut by the snaplen
+
+/**
+ * Every OptionBreak, each once. The position is the break's number where a number is stored (the
+ * flow table keeps it in a few bits): OPTION_BREAKS[optionBreakIndex(b)] === b.
+ */
+export const OPTION_BREAKS: readonly OptionBreak[] = [
+  'none',
+  'zero-length',
+  'length-one',
+  'overrun',
+  'no-length',
+  'truncated',
+];
+
+/** The position of `b` in OPTION_BREAKS (a switch, no search: it runs per recorded packet). */
+export function optionBreakIndex(b: OptionBreak): number {
+  switch (b) {
+    case 'none':
+      return 0;
+    case 'zero-length':
+      return 1;
+    case 'length-one':
+      return 2;
+    case 'overrun':
+      return 3;
+    case 'no-length':
+      return 4;
+    case 'truncated':
+      return 5;
+    default:
+      return 0;
+  }
+}
 
 /** Per-packet option summary: what the flow table needs, filled without allocation. */
 export interface OptionSummary {

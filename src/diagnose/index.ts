@@ -6,6 +6,7 @@
  */
 import type { CaptureSummary } from '../capture/types.js';
 import { linkTypeName, TOA_VARIANTS } from '../decode/index.js';
+import { formatEndpoint } from '../endpoint.js';
 import { PROFILE_TABLE, profileInfo, profileVariantIds, variantLabel } from '../flow/profiles.js';
 import type { AnalysisResult, FlowStats } from '../flow/result.js';
 import type { FlowRecord, ProfileName, Verdict } from '../flow/types.js';
@@ -145,8 +146,7 @@ function pct(n: number, total: number): number {
 }
 
 export function flowRef(f: FlowRecord): string {
-  const ep = (a: string, p: number) => (a.includes(':') ? `[${a}]:${p}` : `${a}:${p}`);
-  return `${ep(f.client.address, f.client.port)} -> ${ep(f.server.address, f.server.port)}`;
+  return `${formatEndpoint(f.client.address, f.client.port)} -> ${formatEndpoint(f.server.address, f.server.port)}`;
 }
 
 function examplesOf(flows: FlowRecord[], max = 5): FindingExample[] {

@@ -4,6 +4,7 @@
  * capture is down), GET / (a short index). Anything else: 404; methods other than GET/HEAD: 405.
  */
 import { createServer, type Server } from 'node:http';
+import { formatEndpoint } from '../endpoint.js';
 
 export interface Endpoints {
   metrics(): Promise<{ contentType: string; body: string }>;
@@ -27,8 +28,7 @@ export function parseListen(text: string): ListenAddress | null {
 }
 
 export function formatListen(a: ListenAddress): string {
-  const h = a.host ?? '*';
-  return h.includes(':') ? `[${h}]:${a.port}` : `${h}:${a.port}`;
+  return formatEndpoint(a.host ?? '*', a.port);
 }
 
 const INDEX = `<html><head><title>toa-doctor exporter</title></head><body>

@@ -1,13 +1,12 @@
 /**
  * Aggregates over every judged flow (kept or evicted): what the diagnosis needs, in bounded memory.
  */
-import { addressToString, decodeToa, formatEndpoint, TOA_VARIANTS } from '../decode/index.js';
+import { addressToString, decodeToa, formatEndpoint, OPTION_BREAKS, TOA_VARIANTS } from '../decode/index.js';
 import type { CidrSet } from './cidr.js';
 import { matchingProfiles } from './profiles.js';
 import { clientSide, endpointAddress, type MaterializeContext, materialize } from './record.js';
 import type { AggregatorState, FlowStats, ServerPortStat, VerdictExamples } from './result.js';
 import {
-  BREAKS,
   F_ACK_INFERRED,
   F_DUP_TOA,
   F_HAS_ACK,
@@ -199,7 +198,7 @@ export class Aggregator implements AggregatorState {
         break;
       case V_MALFORMED: {
         const i = slot * 4 + s.readRole;
-        const key = t.rBits(i) & R_TOA_AFTER_EOL ? 'after-eol' : BREAKS[t.rBreak(i)]!;
+        const key = t.rBits(i) & R_TOA_AFTER_EOL ? 'after-eol' : OPTION_BREAKS[t.rBreak(i)]!;
         this.malformed.set(key, (this.malformed.get(key) ?? 0) + 1);
         break;
       }

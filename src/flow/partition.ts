@@ -11,7 +11,7 @@
  * decodes the packet and uses decodedPartition(). Both read the same bytes the decoder uses as the
  * flow key, so they agree for every packet the flow table sees.
  */
-import type { Frame } from '../capture/types.js';
+import { type Frame, LinkType } from '../capture/types.js';
 import { decodeLink, type LinkResult } from '../decode/link.js';
 import { type DecodedPacket, DecodeStatus } from '../decode/types.js';
 
@@ -58,7 +58,8 @@ export function quickPartition(frame: Frame, count: number): number {
   if (end > buf.length) end = buf.length;
   let ip: number;
   let ver: number;
-  const et = frame.linkType === 1 && end - off >= 14 ? (buf[off + 12]! << 8) | buf[off + 13]! : -1;
+  const et =
+    frame.linkType === LinkType.EN10MB && end - off >= 14 ? (buf[off + 12]! << 8) | buf[off + 13]! : -1;
   if (et === 0x0800 || et === 0x86dd) {
     // untagged Ethernet: what decodeLink would find, without the call
     ip = off + 14;

@@ -4,10 +4,9 @@
  * onFlowDone: the table itself never holds objects.
  */
 import { addressToString, decodeToa, formatEndpoint, TOA_VARIANTS } from '../decode/index.js';
-import type { ChecksumStatus, OptionBreak } from '../decode/types.js';
+import { type ChecksumStatus, OPTION_BREAKS } from '../decode/types.js';
 import { type JudgeModel, profileVariantIds, variantLabel } from './profiles.js';
 import {
-  BREAKS,
   F_CLIENT_B,
   F_CLIENT_KNOWN,
   F_EXTRAS,
@@ -114,7 +113,7 @@ function facts(t: FlowTable, slot: number, role: number): PacketFacts | null {
     optionAreaLength: t.rOptLen(i),
     optionBytesUsed: t.rOptUsed(i),
     optionBytesFree: 40 - t.rOptLen(i),
-    breakReason: BREAKS[t.rBreak(i)] as OptionBreak,
+    breakReason: OPTION_BREAKS[t.rBreak(i)],
     toaAfterEol: (rb & R_TOA_AFTER_EOL) !== 0,
     toaAfterBreak: (rb & R_TOA_AFTER_BREAK) !== 0,
     checksum: t.rCk(i) as ChecksumStatus,

@@ -5,7 +5,7 @@
  * (live, bundle, diagnosis) read without walking flows. (The host area's correlation input,
  * src/diagnose/capture-stats.ts CaptureStats, is derived from it: src/diagnose/index.ts toCaptureStats.)
  */
-import type { DecodeStatus } from '../decode/types.js';
+import { DECODE_STATUS_COUNTERS, type DecodeStatus } from '../decode/types.js';
 import type { ModuleModel } from '../model/modules.js';
 import type { ClientRule, FlowRecord, ProfileName, Verdict } from './types.js';
 
@@ -133,19 +133,10 @@ export function emptyDecodeCounters(): DecodeCounters {
   };
 }
 
-export const DECODE_STATUS_KEYS: Record<
-  DecodeStatus,
-  keyof Omit<DecodeCounters, 'unknownLinkTypes' | 'checksums'>
-> = {
-  0: 'ok',
-  1: 'unknownLinkType',
-  2: 'notIp',
-  3: 'notTcp',
-  4: 'ipFragment',
-  5: 'truncated',
-  6: 'badIp',
-  7: 'badTcp',
-};
+/** the counter of each DecodeStatus (the names live next to the enum; typed here against DecodeCounters) */
+export const DECODE_STATUS_KEYS: Readonly<
+  Record<DecodeStatus, keyof Omit<DecodeCounters, 'unknownLinkTypes' | 'checksums'>>
+> = DECODE_STATUS_COUNTERS;
 
 export interface VariantCount {
   /** ToaVariant.id, e.g. 'toa-200-8' */

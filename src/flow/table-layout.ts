@@ -60,7 +60,7 @@ export const R_TFO_LOOKALIKE = 16;
 /** the bad checksum is a partial one (offload: the capture saw a locally generated packet) */
 export const R_CK_PARTIAL = 32;
 
-export const BREAKS = ['none', 'zero-length', 'length-one', 'overrun', 'no-length', 'truncated'] as const;
+/** the Q_PACK top byte holds a break reason as its index in OPTION_BREAKS (decode/types.ts, optionBreakIndex) */
 
 /** bytes of the first TOA of each role kept inline; longer ones (249/40) go to the extras */
 export const INLINE_TOA = 20;

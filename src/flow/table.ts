@@ -18,7 +18,7 @@ import {
   tcpChecksum,
   toaVariantAt,
 } from '../decode/index.js';
-import { ChecksumStatus, type DecodedPacket, TcpFlag } from '../decode/types.js';
+import { ChecksumStatus, type DecodedPacket, optionBreakIndex, TcpFlag } from '../decode/types.js';
 import { FlowIndex } from './table-index.js';
 import {
   D_FIRST,
@@ -123,8 +123,6 @@ export {
   ROLE_SYN,
   ROLE_SYNACK,
 } from './table-layout.js';
-
-export const BREAKS = ['none', 'zero-length', 'length-one', 'overrun', 'no-length', 'truncated'] as const;
 
 /** cap on extra TOA sightings kept per flow */
 export const MAX_EXTRAS = 8;
@@ -328,7 +326,7 @@ export class FlowTable extends FlowIndex {
       (pkt.flags & 0xff) |
       ((o.optionAreaLength & 0xff) << 8) |
       ((o.optionBytesUsed & 0xff) << 16) |
-      (breakIndex(o.breakReason) << 24);
+      (optionBreakIndex(o.breakReason) << 24);
     let rb = 0;
     if (o.hasTfo || (role === ROLE_SYN && pkt.payloadLength > 0)) rb |= R_TFO;
     if (o.toaCount > 1) rb |= R_DUP;
@@ -585,21 +583,3 @@ export class FlowTable extends FlowIndex {
   }
 }
 
-function breakIndex(b: string): number {
-  switch (b) {
-    case 'none':
-      return 0;
-    case 'zero-length':
-      return 1;
-    case 'length-one':
-      return 2;
-    case 'overrun':
-      return 3;
-    case 'no-length':
-      return 4;
-    case 'truncated':
-      return 5;
-    default:
-      return 0;
-  }
-}

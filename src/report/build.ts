@@ -6,9 +6,10 @@
 import { readFileSync } from 'node:fs';
 import type { CaptureSummary, CaptureWarning } from '../capture/types.js';
 import { linkTypeName, TOA_VARIANTS } from '../decode/index.js';
-import { ChecksumStatus, TcpFlag } from '../decode/types.js';
+import { CHECKSUM_STATUS_NAMES, type ChecksumName, TcpFlag } from '../decode/types.js';
 import { oneLineVerdict } from '../diagnose/index.js';
 import type { Finding, Severity } from '../diagnose/types.js';
+import { formatEndpoint } from '../endpoint.js';
 import { profileVariantIds, variantLabel } from '../flow/profiles.js';
 import type { AnalysisResult, DecodeCounters, VariantCount } from '../flow/result.js';
 import type {
@@ -71,7 +72,7 @@ export interface ReportPacket {
     /** the captured option area as lowercase hex, when the analysis kept it (JSON and HTML reports) */
     bytes?: string;
   };
-  checksum: 'ok' | 'bad' | 'unverifiable' | 'not-checked';
+  checksum: ChecksumName;
   retransmissions: number;
   tfo: boolean;
 }
@@ -216,10 +217,6 @@ export function packageVersion(): string {
   return cachedVersion;
 }
 
-function endpoint(a: string, p: number): string {
-  return a.includes(':') ? `[${a}]:${p}` : `${a}:${p}`;
-}
-
 export function flagString(flags: number): string {
   let s = '';
   if (flags & TcpFlag.SYN) s += 'S';
@@ -232,13 +229,6 @@ export function flagString(flags: number): string {
   if (flags & TcpFlag.CWR) s += 'C';
   return s || '.';
 }
-
-const CK: Record<number, ReportPacket['checksum']> = {
-  [ChecksumStatus.OK]: 'ok',
-  [ChecksumStatus.BAD]: 'bad',
-  [ChecksumStatus.UNVERIFIABLE]: 'unverifiable',
-  [ChecksumStatus.NOT_CHECKED]: 'not-checked',
-};
 
 function packetJson(p: PacketFacts | null): ReportPacket | null {
   if (!p) return null;
@@ -257,7 +247,7 @@ function packetJson(p: PacketFacts | null): ReportPacket | null {
       toaAfterEol: p.toaAfterEol,
       toaAfterBreak: p.toaAfterBreak,
     },
-    checksum: CK[p.checksum] ?? 'not-checked',
+    checksum: CHECKSUM_STATUS_NAMES[p.checksum] ?? 'not-checked',
     retransmissions: p.retransmissions,
     tfo: p.tfo,
   };
@@ -281,8 +271,8 @@ export function flowJson(f: FlowRecord): ReportFlow {
   return {
     id: f.id,
     family: f.family,
-    client: endpoint(f.client.address, f.client.port),
-    server: endpoint(f.server.address, f.server.port),
+    client: formatEndpoint(f.client.address, f.client.port),
+    server: formatEndpoint(f.server.address, f.server.port),
     clientRule: f.clientRule,
     verdict: f.verdict,
     reason: f.reason,

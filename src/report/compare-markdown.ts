@@ -5,6 +5,7 @@
 
 import { exampleProblems } from '../compare/index.js';
 import type { CompareDocument, CompareSeverity } from '../compare/types.js';
+import { forMarkdownCode, forMarkdownProse } from './escape.js';
 
 export interface CompareMarkdownOptions {
   /** at most this many pair rows (default 50) */
@@ -13,12 +14,12 @@ export interface CompareMarkdownOptions {
   details?: number;
 }
 
-function md(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
+/** toa-doctor's sentences and the document's fields (escape.ts: backslashes, pipes, controls) */
+const md = forMarkdownProse;
 
+/** a code span */
 function code(s: string): string {
-  return `\`${s.replace(/`/g, "'")}\``;
+  return `\`${forMarkdownCode(s)}\``;
 }
 
 const ICON: Record<CompareSeverity, string> = { error: '❌', warning: '⚠️', info: 'ℹ️' };

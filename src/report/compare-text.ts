@@ -3,7 +3,7 @@
  * ranked findings with remedies, a table of pairs, the option lists side by side for the problem
  * pairs, then the connections seen on one side only and the ambiguous ones. Pure: doc in, string out.
  */
-import { Chalk, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import { exampleProblems } from '../compare/index.js';
 import type {
@@ -13,6 +13,7 @@ import type {
   CompareSeverity,
   PacketDiff,
 } from '../compare/types.js';
+import { chalkFor } from './chalk.js';
 import { wrap } from './text.js';
 
 export interface CompareTextOptions {
@@ -81,7 +82,7 @@ export function optionLines(p: ComparePair, width: number): string[] {
 }
 
 export function renderCompareText(doc: CompareDocument, opts: CompareTextOptions = {}): string {
-  const c = new Chalk({ level: opts.color ? 1 : 0 });
+  const c = chalkFor(opts.color === true);
   const width = Math.max(60, opts.width ?? 100);
   const maxRows = opts.maxRows ?? 50;
   const s = doc.summary;

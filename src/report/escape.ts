@@ -8,7 +8,10 @@
  *   forTerminal(s)   text reports and stderr messages
  *   forMarkdown(s)   inline Markdown text and table cells (input strings)
  *   forMarkdownProse(s) toa-doctor's own sentences, which may quote input
- * (an HTML escaper and a Prometheus label escaper belong here too when those targets need them)
+ *   forPromLabel(s)  a label value in the Prometheus text format (host --format prometheus)
+ * HTML has its own module beside the page renderer (html/escape.ts escapeHtml); the page's browser-side
+ * card and ladder code (html/card.ts, html/ladder-draw.ts) keeps a copy inside each function, because
+ * the page ships those functions' source text and they may use only their arguments and built-ins.
  *
  * "Control character" means C0 (U+0000-U+001F, including ESC, CR, BS), DEL (U+007F), C1 (U+0080-U+009F:
  * U+009B is a one-byte CSI on many terminals) and the Unicode bidirectional overrides/isolates
@@ -90,6 +93,15 @@ export function forMarkdownCode(s: string | null | undefined, keepNewlines = fal
   let t = String(s);
   if (!keepNewlines) t = t.replace(/\r?\n/g, ' ');
   return t.replace(keepNewlines ? CONTROL_KEEP_NL : CONTROL, visible).replace(/`/g, "'");
+}
+
+/**
+ * A label value of the Prometheus text exposition format, where a backslash, a double quote and a line
+ * feed are written as the two characters \\, \" and \n (prometheus/docs,
+ * content/docs/instrumenting/exposition_formats.md, "Text format details").
+ */
+export function forPromLabel(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
 /** Cut a string to at most `max` characters (by UTF-16 units), marking the cut with its full length. */

@@ -2,13 +2,20 @@
  * Host report renderers: text (chalk + cli-table3), JSON ('toa-doctor/host@1'), Markdown, and
  * Prometheus node_exporter textfile-collector metrics.
  */
-import { Chalk, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import type { Finding, Severity } from '../diagnose/types.js';
 import { implementationInfo } from '../host/identify.js';
 import { counterText } from '../host/stats.js';
 import type { DmesgEvent, HostDeltas, HostEvidence, PortListeners, StatsFile } from '../host/types-host.js';
-import { forMarkdown, forMarkdownCode, forMarkdownProse as prose, forTerminal as term } from './escape.js';
+import { chalkFor } from './chalk.js';
+import {
+  forMarkdown,
+  forMarkdownCode,
+  forPromLabel,
+  forMarkdownProse as prose,
+  forTerminal as term,
+} from './escape.js';
 
 export const HOST_REPORT_SCHEMA = 'toa-doctor/host@1';
 
@@ -66,11 +73,6 @@ function hiddenPortsLine(ports: PortListeners[], hidden: number): string {
 /** cli-table3 without separators between body rows. */
 const COMPACT = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
 const TABLE_STYLE = { head: [] as string[], border: [] as string[] };
-
-function chalkFor(opts: HostRenderOptions): ChalkInstance {
-  if (opts.color === undefined) return new Chalk();
-  return new Chalk({ level: opts.color ? 1 : 0 });
-}
 
 function sevColor(c: ChalkInstance, s: Severity): (t: string) => string {
   return s === 'error' ? c.red.bold : s === 'warning' ? c.yellow.bold : c.cyan;
@@ -144,7 +146,7 @@ function statsTable(ev: HostEvidence, f: StatsFile, c: ChalkInstance): string {
 }
 
 export function renderHostText(ev: HostEvidence, findings: Finding[], opts: HostRenderOptions = {}): string {
-  const c = chalkFor(opts);
+  const c = chalkFor(opts.color);
   const s = ev.snapshot;
   const lines: string[] = [];
   const k = s.kernel;
@@ -502,12 +504,8 @@ export interface PrometheusOptions {
   nowMs?: number;
 }
 
-function esc(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-}
-
 function labels(l: Record<string, string>): string {
-  const parts = Object.entries(l).map(([k, v]) => `${k}="${esc(v)}"`);
+  const parts = Object.entries(l).map(([k, v]) => `${k}="${forPromLabel(v)}"`);
   return parts.length ? `{${parts.join(',')}}` : '';
 }
 

@@ -2,6 +2,7 @@
  * Markdown report: the same content as the text report, ready to paste into a support ticket.
  */
 import type { Severity } from '../diagnose/types.js';
+import { formatEndpoint } from '../endpoint.js';
 import type { ReportDocument, ReportFlow } from './build.js';
 import { forMarkdown, forMarkdownCode, forMarkdownProse as prose } from './escape.js';
 
@@ -23,9 +24,7 @@ const ICON: Record<Severity, string> = { error: '❌', warning: '⚠️', info: 
 
 function realClient(f: ReportFlow): string {
   if (!f.toa || f.toa.address === null) return '?';
-  const a = f.toa.address;
-  if (f.toa.port === null) return a;
-  return a.includes(':') ? `[${a}]:${f.toa.port}` : `${a}:${f.toa.port}`;
+  return formatEndpoint(f.toa.address, f.toa.port);
 }
 
 /** The capture rows of the summary table. */

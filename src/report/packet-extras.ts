@@ -11,7 +11,7 @@
  *    the link-level header.
  * Pure formatting: the caller passes the interface names (the CLI reads them from the system).
  */
-import type { Frame } from '../capture/types.js';
+import { type Frame, LinkType } from '../capture/types.js';
 import type { DecodedPacket } from '../decode/index.js';
 
 /** -t count: 0 default (HH:MM:SS.us), 1 none, 2 epoch, 3 delta previous, 4 date, 5 delta first */
@@ -75,7 +75,7 @@ const PKTTYPE: Record<number, string> = { 0: 'In', 1: 'B', 2: 'M', 3: 'P', 4: 'O
 
 /** `eth0  In  `: the interface/direction column of a LINUX_SLL2 frame ('' for other link types) */
 export function anyColumn(f: Frame, ifName: (index: number) => string | null): string {
-  if (f.linkType !== 276 || f.capturedLength < 20) return '';
+  if (f.linkType !== LinkType.LINUX_SLL2 || f.capturedLength < 20) return '';
   const b = f.buf;
   const o = f.offset;
   const idx = b.readUInt32BE(o + 4);
@@ -137,36 +137,36 @@ export function linkHeaderText(f: Frame): string {
   const end = o + f.capturedLength;
   const len = f.originalLength;
   switch (f.linkType) {
-    case 1: {
+    case LinkType.EN10MB: {
       if (f.capturedLength < 14) return '';
       const t = (b[o + 12]! << 8) | b[o + 13]!;
       const head = `${mac(b, o + 6)} > ${mac(b, o)}, `;
       if (t <= 1500) return `${head}802.3, length ${len}: `;
       return `${head}${etherTypeText(t)}, length ${len}: ${isVlan(t) ? vlanChain(b, o + 14, end) : ''}`;
     }
-    case 113: {
+    case LinkType.LINUX_SLL: {
       if (f.capturedLength < 16) return '';
       const halen = (b[o + 4]! << 8) | b[o + 5]!;
       const t = (b[o + 14]! << 8) | b[o + 15]!;
       const pk = (b[o]! << 8) | b[o + 1]!;
       return `${(PKTTYPE[pk] ?? '?').padStart(3)} ${halen === 6 ? `${mac(b, o + 6)} ` : ''}${etherTypeText(t)}, length ${len}: ${isVlan(t) ? vlanChain(b, o + 16, end) : ''}`;
     }
-    case 276: {
+    case LinkType.LINUX_SLL2: {
       if (f.capturedLength < 20) return '';
       const t = (b[o]! << 8) | b[o + 1]!;
       const idx = b.readUInt32BE(o + 4);
       const halen = b[o + 11]!;
       return `ifindex ${idx} ${halen === 6 ? `${mac(b, o + 12)} ` : ''}${etherTypeText(t)}, length ${len}: ${isVlan(t) ? vlanChain(b, o + 20, end) : ''}`;
     }
-    case 0:
-    case 108: {
+    case LinkType.NULL:
+    case LinkType.LOOP: {
       if (f.capturedLength < 4) return '';
-      const af = f.linkType === 108 ? b.readUInt32BE(o) : b.readUInt32LE(o);
+      const af = f.linkType === LinkType.LOOP ? b.readUInt32BE(o) : b.readUInt32LE(o);
       return `AF ${AF_NAMES[af] ?? 'Unknown'} (${af}), length ${len}: `;
     }
-    case 101:
-    case 228:
-    case 229:
+    case LinkType.RAW:
+    case LinkType.IPV4:
+    case LinkType.IPV6:
       return 'ip: ';
     default:
       return '';

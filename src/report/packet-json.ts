@@ -8,7 +8,9 @@
  */
 import type { Frame } from '../capture/types.js';
 import {
+  CHECKSUM_STATUS_NAMES,
   ChecksumStatus,
+  DECODE_STATUS_NAMES,
   type DecodedPacket,
   DecodeStatus,
   decodeOneOption,
@@ -38,24 +40,6 @@ import {
   type Run,
 } from './byte-writer.js';
 import { flagsText } from './packet-text.js';
-
-export const STATUS_NAMES: Record<DecodeStatus, string> = {
-  [DecodeStatus.OK]: 'ok',
-  [DecodeStatus.UNKNOWN_LINKTYPE]: 'unknown-linktype',
-  [DecodeStatus.NOT_IP]: 'not-ip',
-  [DecodeStatus.NOT_TCP]: 'not-tcp',
-  [DecodeStatus.IP_FRAGMENT]: 'ip-fragment',
-  [DecodeStatus.TRUNCATED]: 'truncated',
-  [DecodeStatus.BAD_IP]: 'bad-ip',
-  [DecodeStatus.BAD_TCP]: 'bad-tcp',
-};
-
-export const CHECKSUM_NAMES: Record<ChecksumStatus, string> = {
-  [ChecksumStatus.NOT_CHECKED]: 'not-checked',
-  [ChecksumStatus.OK]: 'ok',
-  [ChecksumStatus.BAD]: 'bad',
-  [ChecksumStatus.UNVERIFIABLE]: 'unverifiable',
-};
 
 // ---- JSON ---------------------------------------------------------------------------------
 
@@ -459,7 +443,7 @@ const DPORT_SEQ = new NumRuns('', ',"seq":');
 const WIN_PAYLOAD = new NumRuns('', ',"payload":');
 /** `<payload length>,"checksum":"<name>","options":[` per TCP checksum status */
 const PAYLOAD_CK = [0, 1, 2, 3].map(
-  (c) => new NumRuns('', `,"checksum":"${CHECKSUM_NAMES[c as ChecksumStatus]}","options":[`),
+  (c) => new NumRuns('', `,"checksum":"${CHECKSUM_STATUS_NAMES[c as ChecksumStatus]}","options":[`),
 );
 
 /** `{"ts":<sec>.` of the last second seen */
@@ -484,10 +468,10 @@ function groupA(f: Frame, pk: DecodedPacket): Run {
     : -1;
   let b = small ? groupCache.get(key) : undefined;
   if (b === undefined) {
-    let s = `,"link":"${linkTypeName(f.linkType)}","status":"${STATUS_NAMES[pk.status]}"`;
+    let s = `,"link":"${linkTypeName(f.linkType)}","status":"${DECODE_STATUS_NAMES[pk.status]}"`;
     if (pk.vlanIds) s += `,"vlans":${pk.vlanIds}`;
     if (pk.ipVersion !== 0 && pk.srcAddrOffset >= 0) {
-      s += `,"ip":{"version":${pk.ipVersion},"proto":${pk.ipProto},"checksum":"${CHECKSUM_NAMES[pk.ipChecksum]}","fragment":${pk.ipFragment}`;
+      s += `,"ip":{"version":${pk.ipVersion},"proto":${pk.ipProto},"checksum":"${CHECKSUM_STATUS_NAMES[pk.ipChecksum]}","fragment":${pk.ipFragment}`;
       if (pk.ipFragOffset) s += `,"fragOffset":${pk.ipFragOffset}`;
       s += `,"ttl":${pk.ipTtl},"id":`;
     }

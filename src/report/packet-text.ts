@@ -3,7 +3,7 @@
  * writes; the only state is the per-second cache of the `HH:MM:SS.` prefix. The words follow
  * tcpdump's printers (print-ip.c, print-ip6.c, print-tcp.c) so a line reads as tcpdump's would.
  */
-import type { Frame } from '../capture/types.js';
+import { type Frame, LinkType } from '../capture/types.js';
 import {
   addressToString,
   ChecksumStatus,
@@ -234,7 +234,7 @@ const IP6_NEXT_NAMES: Record<number, string> = {
 function lineHead(f: Frame, o: LineOptions): string {
   if (o.ts && !o.clock) o.clock = newClock();
   let h = o.ts && o.clock ? tsPrefix(f, o.ts, o.clock) : `${timeText(f)} `;
-  if (f.linkType === 276 && o.ifName) h += anyColumn(f, o.ifName);
+  if (f.linkType === LinkType.LINUX_SLL2 && o.ifName) h += anyColumn(f, o.ifName);
   if (o.link) h += linkHeaderText(f);
   return h;
 }

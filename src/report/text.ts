@@ -3,11 +3,13 @@
  * (real client via TOA ← LB address, server, where TOA rode, verdict in colour), one-line verdict.
  * Everything folds to the terminal width.
  */
-import { Chalk, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import type { Finding, Severity } from '../diagnose/types.js';
+import { formatEndpoint } from '../endpoint.js';
 import type { Verdict } from '../flow/types.js';
 import type { ReportDocument, ReportFlow } from './build.js';
+import { chalkFor } from './chalk.js';
 import { forTerminal as term } from './escape.js';
 
 export interface TextOptions {
@@ -37,11 +39,6 @@ const VERDICT_COLOR: Record<Verdict, (c: ChalkInstance) => (s: string) => string
   TOA_BAD_CHECKSUM: (c) => c.red,
   INCOMPLETE: (c) => c.gray,
 };
-
-function chalkFor(color: boolean | undefined): ChalkInstance {
-  if (color === undefined) return new Chalk();
-  return new Chalk({ level: color ? 1 : 0 });
-}
 
 const ANSI = /\x1b\[[0-9;]*m/g;
 
@@ -211,9 +208,7 @@ function toaCell(f: ReportFlow): string {
 
 function realClient(f: ReportFlow): string {
   if (!f.toa || f.toa.address === null) return '?';
-  const a = f.toa.address;
-  if (f.toa.port === null) return a;
-  return a.includes(':') ? `[${a}]:${f.toa.port}` : `${a}:${f.toa.port}`;
+  return formatEndpoint(f.toa.address, f.toa.port);
 }
 
 function flowTable(doc: ReportDocument, c: ChalkInstance, width: number, maxRows: number): string[] {

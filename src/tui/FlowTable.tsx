@@ -1,7 +1,8 @@
 import { Box, Text } from 'ink';
+import { formatEndpoint } from '../endpoint.js';
 import type { FlowRecord } from '../flow/types.js';
 import { elide, serverPort, shortRode, type TableColumns } from './layout.js';
-import { endpoint, realClient, toaRode } from './model.js';
+import { realClient, toaRode } from './model.js';
 import { VERDICT_STYLE } from './verdicts.js';
 
 function Cell({
@@ -41,13 +42,13 @@ export function FlowRow({ f, selected, cols }: { f: FlowRecord; selected: boolea
         {elide(realClient(f), cols.client)}
       </Cell>
       <Cell w={cols.arrow}>{arrow(cols, '←')}</Cell>
-      <Cell w={cols.lb}>{elide(endpoint(f.client.address, f.client.port), cols.lb)}</Cell>
+      <Cell w={cols.lb}>{elide(formatEndpoint(f.client.address, f.client.port), cols.lb)}</Cell>
       {cols.server ? (
         <>
           <Cell w={cols.arrow}>{arrow(cols, '→')}</Cell>
           <Cell w={cols.server}>
             {elide(
-              cols.serverPortOnly ? serverPort(f) : endpoint(f.server.address, f.server.port),
+              cols.serverPortOnly ? serverPort(f) : formatEndpoint(f.server.address, f.server.port),
               cols.server,
             )}
           </Cell>

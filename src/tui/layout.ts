@@ -13,9 +13,10 @@
  * ip:port columns are never cut; the variant, the server, where the TOA rode are abbreviated or
  * dropped first).
  */
+import { formatEndpoint } from '../endpoint.js';
 import type { FlowRecord } from '../flow/types.js';
 import type { DashboardModel } from './model.js';
-import { endpoint, realClient, toaRode } from './model.js';
+import { realClient, toaRode } from './model.js';
 
 /** lines of the help screen's body (see Help.tsx) */
 export const HELP_LINES = 13;
@@ -219,9 +220,9 @@ export function shortRode(s: string): string {
     .replace(/\bDATA\b/g, 'D');
 }
 
-/** ':8080' (the server's port), '[::1]' stays as is without a port */
+/** ':8080' (the server's port); with no port, the address alone */
 export function serverPort(f: FlowRecord): string {
-  return f.server.port === null ? endpoint(f.server.address, null) : `:${f.server.port}`;
+  return f.server.port === null ? formatEndpoint(f.server.address, null) : `:${f.server.port}`;
 }
 
 /** Middle-elide `s` to `w` columns, keeping its end (the port): '2001:db8:…:1]:443'. */
@@ -257,14 +258,14 @@ export function tableColumns(
 ): TableColumns {
   const client = maxLen(flows.map(realClient), 3);
   const lb = maxLen(
-    flows.map((f) => endpoint(f.client.address, f.client.port)),
+    flows.map((f) => formatEndpoint(f.client.address, f.client.port)),
     6,
   );
   const c: TableColumns = {
     client: Math.max(client, 'real client (TOA)'.length),
     lb: Math.max(lb, 'LB / source'.length),
     server: maxLen(
-      flows.map((f) => endpoint(f.server.address, f.server.port)),
+      flows.map((f) => formatEndpoint(f.server.address, f.server.port)),
       'server'.length,
     ),
     serverPortOnly: false,

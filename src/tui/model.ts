@@ -2,6 +2,7 @@
  * Dashboard view model: plain data computed outside React (at most ~10×/s from
  * Analyzer.snapshot()), plus the pure helpers that turn flows into table rows.
  */
+import { formatEndpoint } from '../endpoint.js';
 import type { AnalyzerSnapshot } from '../flow/result.js';
 import { type FlowRecord, type PacketRole, VERDICTS, type Verdict } from '../flow/types.js';
 import { isProblem, VERDICT_STYLE } from './verdicts.js';
@@ -138,16 +139,11 @@ export function nextVerdictFilter(
   return i < 0 || i + 1 >= present.length ? null : present[i + 1]!;
 }
 
-export function endpoint(address: string, port: number | null): string {
-  if (port === null) return address.includes(':') ? `[${address}]` : address;
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-}
-
 /** The client address the TOA carries, or '-' */
 export function realClient(f: FlowRecord): string {
   const t = f.toa;
   if (!t?.address) return '-';
-  return endpoint(t.address, t.port);
+  return formatEndpoint(t.address, t.port);
 }
 
 const ROLE_LABEL: Record<PacketRole, string> = { syn: 'SYN', ack: 'ACK', data: 'DATA' };

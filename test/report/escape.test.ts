@@ -1,7 +1,13 @@
-/** The one escaper for input strings (issue 16 item 4): terminal and Markdown targets. */
+/** The one escaper for input strings (issue 16 item 4): terminal, Markdown and Prometheus label targets. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { forMarkdown, forMarkdownCode, forTerminal, hasControl } from '../../src/report/escape.js';
+import {
+  forMarkdown,
+  forMarkdownCode,
+  forPromLabel,
+  forTerminal,
+  hasControl,
+} from '../../src/report/escape.js';
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
@@ -45,6 +51,24 @@ describe('forMarkdown', () => {
         expect(m.includes('\n')).toBe(false);
         expect(/(^|[^\\])[`|<[]/.test(m)).toBe(false);
         expect(CONTROL.test(forMarkdownCode(s)) || forMarkdownCode(s).includes('`')).toBe(false);
+      }),
+    );
+  });
+});
+
+describe('forPromLabel', () => {
+  it('writes backslash, double quote and line feed as the exposition format asks', () => {
+    expect(forPromLabel('a\\b"c\nd')).toBe('a\\\\b\\"c\\nd');
+    expect(forPromLabel('web-01.example')).toBe('web-01.example');
+  });
+
+  it('never leaves a bare quote or line feed that would end the label', () => {
+    fc.assert(
+      fc.property(fc.string(), (s) => {
+        const out = forPromLabel(s);
+        expect(out.includes('\n')).toBe(false);
+        // every quote is preceded by an odd run of backslashes
+        expect(/(^|[^\\])(\\\\)*"/.test(out)).toBe(false);
       }),
     );
   });

@@ -13,6 +13,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import type { Finding } from '../../diagnose/types.js';
+import { formatEndpoint } from '../../endpoint.js';
 import type { ReportDocument, ReportFlow } from '../build.js';
 import { type ConnEntry, connBody, connCard, type LookMap } from './card.js';
 import { CLIENT_SCRIPT } from './client.js';
@@ -75,8 +76,7 @@ function looksMap(verdicts: Iterable<string>): LookMap {
 function toaText(f: ReportFlow): string {
   const t = f.toa;
   if (!t?.address) return '';
-  const a = t.address.includes(':') ? `[${t.address}]` : t.address;
-  return t.port === null || t.port === undefined ? a : `${a}:${t.port}`;
+  return formatEndpoint(t.address, t.port ?? null);
 }
 
 /** the flows the page lists, problems first (rank of the verdict, then connection number) */
@@ -332,7 +332,7 @@ function hostSection(host: unknown): string {
       .slice(0, 50)
       .map((l) => {
         const addr = String(l.address ?? '?');
-        const ep = `${addr.includes(':') ? `[${addr}]` : addr}:${num(l.port)}`;
+        const ep = formatEndpoint(addr, num(l.port));
         const how = [
           l.dualStack ? 'dual-stack (IPv4 clients arrive on the IPv6 socket)' : '',
           l.v4Mapped ? 'v4-mapped' : '',
