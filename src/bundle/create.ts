@@ -14,6 +14,7 @@ import { readCaptureFile, StopReading } from '../capture/reader.js';
 import { CaptureError, createFrame, type Frame } from '../capture/types.js';
 import { PcapWriter } from '../capture/writer.js';
 import { createDecodedPacket, decodePacket } from '../decode/index.js';
+import { cannotWriteText } from '../errors.js';
 import type { CollectOptions } from '../host/collect.js';
 import { collectHost, writeHostSnapshot } from '../host/index.js';
 import type { HostSnapshot } from '../host/types-host.js';
@@ -551,12 +552,8 @@ async function build(
       memberOrder(['manifest.json', ...manifest.members.map((m) => m.path)]),
     );
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new CaptureError(
-      'WRITE_ERROR',
-      `${out}: cannot write (${code === 'EACCES' ? 'permission denied' : ((err as Error).message ?? code)})`,
-      'choose a writable -o path',
-    );
+    const t = cannotWriteText(out, err, '-o');
+    throw new CaptureError(t.code, t.message, t.hint);
   }
   return { path: out, size, manifest, analysis };
 }

@@ -12,6 +12,7 @@
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip, gunzipSync, constants as zc } from 'node:zlib';
+import { cannotReadText } from '../errors.js';
 import {
   CaptureError,
   type CaptureFormat,
@@ -926,46 +927,22 @@ export class StreamParser {
 // -------------------------------------------------------------------------------------------------
 // file / stdin / buffer front ends
 
+const CAPTURE_PERMISSION_HINT =
+  'run as a user who can read it (e.g. sudo), or copy it somewhere readable (captures written by tcpdump are often root-only)';
+
+/** the hints a capture reader gives for a file it cannot open; the words are src/errors.ts's */
+const FILE_HINTS: Readonly<Record<string, string>> = {
+  ENOENT: "check the path (use '-' to read a capture from standard input)",
+  EISDIR: 'name a .pcap/.pcapng file inside it',
+  EACCES: CAPTURE_PERMISSION_HINT,
+  EPERM: CAPTURE_PERMISSION_HINT,
+};
+
 function fileError(e: unknown, path: string): CaptureError {
-  const err = e as NodeJS.ErrnoException;
-  switch (err?.code) {
-    case 'ENOENT':
-      return new CaptureError(
-        'NO_SUCH_FILE',
-        `${path}: no such file`,
-        "check the path (use '-' to read a capture from standard input)",
-      );
-    case 'EISDIR':
-      return new CaptureError(
-        'IS_DIRECTORY',
-        `${path}: is a directory, not a capture file`,
-        'name a .pcap/.pcapng file inside it',
-      );
-    case 'EACCES':
-    case 'EPERM':
-      return new CaptureError(
-        'PERMISSION_DENIED',
-        `${path}: permission denied`,
-        'run as a user who can read it (e.g. sudo), or copy it somewhere readable (captures written by tcpdump are often root-only)',
-      );
-    case 'ENOTDIR':
-      return new CaptureError(
-        'NO_SUCH_FILE',
-        `${path}: no such file (a parent is not a directory)`,
-        'check the path',
-      );
-    case 'ELOOP':
-      return new CaptureError('NO_SUCH_FILE', `${path}: too many symbolic links`, 'check the path');
-    default:
-      return new CaptureError(
-        'READ_ERROR',
-        `${path}: cannot read (${err?.code ?? ''}${err?.message ? `: ${err.message}` : ''})`.replace(
-          '(: ',
-          '(',
-        ),
-        'check that the file is readable and the disk is healthy',
-      );
-  }
+  const t = cannotReadText(path, e, FILE_HINTS, 'check that the file is readable and the disk is healthy');
+  // a directory given as a capture says what was expected
+  const message = t.code === 'IS_DIRECTORY' ? `${t.message}, not a capture file` : t.message;
+  return new CaptureError(t.code, message, t.hint);
 }
 
 function isGzip(b: Buffer): boolean {

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { CaptureError } from '../capture/types.js';
 import { diagnoseHost } from '../diagnose/host-rules.js';
+import { cannotWrite } from '../errors.js';
 import { type CollectOptions, collectHost } from '../host/collect.js';
 import { buildEvidence, computeDeltas, loadHostDir, writeHostSnapshot } from '../host/snapshot.js';
 import type { HostEvidence, HostSnapshot } from '../host/types-host.js';
@@ -85,10 +86,7 @@ export function writeAtomic(path: string, text: string): void {
     } catch {
       /* nothing to clean */
     }
-    throw new UserError(
-      `cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`,
-      'choose a writable path',
-    );
+    throw cannotWrite(path, err);
   }
 }
 

@@ -20,6 +20,7 @@ import {
 import type { CaptureSummary, Frame } from '../capture/types.js';
 import { PcapWriter } from '../capture/writer.js';
 import { diagnose } from '../diagnose/index.js';
+import { cannotWrite } from '../errors.js';
 import { Analyzer } from '../flow/analyzer.js';
 import type { AnalysisResult } from '../flow/result.js';
 import { type FlowRecord, PROFILES, type ProfileName } from '../flow/types.js';
@@ -35,7 +36,7 @@ import { chooseModel, type ModelChoice } from '../model/choose.js';
 import { buildReport, type ReportInput } from '../report/build.js';
 import { renderText } from '../report/text.js';
 import { colorEnabled } from './color.js';
-import { EXIT, UserError } from './errors.js';
+import { EXIT, ToaError, UserError } from './errors.js';
 import {
   choice,
   collectList,
@@ -224,10 +225,7 @@ async function runLive(first: string | undefined, rest: string[], o: LiveOptions
     try {
       closeSync(openSync(o.write, 'a'));
     } catch (e) {
-      throw new UserError(
-        `${o.write}: cannot write (${(e as NodeJS.ErrnoException).code})`,
-        'choose a writable path for -w',
-      );
+      throw cannotWrite(o.write, e, '-w');
     }
   }
   if (o.html) (await import('./report.js')).checkWritable(o.html);
@@ -532,7 +530,7 @@ async function finalReport(i: FinalReportInput): Promise<{ output: string; exitC
         await htmlPage(htmlReportDocument({ ...input, flows: 'all' }), 'toa-doctor live'),
       );
     } catch (e) {
-      const hint = e instanceof UserError && e.hint ? `\n  hint: ${e.hint}` : '';
+      const hint = e instanceof ToaError ? `\n  hint: ${e.hint}` : '';
       process.stderr.write(`toa-doctor: the HTML page was not written: ${(e as Error).message}${hint}\n`);
     }
   }
