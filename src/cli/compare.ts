@@ -20,8 +20,8 @@ import {
 import type { ProfileName } from '../flow/types.js';
 import { packageVersion } from '../report/build.js';
 import { EXIT, UserError } from './errors.js';
-import { positiveInt } from './options.js';
-import { analyzeInputs, FdWriter, parseLbList, parseProfile, progressLine } from './read.js';
+import { lbList, positiveInt, profileName } from './options.js';
+import { analyzeInputs, FdWriter, progressLine } from './read.js';
 
 export type CompareFormat = 'text' | 'json' | 'markdown';
 
@@ -193,8 +193,8 @@ Examples:
         format,
         maxFlows: o.maxFlows,
         maxRows: o.rows,
-        profile: o.profile === undefined ? undefined : parseProfile(o.profile),
-        lb: o.lb === undefined ? undefined : parseLbList(o.lb),
+        profile: o.profile === undefined ? undefined : profileName(o.profile),
+        lb: o.lb === undefined ? undefined : lbList(o.lb),
         color,
         html: o.html,
         htmlCommand: o.html ? `toa-doctor compare ${a} ${b} --html ${o.html}` : undefined,

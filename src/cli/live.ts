@@ -41,6 +41,7 @@ import {
   choice,
   collectList,
   type Direction,
+  lbList,
   parseDirection,
   parseSnaplen,
   positiveInt,
@@ -210,7 +211,7 @@ async function runLive(first: string | undefined, rest: string[], o: LiveOptions
   const bufferMiB = opt(o.buffer, positiveNumber('--buffer', 64, 'MiB'));
   const maxFlows = opt(o.maxFlows, positiveInt('--max-flows', 100000));
   choice('--engine', ENGINE_CHOICES)(o.engine);
-  profileName(o.profile);
+  const lb = lbList(o.lb);
   const iface = ifaceArg ?? defaultInterface();
   let filter: string;
   try {
@@ -256,18 +257,14 @@ async function runLive(first: string | undefined, rest: string[], o: LiveOptions
   const firstLook = asked ? null : (hostEvidence ?? (polledHost ? await polledHost.first() : null));
   const modelChoice = chooseModel(asked, firstLook ? hostModelGuess(firstLook) : null);
   const profile = (modelChoice.by === 'host' ? modelChoice.model.id : o.profile) as ProfileName;
-  try {
-    analyzer = new Analyzer({
-      profile,
-      model: modelChoice.model,
-      lb: o.lb,
-      maxFlows,
-      onFlowDone: mode === 'tui' ? undefined : emit,
-      keepOptionBytes: o.html !== undefined,
-    });
-  } catch (e) {
-    throw new UserError((e as Error).message, '--lb takes CIDRs, e.g. --lb 10.0.0.0/8,100.64.0.0/10');
-  }
+  analyzer = new Analyzer({
+    profile,
+    model: modelChoice.model,
+    lb,
+    maxFlows,
+    onFlowDone: mode === 'tui' ? undefined : emit,
+    keepOptionBytes: o.html !== undefined,
+  });
 
   const selected = await selectEngine(o.engine as EngineChoice, {
     iface,
@@ -457,7 +454,7 @@ async function runLive(first: string | undefined, rest: string[], o: LiveOptions
         : (result?.summary ?? null),
     host: hostEvidence,
     hostDir: o.hostDir ?? (hostEvidence ? hostEvidence.source : null),
-    lb: o.lb ?? [],
+    lb,
     profile,
     model: modelChoice,
     json: !!o.json,
