@@ -14,8 +14,8 @@ import {
 } from '../bundle/create.js';
 import { buildFilter, ENGINE_CHOICES, type EngineChoice, selectEngine } from '../capture/live/index.js';
 import { PROFILES, type ProfileName } from '../flow/types.js';
+import { toolVersion } from '../version.js';
 import { EXIT, UserError } from './errors.js';
-import { toolVersion } from './main.js';
 import { collectList, lbList, parsePorts, positiveNumber, profileName, size } from './options.js';
 import { runRead } from './read.js';
 

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { collectorScript } from '../bundle/collector.sh.js';
 import { cannotWrite } from '../errors.js';
-import { toolVersion } from './main.js';
+import { toolVersion } from '../version.js';
 
 /** `toa-doctor collector-script`: print the POSIX sh collector for hosts without Node.js. */
 export function register(program: Command): void {

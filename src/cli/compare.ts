@@ -18,7 +18,7 @@ import {
   toCompareFlow,
 } from '../compare/index.js';
 import type { ProfileName } from '../flow/types.js';
-import { packageVersion } from '../report/build.js';
+import { toolVersion } from '../version.js';
 import { EXIT, UserError } from './errors.js';
 import { lbList, positiveInt, profileName } from './options.js';
 import { analyzeInputs, FdWriter, progressLine } from './read.js';
@@ -87,7 +87,7 @@ export async function runCompare(
     throw new UserError("standard input ('-') can be read only once", 'give at least one side as a file');
   const sideA = await analyzeSide(a, 'A', opts);
   const sideB = await analyzeSide(b, 'B', opts);
-  const version = opts.toolVersion ?? packageVersion();
+  const version = opts.toolVersion ?? toolVersion();
   const doc = compareResults(sideA, sideB, { mode: opts.mode, toolVersion: version });
   const writer = opts.write ? null : new FdWriter(1);
   const write = opts.write ?? ((s: string) => writer?.write(s));

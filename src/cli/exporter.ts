@@ -7,8 +7,8 @@ import { ENGINE_CHOICES, type EngineChoice } from '../capture/live/index.js';
 import { DEFAULT_FINAL } from '../exporter/final.js';
 import { formatListen, parseListen } from '../exporter/server.js';
 import { PROFILES, type ProfileName } from '../flow/types.js';
+import { toolVersion } from '../version.js';
 import { EXIT, UserError } from './errors.js';
-import { toolVersion } from './main.js';
 import { choice, existingDir, positiveInt, positiveNumber, profileName } from './options.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:9877';

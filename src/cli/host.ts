@@ -20,9 +20,9 @@ import {
   renderHostText,
   renderIntervalLine,
 } from '../report/host.js';
+import { toolVersion } from '../version.js';
 import { colorEnabled } from './color.js';
 import { EXIT, UserError } from './errors.js';
-import { toolVersion } from './main.js';
 import { existingDir, positiveInt, positiveNumber } from './options.js';
 
 export type HostFormat = 'text' | 'json' | 'markdown' | 'prometheus';

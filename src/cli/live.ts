@@ -35,6 +35,7 @@ import { hostModelGuess } from '../host/model.js';
 import { chooseModel, type ModelChoice } from '../model/choose.js';
 import { buildReport, type ReportInput } from '../report/build.js';
 import { renderText } from '../report/text.js';
+import { toolVersion } from '../version.js';
 import { colorEnabled } from './color.js';
 import { EXIT, ToaError, UserError } from './errors.js';
 import {
@@ -515,6 +516,7 @@ async function finalReport(i: FinalReportInput): Promise<{ output: string; exitC
     flows: 'problems',
     hostDir: i.hostDir,
     hostJson,
+    toolVersion: toolVersion(),
     model: i.model,
   };
   if (i.html) {

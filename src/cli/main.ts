@@ -1,8 +1,8 @@
 /** commander wiring: one file per command (src/cli/<command>.ts), each exports register(). */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { errnoText, isKnownErrno } from '../errors.js';
 import { forTerminal } from '../report/escape.js';
+import { toolVersion } from '../version.js';
 import { EXIT, ToaError } from './errors.js';
 
 type Register = (program: Command) => void;
@@ -34,13 +34,6 @@ function commandWord(argv: readonly string[]): string | undefined {
     if (!a.startsWith('-')) return a;
   }
   return undefined;
-}
-
-export function toolVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
 }
 
 /**

@@ -29,6 +29,7 @@ import {
   type ReportInput,
 } from '../report/build.js';
 import { forTerminal } from '../report/escape.js';
+import { toolVersion } from '../version.js';
 import { colorEnabled } from './color.js';
 import { EXIT, UserError } from './errors.js';
 import {
@@ -441,7 +442,7 @@ export async function runRead(inputs: string[], opts: RunReadOptions = {}): Prom
       bundle: a.bundle,
       hostDir: a.hostDir,
       hostJson,
-      toolVersion: opts.toolVersion,
+      toolVersion: opts.toolVersion ?? toolVersion(),
       model: a.model,
     };
     let summary: ReportDocument['summary'];
