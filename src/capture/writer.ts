@@ -5,7 +5,7 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { cannotWriteText } from '../errors.js';
-import { MAX_CAPLEN } from './reader.js';
+import { MAX_CAPLEN } from './parser.js';
 import { CaptureError, type Frame } from './types.js';
 
 const BUF_SIZE = 1024 * 1024;
