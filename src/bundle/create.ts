@@ -293,17 +293,17 @@ async function build(
   // fail before capturing when the archive cannot be written
   const outDir = o.out ? dirname(resolve(o.out)) : resolve(o.outDir ?? '.');
   try {
-    if (!(await stat(outDir)).isDirectory()) throw new Error('not a directory');
+    if (!(await stat(outDir)).isDirectory())
+      throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
     await access(outDir, fsc.W_OK);
-  } catch {
-    throw new CaptureError(
-      'WRITE_ERROR',
-      `cannot write the bundle into ${outDir} (no such directory or no permission)`,
-      'choose a writable place with -o FILE.tar.gz',
-    );
+  } catch (err) {
+    const t = cannotWriteText(outDir, err, '-o FILE.tar.gz');
+    throw new CaptureError(t.code, t.message, t.hint);
   }
-  if (o.out && (await stat(resolve(o.out)).catch(() => null))?.isDirectory())
-    throw new CaptureError('WRITE_ERROR', `${o.out} is a directory`, 'give -o a file name ending in .tar.gz');
+  if (o.out && (await stat(resolve(o.out)).catch(() => null))?.isDirectory()) {
+    const t = cannotWriteText(o.out, { code: 'EISDIR' }, '-o FILE.tar.gz');
+    throw new CaptureError(t.code, t.message, t.hint);
+  }
   let anonKeySource: KeySource | null = null;
   let ip: IpAnonymizer | null = null;
   if (o.anonymize) {
