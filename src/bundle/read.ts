@@ -153,7 +153,7 @@ export async function readBundle(path: string, opts: { limits?: UnpackLimits } =
     const st = await stat(path);
     if (!st.isFile())
       throw new CaptureError(
-        st.isDirectory() ? 'EISDIR' : 'NOT_A_FILE',
+        st.isDirectory() ? 'IS_DIRECTORY' : 'NOT_A_FILE',
         `${path}: not a regular file`,
         'give the .tar.gz file written by `toa-doctor bundle` or the collector script',
       );

@@ -6,7 +6,6 @@ import { renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
-import { CaptureError } from '../capture/types.js';
 import { diagnoseHost } from '../diagnose/host-rules.js';
 import { cannotWrite } from '../errors.js';
 import { type CollectOptions, collectHost } from '../host/collect.js';
@@ -150,16 +149,8 @@ export async function runHost(
   } else if (root === '/') {
     ev = buildEvidence('/', await collectHost('/', copts));
   } else {
-    try {
-      ev = await loadHostDir(root, copts);
-    } catch (err) {
-      if (err instanceof CaptureError)
-        throw new UserError(
-          err.message,
-          err.hint ?? 'give a snapshot directory (`toa-doctor host --save DIR`)',
-        );
-      throw err;
-    }
+    // a missing or empty snapshot directory is a CaptureError with its hint (src/host/snapshot.ts)
+    ev = await loadHostDir(root, copts);
   }
 
   if (o.save) {
