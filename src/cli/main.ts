@@ -159,9 +159,9 @@ export async function main(argv: string[]): Promise<void> {
     if (err instanceof ToaError) fail(err.message, err.hint, err.exitCode);
     const e = err as NodeJS.ErrnoException;
     // a file-system error no command turned into a ToaError: the errno table's words and hint
-    if (isKnownErrno(e) && e.path) {
+    if (isKnownErrno(e)) {
       const t = errnoText(e, WRITE_CALLS.has(e.syscall ?? '') ? 'write' : 'read');
-      fail(`${e.path}: ${t.words}`, t.hint, EXIT.USAGE);
+      fail(e.path ? `${e.path}: ${t.words}` : t.words, t.hint, EXIT.USAGE);
     }
     fail(
       `internal error: ${e?.message ?? String(err)}`,
