@@ -1,6 +1,7 @@
 /**
  * The tool's version, read once from package.json (the idea of pnpm's `cli-meta` package,
- * pnpm/pnpm cli/cli-meta/src/index.ts: one leaf module owns the package metadata). A leaf: the
+ * pnpm/pnpm cli/cli-meta/src/index.ts `packageManager`: one leaf module owns the package
+ * metadata, with '0.0.0' when package.json cannot be read). A leaf: the
  * commands import it, and builders (report, host report, bundle manifest) take the version as an
  * input instead of reading package.json themselves.
  */
