@@ -14,6 +14,7 @@ import { readCaptureFile, StopReading } from '../capture/reader.js';
 import { CaptureError, createFrame, type Frame } from '../capture/types.js';
 import { PcapWriter } from '../capture/writer.js';
 import { createDecodedPacket, decodePacket } from '../decode/index.js';
+import { cannotWriteText } from '../errors.js';
 import type { CollectOptions } from '../host/collect.js';
 import { collectHost, writeHostSnapshot } from '../host/index.js';
 import type { HostSnapshot } from '../host/types-host.js';
@@ -292,17 +293,17 @@ async function build(
   // fail before capturing when the archive cannot be written
   const outDir = o.out ? dirname(resolve(o.out)) : resolve(o.outDir ?? '.');
   try {
-    if (!(await stat(outDir)).isDirectory()) throw new Error('not a directory');
+    if (!(await stat(outDir)).isDirectory())
+      throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
     await access(outDir, fsc.W_OK);
-  } catch {
-    throw new CaptureError(
-      'WRITE_ERROR',
-      `cannot write the bundle into ${outDir} (no such directory or no permission)`,
-      'choose a writable place with -o FILE.tar.gz',
-    );
+  } catch (err) {
+    const t = cannotWriteText(outDir, err, '-o FILE.tar.gz');
+    throw new CaptureError(t.code, t.message, t.hint);
   }
-  if (o.out && (await stat(resolve(o.out)).catch(() => null))?.isDirectory())
-    throw new CaptureError('WRITE_ERROR', `${o.out} is a directory`, 'give -o a file name ending in .tar.gz');
+  if (o.out && (await stat(resolve(o.out)).catch(() => null))?.isDirectory()) {
+    const t = cannotWriteText(o.out, { code: 'EISDIR' }, '-o FILE.tar.gz');
+    throw new CaptureError(t.code, t.message, t.hint);
+  }
   let anonKeySource: KeySource | null = null;
   let ip: IpAnonymizer | null = null;
   if (o.anonymize) {
@@ -551,12 +552,8 @@ async function build(
       memberOrder(['manifest.json', ...manifest.members.map((m) => m.path)]),
     );
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new CaptureError(
-      'WRITE_ERROR',
-      `${out}: cannot write (${code === 'EACCES' ? 'permission denied' : ((err as Error).message ?? code)})`,
-      'choose a writable -o path',
-    );
+    const t = cannotWriteText(out, err, '-o');
+    throw new CaptureError(t.code, t.message, t.hint);
   }
   return { path: out, size, manifest, analysis };
 }

@@ -10,6 +10,7 @@ import { basename, join, resolve } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { isGzip } from '../capture/gzip.js';
 import { CaptureError } from '../capture/types.js';
+import { cannotReadText } from '../errors.js';
 import { BUNDLE_SCHEMA, type BundleManifest, isTarHeader } from './archive.js';
 import { checkManifest } from './manifest.js';
 import { makeTempDir, removeTempDir } from './tempdir.js';
@@ -153,7 +154,7 @@ export async function readBundle(path: string, opts: { limits?: UnpackLimits } =
     const st = await stat(path);
     if (!st.isFile())
       throw new CaptureError(
-        st.isDirectory() ? 'EISDIR' : 'NOT_A_FILE',
+        st.isDirectory() ? 'IS_DIRECTORY' : 'NOT_A_FILE',
         `${path}: not a regular file`,
         'give the .tar.gz file written by `toa-doctor bundle` or the collector script',
       );
@@ -181,21 +182,16 @@ export async function readBundle(path: string, opts: { limits?: UnpackLimits } =
   }
 }
 
+/** the hints a bundle reader gives for a file it cannot open; the words are src/errors.ts's */
+const READ_HINTS: Readonly<Record<string, string>> = {
+  ENOENT: 'check the path; a bundle is the .tar.gz written by `toa-doctor bundle`',
+  EACCES: 'make the file readable for this user (or run as its owner)',
+  EPERM: 'make the file readable for this user (or run as its owner)',
+};
+
 function readError(path: string, err: unknown): CaptureError {
-  const code = (err as NodeJS.ErrnoException).code;
-  return new CaptureError(
-    code ?? 'READ_ERROR',
-    code === 'ENOENT'
-      ? `no such file: ${path}`
-      : code === 'EACCES'
-        ? `${path}: cannot read (permission denied)`
-        : `${path}: cannot read (${code ?? (err as Error).message})`,
-    code === 'ENOENT'
-      ? 'check the path; a bundle is the .tar.gz written by `toa-doctor bundle`'
-      : code === 'EACCES'
-        ? 'make the file readable for this user (or run as its owner)'
-        : 'check that the file is a complete copy of the bundle',
-  );
+  const t = cannotReadText(path, err, READ_HINTS, 'check that the file is a complete copy of the bundle');
+  return new CaptureError(t.code, t.message, t.hint);
 }
 
 async function examine(

@@ -2,6 +2,7 @@
  * Capture-layer contracts. Everything that produces packets (file readers, live engines)
  * yields Frames; everything downstream consumes them. No decode/flow knowledge here.
  */
+import { ToaError } from '../errors.js';
 
 /** Link-layer header types (LINKTYPE_* numbers as written in pcap/pcapng files). */
 export const LinkType = {
@@ -102,13 +103,9 @@ export interface CaptureSummary {
  * A fatal input problem (missing file, not a capture, corrupt header...). `message` is the
  * one line a user sees; `hint` says what to do. The CLI turns it into exit code 2.
  */
-export class CaptureError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly hint?: string,
-  ) {
-    super(message);
+export class CaptureError extends ToaError {
+  constructor(code: string, message: string, hint: string) {
+    super(code, message, hint);
     this.name = 'CaptureError';
   }
 }

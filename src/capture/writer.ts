@@ -4,7 +4,8 @@
  * frame may be reused right after write().
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { MAX_CAPLEN } from './reader.js';
+import { cannotWriteText } from '../errors.js';
+import { MAX_CAPLEN } from './parser.js';
 import { CaptureError, type Frame } from './types.js';
 
 const BUF_SIZE = 1024 * 1024;
@@ -74,12 +75,8 @@ export class PcapWriter {
       try {
         this.fd = openSync(target, 'w');
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        throw new CaptureError(
-          'WRITE_ERROR',
-          `${target}: cannot write (${code === 'EACCES' ? 'permission denied' : code === 'ENOENT' ? 'no such directory' : code === 'EISDIR' ? 'is a directory' : (e as Error).message})`,
-          'choose a writable path for the capture file',
-        );
+        const t = cannotWriteText(target, e, 'the capture file');
+        throw new CaptureError(t.code, t.message, t.hint);
       }
       this.ownFd = true;
     }

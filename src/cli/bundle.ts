@@ -13,11 +13,10 @@ import {
   type LiveSource,
 } from '../bundle/create.js';
 import { buildFilter, ENGINE_CHOICES, type EngineChoice, selectEngine } from '../capture/live/index.js';
-import { Analyzer } from '../flow/analyzer.js';
 import { PROFILES, type ProfileName } from '../flow/types.js';
+import { toolVersion } from '../version.js';
 import { EXIT, UserError } from './errors.js';
-import { toolVersion } from './main.js';
-import { profileName } from './options.js';
+import { collectList, lbList, parsePorts, positiveNumber, profileName, size } from './options.js';
 import { runRead } from './read.js';
 
 export interface BundleCliOptions {
@@ -34,28 +33,6 @@ export interface BundleCliOptions {
   fromPcap?: string;
   profile: string;
   lb?: string[];
-}
-
-/** "50M", "50MB", "1.5G", "65536" → bytes */
-export function parseSize(v: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg]?)(i?b)?\s*$/i.exec(v);
-  if (!m)
-    throw new UserError(
-      `--max-bytes: not a size: ${v}`,
-      'e.g. --max-bytes 50M, 500K, 1G or a number of bytes',
-    );
-  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
-  const n = Math.floor(Number(m[1]) * mult);
-  if (n < 1024) throw new UserError(`--max-bytes: at least 1K, got ${v}`, 'e.g. --max-bytes 50M');
-  return n;
-}
-
-function seconds(v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!/^\d+\.?\d*$/.test(v.trim()) || !Number.isFinite(n))
-    throw new UserError(`--duration: not a number of seconds: ${v}`, 'example: --duration 30');
-  return n;
 }
 
 /**
@@ -115,19 +92,13 @@ export async function runBundle(o: BundleCliOptions, argv: string[] = process.ar
       'use either -i IFACE or --from-pcap FILE, not both',
       'capture live with -i, or pack a file with --from-pcap',
     );
-  const maxBytes = parseSize(o.maxBytes);
-  const durationS = seconds(o.duration);
-  const ports = (o.port ?? []).flatMap((p) => p.split(',')).filter((p) => p !== '');
-  for (const p of ports)
-    if (!/^\d+$/.test(p) || Number(p) > 65535)
-      throw new UserError(`--port: not a TCP port: ${p}`, 'example: --port 80,443');
+  // every option is checked before anything is captured
+  const maxBytes = size('--max-bytes', '50M', 1024)(o.maxBytes);
+  const durationS =
+    o.duration === undefined ? undefined : positiveNumber('--duration', 30, 'seconds')(o.duration);
+  const ports = parsePorts('--port', collectList((o.port ?? []).join(',')));
   const profile = o.profile as ProfileName;
-  const lb = (o.lb ?? []).flatMap((x) => x.split(',')).filter((x) => x !== '');
-  try {
-    new Analyzer({ lb }); // validates the CIDRs before capturing
-  } catch (e) {
-    throw new UserError((e as Error).message, '--lb takes CIDRs, e.g. --lb 10.0.0.0/8,100.64.0.0/10');
-  }
+  const lb = lbList(o.lb);
 
   let live: LiveSource | null = null;
   if (o.interface) {

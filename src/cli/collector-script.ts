@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { collectorScript } from '../bundle/collector.sh.js';
-import { UserError } from './errors.js';
-import { toolVersion } from './main.js';
+import { cannotWrite } from '../errors.js';
+import { toolVersion } from '../version.js';
 
 /** `toa-doctor collector-script`: print the POSIX sh collector for hosts without Node.js. */
 export function register(program: Command): void {
@@ -29,10 +29,7 @@ Script options: -i IFACE  -d SECONDS (30)  -p PORT  -f FILTER  -o FILE.tar.gz  -
         try {
           writeFileSync(opts.output, text, { mode: 0o755 });
         } catch (err) {
-          throw new UserError(
-            `cannot write ${opts.output}: ${(err as NodeJS.ErrnoException).code ?? err}`,
-            'choose a writable path for -o',
-          );
+          throw cannotWrite(opts.output, err, '-o');
         }
         return;
       }

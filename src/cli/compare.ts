@@ -18,10 +18,10 @@ import {
   toCompareFlow,
 } from '../compare/index.js';
 import type { ProfileName } from '../flow/types.js';
-import { packageVersion } from '../report/build.js';
+import { toolVersion } from '../version.js';
 import { EXIT, UserError } from './errors.js';
-import { positiveInt } from './options.js';
-import { analyzeInputs, FdWriter, parseLbList, parseProfile, progressLine } from './read.js';
+import { lbList, positiveInt, profileName } from './options.js';
+import { analyzeInputs, FdWriter, progressLine } from './read.js';
 
 export type CompareFormat = 'text' | 'json' | 'markdown';
 
@@ -87,7 +87,7 @@ export async function runCompare(
     throw new UserError("standard input ('-') can be read only once", 'give at least one side as a file');
   const sideA = await analyzeSide(a, 'A', opts);
   const sideB = await analyzeSide(b, 'B', opts);
-  const version = opts.toolVersion ?? packageVersion();
+  const version = opts.toolVersion ?? toolVersion();
   const doc = compareResults(sideA, sideB, { mode: opts.mode, toolVersion: version });
   const writer = opts.write ? null : new FdWriter(1);
   const write = opts.write ?? ((s: string) => writer?.write(s));
@@ -193,8 +193,8 @@ Examples:
         format,
         maxFlows: o.maxFlows,
         maxRows: o.rows,
-        profile: o.profile === undefined ? undefined : parseProfile(o.profile),
-        lb: o.lb === undefined ? undefined : parseLbList(o.lb),
+        profile: o.profile === undefined ? undefined : profileName(o.profile),
+        lb: o.lb === undefined ? undefined : lbList(o.lb),
         color,
         html: o.html,
         htmlCommand: o.html ? `toa-doctor compare ${a} ${b} --html ${o.html}` : undefined,

@@ -1,20 +1,15 @@
 /**
- * Exit codes (README "Exit codes"):
- *   0  ran, no error finding
- *   1  ran, at least one error finding (read/host/live/bundle)
- *   2  usage or input error (bad flag, missing/corrupt file, no such interface, no permission)
- *   3  internal error (a bug: please report)
+ * The command line's user error: a ToaError (src/errors.ts) with the code USAGE unless told
+ * otherwise. EXIT is re-exported here for the commands.
  */
-export const EXIT = { OK: 0, FINDINGS: 1, USAGE: 2, INTERNAL: 3 } as const;
+import { EXIT, ToaError } from '../errors.js';
+
+export { EXIT, ToaError } from '../errors.js';
 
 /** A condition the user can fix: printed as one line plus a hint line, never a stack trace. */
-export class UserError extends Error {
-  constructor(
-    message: string,
-    readonly hint: string,
-    readonly exitCode: number = EXIT.USAGE,
-  ) {
-    super(message);
+export class UserError extends ToaError {
+  constructor(message: string, hint: string, exitCode: number = EXIT.USAGE, code = 'USAGE') {
+    super(code, message, hint, exitCode);
     this.name = 'UserError';
   }
 }

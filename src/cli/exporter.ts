@@ -7,9 +7,9 @@ import { ENGINE_CHOICES, type EngineChoice } from '../capture/live/index.js';
 import { DEFAULT_FINAL } from '../exporter/final.js';
 import { formatListen, parseListen } from '../exporter/server.js';
 import { PROFILES, type ProfileName } from '../flow/types.js';
+import { toolVersion } from '../version.js';
 import { EXIT, UserError } from './errors.js';
-import { isDir } from './host.js';
-import { toolVersion } from './main.js';
+import { choice, existingDir, positiveInt, positiveNumber, profileName } from './options.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:9877';
 export const DEFAULT_MAX_FLOWS = 131_072;
@@ -30,16 +30,6 @@ export interface ExporterCliOptions {
   dmesg: boolean;
   retry: string;
   buffer?: string;
-}
-
-function num(flag: string, v: string, example: string, integer = false): number {
-  const n = Number(v);
-  if (!v.trim() || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
-    throw new UserError(
-      `${flag} must be a positive ${integer ? 'whole number' : 'number'}: ${v}`,
-      `example: ${flag} ${example}`,
-    );
-  return n;
 }
 
 function log(line: string): void {
@@ -69,12 +59,21 @@ async function runExporter(
       `--listen: not ADDR:PORT: ${o.listen}`,
       'e.g. --listen 127.0.0.1:9877 or --listen [::1]:9877',
     );
-  if (!(ENGINE_CHOICES as string[]).includes(o.engine))
-    throw new UserError(`unknown engine: ${o.engine}`, `use one of ${ENGINE_CHOICES.join(', ')}`);
-  if (!(PROFILES as readonly string[]).includes(o.profile))
-    throw new UserError(`unknown profile: ${o.profile}`, `use one of ${PROFILES.join(', ')}`);
-  if (o.host && !isDir(o.root))
-    throw new UserError(`--root: no such directory: ${o.root}`, 'e.g. --root /host');
+  choice('--engine', ENGINE_CHOICES)(o.engine);
+  profileName(o.profile);
+  if (o.host)
+    existingDir('--root', o.root, "a directory holding the host's proc/ and sys/ (e.g. --root /host)");
+  const seconds = (name: string, v: string, example: number) => positiveNumber(name, example, 'seconds')(v);
+  const maxFlows = positiveInt('--max-flows', 262144)(o.maxFlows);
+  const final = {
+    settleSec: seconds('--settle', o.settle, 2),
+    idleSec: seconds('--idle-timeout', o.idleTimeout, 60),
+    lingerSec: seconds('--linger', o.linger, 10),
+  };
+  const portLabels = positiveInt('--port-labels', 16)(o.portLabels);
+  const hostIntervalSec = seconds('--host-interval', o.hostInterval, 15);
+  const retrySec = seconds('--retry', o.retry, 5);
+  const bufferMiB = o.buffer === undefined ? undefined : positiveNumber('--buffer', 32, 'MiB')(o.buffer);
   if (filterWords.length) {
     const { filterProblem, exporterFilter } = await import('../exporter/filter.js');
     const { findTcpdump } = await import('../capture/live/index.js');
@@ -95,19 +94,15 @@ async function runExporter(
     listen,
     engine: o.engine as EngineChoice,
     profile: o.profile as ProfileName,
-    maxFlows: num('--max-flows', o.maxFlows, '262144', true),
-    final: {
-      settleSec: num('--settle', o.settle, '2'),
-      idleSec: num('--idle-timeout', o.idleTimeout, '60'),
-      lingerSec: num('--linger', o.linger, '10'),
-    },
-    portLabels: num('--port-labels', o.portLabels, '16', true),
+    maxFlows,
+    final,
+    portLabels,
     hostRoot: o.host ? o.root : null,
     dmesgFile: o.dmesgFile,
     dmesg: o.dmesg,
-    hostIntervalSec: num('--host-interval', o.hostInterval, '15'),
-    retrySec: num('--retry', o.retry, '5'),
-    bufferSize: o.buffer ? Math.round(num('--buffer', o.buffer, '32') * 1024 * 1024) : undefined,
+    hostIntervalSec,
+    retrySec,
+    bufferSize: bufferMiB === undefined ? undefined : Math.round(bufferMiB * 1024 * 1024),
     version: toolVersion(),
     log,
   });
@@ -146,8 +141,8 @@ export function register(program: Command): void {
         .default('auto'),
     )
     .addOption(
-      new Option('--profile <name>', 'which TOA variants the backend module reads')
-        .choices([...PROFILES])
+      new Option('--profile <name>', `which TOA variants the backend module reads: ${PROFILES.join(', ')}`)
+        .argParser(profileName)
         .default('auto'),
     )
     .option(

@@ -6,8 +6,8 @@ import { renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
-import { CaptureError } from '../capture/types.js';
 import { diagnoseHost } from '../diagnose/host-rules.js';
+import { cannotWrite } from '../errors.js';
 import { type CollectOptions, collectHost } from '../host/collect.js';
 import { buildEvidence, computeDeltas, loadHostDir, writeHostSnapshot } from '../host/snapshot.js';
 import type { HostEvidence, HostSnapshot } from '../host/types-host.js';
@@ -19,9 +19,9 @@ import {
   renderHostText,
   renderIntervalLine,
 } from '../report/host.js';
+import { toolVersion } from '../version.js';
 import { colorEnabled } from './color.js';
 import { EXIT, UserError } from './errors.js';
-import { toolVersion } from './main.js';
 import { existingDir, positiveInt, positiveNumber } from './options.js';
 
 export type HostFormat = 'text' | 'json' | 'markdown' | 'prometheus';
@@ -85,10 +85,7 @@ export function writeAtomic(path: string, text: string): void {
     } catch {
       /* nothing to clean */
     }
-    throw new UserError(
-      `cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`,
-      'choose a writable path',
-    );
+    throw cannotWrite(path, err);
   }
 }
 
@@ -152,16 +149,8 @@ export async function runHost(
   } else if (root === '/') {
     ev = buildEvidence('/', await collectHost('/', copts));
   } else {
-    try {
-      ev = await loadHostDir(root, copts);
-    } catch (err) {
-      if (err instanceof CaptureError)
-        throw new UserError(
-          err.message,
-          err.hint ?? 'give a snapshot directory (`toa-doctor host --save DIR`)',
-        );
-      throw err;
-    }
+    // a missing or empty snapshot directory is a CaptureError with its hint (src/host/snapshot.ts)
+    ev = await loadHostDir(root, copts);
   }
 
   if (o.save) {

@@ -15,6 +15,7 @@ import { LAB_ADDR } from '../lab/netns.js';
 import { clientVariants, type ReaderMode } from '../probe/config.js';
 import { ProbeError } from '../probe/errors.js';
 import { UserError } from './errors.js';
+import { choice, port } from './options.js';
 import { parsePlacementList, parseVariantList } from './probe.js';
 
 interface LabCliOptions {
@@ -75,10 +76,8 @@ function waitForLine(prompt: string): Promise<void> {
 }
 
 async function run(o: LabCliOptions): Promise<void> {
-  if (!(READERS as readonly string[]).includes(o.reader))
-    throw new UserError(`--reader: not a reader mode: ${o.reader}`, `use one of ${READERS.join(', ')}`);
-  if (!/^\d+$/.test(o.port) || Number(o.port) < 1 || Number(o.port) > 65535)
-    throw new UserError(`--port: not a port: ${o.port}`, 'example: --port 8080');
+  choice('--reader', READERS)(o.reader);
+  const appPort = port('--port', 8080)(o.port);
   const variants = o.variants ? parseVariantList(o.variants, '--variants') : clientVariants();
   const placements = parsePlacementList(o.packets);
   const readerVariants = o.reader === 'none' ? [] : readerVariantIds(o);
@@ -93,7 +92,7 @@ async function run(o: LabCliOptions): Promise<void> {
       readerMode: o.reader as ReaderMode | 'none',
       readerVariants,
       ipv6Listener: !!o.ipv6Listener,
-      port: Number(o.port),
+      port: appPort,
     });
   } catch (e) {
     if (e instanceof ProbeError) throw new UserError(e.message, e.hint);

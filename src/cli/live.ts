@@ -21,6 +21,7 @@ import type { CaptureSummary, Frame } from '../capture/types.js';
 import { PcapWriter } from '../capture/writer.js';
 import { diagnose } from '../diagnose/index.js';
 import { formatEndpoint } from '../endpoint.js';
+import { cannotWrite } from '../errors.js';
 import { Analyzer } from '../flow/analyzer.js';
 import type { AnalysisResult } from '../flow/result.js';
 import { type FlowRecord, PROFILES, type ProfileName } from '../flow/types.js';
@@ -35,12 +36,14 @@ import { hostModelGuess } from '../host/model.js';
 import { chooseModel, type ModelChoice } from '../model/choose.js';
 import { buildReport, type ReportInput } from '../report/build.js';
 import { renderText } from '../report/text.js';
+import { toolVersion } from '../version.js';
 import { colorEnabled } from './color.js';
-import { EXIT, UserError } from './errors.js';
+import { EXIT, ToaError, UserError } from './errors.js';
 import {
   choice,
   collectList,
   type Direction,
+  lbList,
   parseDirection,
   parseSnaplen,
   positiveInt,
@@ -205,7 +208,7 @@ async function runLive(first: string | undefined, rest: string[], o: LiveOptions
   const bufferMiB = opt(o.buffer, positiveNumber('--buffer', 64, 'MiB'));
   const maxFlows = opt(o.maxFlows, positiveInt('--max-flows', 100000));
   choice('--engine', ENGINE_CHOICES)(o.engine);
-  profileName(o.profile);
+  const lb = lbList(o.lb);
   const iface = ifaceArg ?? defaultInterface();
   let filter: string;
   try {
@@ -220,10 +223,7 @@ async function runLive(first: string | undefined, rest: string[], o: LiveOptions
     try {
       closeSync(openSync(o.write, 'a'));
     } catch (e) {
-      throw new UserError(
-        `${o.write}: cannot write (${(e as NodeJS.ErrnoException).code})`,
-        'choose a writable path for -w',
-      );
+      throw cannotWrite(o.write, e, '-w');
     }
   }
   if (o.html) (await import('./report.js')).checkWritable(o.html);
@@ -254,18 +254,14 @@ async function runLive(first: string | undefined, rest: string[], o: LiveOptions
   const firstLook = asked ? null : (hostEvidence ?? (polledHost ? await polledHost.first() : null));
   const modelChoice = chooseModel(asked, firstLook ? hostModelGuess(firstLook) : null);
   const profile = (modelChoice.by === 'host' ? modelChoice.model.id : o.profile) as ProfileName;
-  try {
-    analyzer = new Analyzer({
-      profile,
-      model: modelChoice.model,
-      lb: o.lb,
-      maxFlows,
-      onFlowDone: mode === 'tui' ? undefined : emit,
-      keepOptionBytes: o.html !== undefined,
-    });
-  } catch (e) {
-    throw new UserError((e as Error).message, '--lb takes CIDRs, e.g. --lb 10.0.0.0/8,100.64.0.0/10');
-  }
+  analyzer = new Analyzer({
+    profile,
+    model: modelChoice.model,
+    lb,
+    maxFlows,
+    onFlowDone: mode === 'tui' ? undefined : emit,
+    keepOptionBytes: o.html !== undefined,
+  });
 
   const selected = await selectEngine(o.engine as EngineChoice, {
     iface,
@@ -455,7 +451,7 @@ async function runLive(first: string | undefined, rest: string[], o: LiveOptions
         : (result?.summary ?? null),
     host: hostEvidence,
     hostDir: o.hostDir ?? (hostEvidence ? hostEvidence.source : null),
-    lb: o.lb ?? [],
+    lb,
     profile,
     model: modelChoice,
     json: !!o.json,
@@ -516,6 +512,7 @@ async function finalReport(i: FinalReportInput): Promise<{ output: string; exitC
     flows: 'problems',
     hostDir: i.hostDir,
     hostJson,
+    toolVersion: toolVersion(),
     model: i.model,
   };
   if (i.html) {
@@ -528,7 +525,7 @@ async function finalReport(i: FinalReportInput): Promise<{ output: string; exitC
         await htmlPage(htmlReportDocument({ ...input, flows: 'all' }), 'toa-doctor live'),
       );
     } catch (e) {
-      const hint = e instanceof UserError && e.hint ? `\n  hint: ${e.hint}` : '';
+      const hint = e instanceof ToaError ? `\n  hint: ${e.hint}` : '';
       process.stderr.write(`toa-doctor: the HTML page was not written: ${(e as Error).message}${hint}\n`);
     }
   }

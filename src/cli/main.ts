@@ -1,9 +1,9 @@
 /** commander wiring: one file per command (src/cli/<command>.ts), each exports register(). */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { CaptureError } from '../capture/types.js';
+import { errnoText, isKnownErrno } from '../errors.js';
 import { forTerminal } from '../report/escape.js';
-import { EXIT, UserError } from './errors.js';
+import { toolVersion } from '../version.js';
+import { EXIT, ToaError } from './errors.js';
 
 type Register = (program: Command) => void;
 
@@ -34,13 +34,6 @@ function commandWord(argv: readonly string[]): string | undefined {
     if (!a.startsWith('-')) return a;
   }
   return undefined;
-}
-
-export function toolVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
 }
 
 /**
@@ -114,12 +107,18 @@ export function commanderUsage(err: CommanderError, help: string): { message: st
   return { message, hint: suggestion ? `did you mean ${suggestion}? (${where})` : where };
 }
 
-const ERRNO_TEXT: Record<string, [string, string]> = {
-  ENOENT: ['no such file', 'check the path'],
-  EACCES: ['permission denied', 'check the file permissions, or run as a user who may read it'],
-  EISDIR: ['is a directory', 'give a file, not a directory'],
-  ENOTDIR: ['not a directory', 'check the path'],
-};
+/** fs calls that change the file system: their errno is worded as a failed write */
+const WRITE_CALLS = new Set([
+  'write',
+  'mkdir',
+  'rename',
+  'unlink',
+  'rmdir',
+  'copyfile',
+  'symlink',
+  'link',
+  'ftruncate',
+]);
 
 /** EPIPE on `stream` ends the run with exit 0 and no output; other write errors are internal. */
 function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
@@ -127,7 +126,7 @@ function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
     if (err.code === 'EPIPE') process.exit(EXIT.OK);
     if (stream !== process.stderr)
       fail(
-        `cannot write output: ${err.code ?? err.message}`,
+        `standard output: cannot write (${errnoText(err, 'write').words})`,
         'check the disk or the pipe output goes to',
         EXIT.INTERNAL,
       );
@@ -157,12 +156,13 @@ export async function main(argv: string[]): Promise<void> {
       const u = commanderUsage(err, helpCommand(argv));
       fail(u.message, u.hint, EXIT.USAGE);
     }
-    if (err instanceof UserError) fail(err.message, err.hint, err.exitCode);
-    if (err instanceof CaptureError)
-      fail(err.message, err.hint ?? `\`${helpCommand(argv)}\` shows the usage`, EXIT.USAGE);
+    if (err instanceof ToaError) fail(err.message, err.hint, err.exitCode);
     const e = err as NodeJS.ErrnoException;
-    const known = e?.code ? ERRNO_TEXT[e.code] : undefined;
-    if (known) fail(`${known[0]}: ${e.path ?? ''}`, known[1], EXIT.USAGE);
+    // a file-system error no command turned into a ToaError: the errno table's words and hint
+    if (isKnownErrno(e)) {
+      const t = errnoText(e, WRITE_CALLS.has(e.syscall ?? '') ? 'write' : 'read');
+      fail(e.path ? `${e.path}: ${t.words}` : t.words, t.hint, EXIT.USAGE);
+    }
     fail(
       `internal error: ${e?.message ?? String(err)}`,
       'this is a bug in toa-doctor; set TOA_DOCTOR_DEBUG=1 for details and report it',

@@ -53,6 +53,51 @@ export function profileName(v: string): ProfileName {
   return v;
 }
 
+/**
+ * The --lb list: addresses and networks, repeatable and comma-listed (`--lb 10.0.0.0/8,100.64.0.0/10`),
+ * checked here so every command refuses the same mistake in the same words.
+ */
+export function lbList(list: readonly string[] | string | undefined): string[] {
+  if (list === undefined) return [];
+  const items = (Array.isArray(list) ? list : [list]).flatMap((s) => s.split(',')).map((s) => s.trim());
+  const out: string[] = [];
+  for (const it of items) {
+    if (!it) continue;
+    if (!parseCidr(it))
+      throw new UserError(
+        `--lb: not an IP address or CIDR: ${it}`,
+        'example: --lb 10.0.0.0/8,100.125.0.0/16,2001:db8::/32',
+      );
+    out.push(it);
+  }
+  return out;
+}
+
+/** A TCP port number, 1 to 65535 (`--port 8080`); lists of ports (0 allowed, as tcpdump) use parsePorts. */
+export function port(name: string, example: number) {
+  return wholeNumber(name, 1, 65535, example);
+}
+
+/**
+ * A size in bytes: a number with an optional K, M or G (binary multiples), `50M`, `1.5G`, `65536`;
+ * at least `min` bytes.
+ */
+export function size(name: string, example: string, min = 1) {
+  return (v: string): number => {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg]?)(i?b)?\s*$/i.exec(v);
+    if (!m)
+      throw new UserError(
+        `${name}: not a size: ${v}`,
+        `example: ${name} ${example} (K, M and G are 1024, 1024² and 1024³ bytes)`,
+      );
+    const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
+    const n = Math.floor(Number(m[1]) * mult);
+    if (n < min)
+      throw new UserError(`${name}: ${v} is less than ${min} bytes`, `example: ${name} ${example}`);
+    return n;
+  };
+}
+
 /** An existing directory (`--root DIR`, `--host-dir DIR`); `what` says what it should hold. */
 export function existingDir(name: string, path: string, what: string): string {
   let isDir = false;

@@ -14,7 +14,6 @@ import { CaptureError, type CaptureSummary } from '../capture/types.js';
 import { diagnose } from '../diagnose/index.js';
 import type { Finding } from '../diagnose/types.js';
 import { Analyzer, DEFAULT_MAX_FLOWS } from '../flow/analyzer.js';
-import { parseCidr } from '../flow/cidr.js';
 import { isProfileName } from '../flow/profiles.js';
 import type { AnalysisResult } from '../flow/result.js';
 import { PROFILES, type ProfileName } from '../flow/types.js';
@@ -30,11 +29,13 @@ import {
   type ReportInput,
 } from '../report/build.js';
 import { forTerminal } from '../report/escape.js';
+import { toolVersion } from '../version.js';
 import { colorEnabled } from './color.js';
 import { EXIT, UserError } from './errors.js';
 import {
   choice,
   collectList,
+  lbList,
   parseHosts,
   parsePorts,
   positiveInt,
@@ -139,27 +140,6 @@ export interface RunReadResult extends AnalyzeOutput {
   exitCode: 0 | 1;
   /** the report without its flow list (flows are streamed) */
   summary: ReportDocument['summary'];
-}
-
-/** validate and normalise the --lb list */
-export function parseLbList(list: string[] | string | undefined): string[] {
-  if (list === undefined) return [];
-  const items = (Array.isArray(list) ? list : [list]).flatMap((s) => s.split(',')).map((s) => s.trim());
-  const out: string[] = [];
-  for (const it of items) {
-    if (!it) continue;
-    if (!parseCidr(it))
-      throw new UserError(
-        `--lb: not an IP address or CIDR: ${it}`,
-        'example: --lb 10.0.0.0/8,100.125.0.0/16,2001:db8::/32',
-      );
-    out.push(it);
-  }
-  return out;
-}
-
-export function parseProfile(p: string | undefined): ProfileName {
-  return p === undefined ? 'auto' : profileName(p);
 }
 
 /**
@@ -325,7 +305,7 @@ export async function analyzeInputs(
         ? modelChoice.model.id
         : (asked ?? 'auto');
     const model = modelChoice.model;
-    const lb = opts.lb ?? (fromBundle ? parseLbList(fromBundle.lb) : []);
+    const lb = opts.lb ?? (fromBundle ? lbList(fromBundle.lb) : []);
     // progress names a bundle's capture inside the bundle, never by its temp path
     const userProgress = opts.onProgress;
     const onProgress = userProgress
@@ -462,7 +442,7 @@ export async function runRead(inputs: string[], opts: RunReadOptions = {}): Prom
       bundle: a.bundle,
       hostDir: a.hostDir,
       hostJson,
-      toolVersion: opts.toolVersion,
+      toolVersion: opts.toolVersion ?? toolVersion(),
       model: a.model,
     };
     let summary: ReportDocument['summary'];
@@ -662,8 +642,8 @@ libpcap through tcpdump, which must be installed for expressions).`,
         const { checkWritable } = await import('./report.js');
         checkWritable(o.html, files);
       }
-      const profile = o.profile === undefined ? undefined : parseProfile(o.profile);
-      const lb = o.lb === undefined ? undefined : parseLbList(o.lb);
+      const profile = o.profile === undefined ? undefined : profileName(o.profile);
+      const lb = o.lb === undefined ? undefined : lbList(o.lb);
       const format: ReadFormat = o.json ? 'json' : o.markdown ? 'markdown' : 'text';
       const color = format === 'text' && colorEnabled(o.color, process.stdout);
       const res = await runRead(files, {

@@ -7,8 +7,9 @@
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { cannotReadText, cannotWrite } from '../errors.js';
 import type { ReportDocument } from '../report/build.js';
-import { EXIT, UserError } from './errors.js';
+import { EXIT, type ToaError, UserError } from './errors.js';
 
 /** largest JSON report read (a 10,000-connection `read --json --flows all` is ~30 MB) */
 const MAX_REPORT_BYTES = 512 * 1024 * 1024;
@@ -19,14 +20,8 @@ export async function htmlPage(doc: ReportDocument, command?: string): Promise<s
   return renderHtml(doc, { generatedAt: new Date().toISOString(), command });
 }
 
-function cannotWrite(path: string, e: unknown): UserError {
-  const code = (e as NodeJS.ErrnoException).code ?? 'error';
-  return new UserError(
-    `cannot write ${path} (${code})`,
-    code === 'ENOENT'
-      ? 'the directory does not exist: create it or pick another path for --html'
-      : 'pick a writable path for --html, e.g. --html ./report.html',
-  );
+function htmlWriteError(path: string, e: unknown): ToaError {
+  return cannotWrite(path, e, '--html');
 }
 
 /** the page must not overwrite one of the inputs */
@@ -44,7 +39,7 @@ export function checkWritable(path: string, inputs: string[] = []): void {
   try {
     closeSync(openSync(path, 'a'));
   } catch (e) {
-    throw cannotWrite(path, e);
+    throw htmlWriteError(path, e);
   }
 }
 
@@ -53,9 +48,12 @@ export function writeHtmlReport(path: string, html: string): void {
   try {
     writeFileSync(path, html);
   } catch (e) {
-    throw cannotWrite(path, e);
+    throw htmlWriteError(path, e);
   }
 }
+
+const REPORT_HINT =
+  "give the JSON file `toa-doctor read CAPTURE --json > report.json` wrote (or a bundle's report.json)";
 
 /** read, parse and check a saved report */
 export async function loadReportJson(path: string): Promise<ReportDocument> {
@@ -63,15 +61,13 @@ export async function loadReportJson(path: string): Promise<ReportDocument> {
   try {
     raw = readFileSync(path === '-' ? 0 : path);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    throw new UserError(
-      code === 'ENOENT'
-        ? `no such file: ${path}`
-        : code === 'EISDIR'
-          ? `is a directory: ${path}`
-          : `cannot read ${path} (${code})`,
-      "give the JSON file `toa-doctor read CAPTURE --json > report.json` wrote (or a bundle's report.json)",
+    const t = cannotReadText(
+      path === '-' ? 'stdin' : path,
+      e,
+      { ENOENT: REPORT_HINT, EISDIR: REPORT_HINT },
+      REPORT_HINT,
     );
+    throw new UserError(t.message, t.hint, EXIT.USAGE, t.code);
   }
   if (raw.length > MAX_REPORT_BYTES)
     throw new UserError(

@@ -2,13 +2,11 @@
  * The probe/lab failures a user can fix: one line naming what is missing, one hint. The CLI turns
  * them into exit code 2 (src/cli/main.ts fail()).
  */
-export class ProbeError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly hint: string,
-  ) {
-    super(message);
+import { ToaError } from '../errors.js';
+
+export class ProbeError extends ToaError {
+  constructor(code: string, message: string, hint: string) {
+    super(code, message, hint);
     this.name = 'ProbeError';
   }
 }

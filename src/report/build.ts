@@ -3,7 +3,6 @@
  * buildReport() returns the whole document; jsonReportChunks() yields the same JSON text piece by
  * piece, so `read --json --flows all` on a capture with a million flows never holds them all.
  */
-import { readFileSync } from 'node:fs';
 import type { CaptureSummary, CaptureWarning } from '../capture/types.js';
 import { linkTypeName, TOA_VARIANTS } from '../decode/index.js';
 import { CHECKSUM_STATUS_NAMES, type ChecksumName, TcpFlag } from '../decode/types.js';
@@ -194,27 +193,14 @@ export interface ReportInput {
   hostDir?: string | null;
   /** hostToJson() output, when host evidence was given */
   hostJson?: Record<string, unknown> | null;
-  toolVersion?: string;
+  /** the tool's version for `tool.version` (the CLI passes src/version.ts toolVersion()) */
+  toolVersion: string;
   /** buildReport(): materialise at most this many flows (text/Markdown show a bounded table) */
   flowLimit?: number;
   /** the module model chosen (src/model/choose.ts); nothing is added for `auto` by default */
   model?: ModelChoice | null;
   /** buildReport(): problem flows first, then the others (the HTML page keeps problems under its cap) */
   problemsFirst?: boolean;
-}
-
-let cachedVersion: string | null = null;
-export function packageVersion(): string {
-  if (cachedVersion) return cachedVersion;
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-      version: string;
-    };
-    cachedVersion = pkg.version;
-  } catch {
-    cachedVersion = '0.0.0';
-  }
-  return cachedVersion;
 }
 
 export function flagString(flags: number): string {
@@ -357,7 +343,7 @@ export function buildReportHead(input: ReportInput): Omit<ReportDocument, 'flows
   for (const f of input.findings) sev[f.severity]++;
   const doc: Omit<ReportDocument, 'flows'> = {
     schema: REPORT_SCHEMA,
-    tool: { name: 'toa-doctor', version: input.toolVersion ?? packageVersion() },
+    tool: { name: 'toa-doctor', version: input.toolVersion },
     input: {
       files: input.captures.map((c) => ({
         path: c.source,

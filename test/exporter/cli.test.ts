@@ -36,16 +36,16 @@ describe('exporter CLI', () => {
     [['lo', '--listen', '127.0.0.1:70000'], /--listen: not ADDR:PORT/, /hint:/],
     [
       ['lo', '--settle', '0'],
-      /^toa-doctor: --settle must be a positive number: 0$/m,
+      /^toa-doctor: --settle: not a positive number of seconds: 0$/m,
       /hint: example: --settle 2/,
     ],
     [
       ['lo', '--max-flows', '1.5'],
-      /--max-flows must be a positive whole number: 1\.5/,
+      /--max-flows: not a positive whole number: 1\.5/,
       /hint: example: --max-flows/,
     ],
     [['lo', '--root', '/nonexistent-toa-root'], /--root: no such directory: \/nonexistent-toa-root/, /hint:/],
-    [['lo', '--port-labels', 'x'], /--port-labels must be a positive whole number/, /hint:/],
+    [['lo', '--port-labels', 'x'], /--port-labels: not a positive whole number: x/, /hint:/],
   ];
   for (const [args, msg, hint] of cases)
     it(`${args.slice(1).join(' ')}: exit 2 with a message and a hint`, () => {

@@ -8,7 +8,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { StreamParser } from '../reader.js';
+import { StreamParser } from '../parser.js';
 import {
   CaptureError,
   type CaptureSummary,

@@ -62,7 +62,7 @@ describe('read --html', () => {
   it('an unwritable path fails before reading, with a hint', () => {
     oneError(
       cli(['read', 'mix.pcap', '--html', join(dir, 'no/such/dir/x.html')]),
-      /cannot write .*no\/such\/dir\/x\.html \(ENOENT\)/,
+      /no\/such\/dir\/x\.html: cannot write \(no such directory\)/,
     );
   });
 });
@@ -98,7 +98,7 @@ describe('report REPORT.json --html', () => {
     );
     writeFileSync(join(dir, 'arr.json'), '[1,2]');
     oneError(cli(['report', 'arr.json', '--html', 'x.html']), /not a toa-doctor report: not a JSON object/);
-    oneError(cli(['report', 'missing.json', '--html', 'x.html']), /no such file: missing\.json/);
+    oneError(cli(['report', 'missing.json', '--html', 'x.html']), /missing\.json: no such file/);
     // a capture given by mistake: no raw bytes on the terminal, and the command that was meant
     const cap = cli(['report', 'mix.pcap', '--html', 'x.html']);
     oneError(cap, /^toa-doctor: mix\.pcap: not valid JSON$/m);

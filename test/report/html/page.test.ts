@@ -96,7 +96,13 @@ describe('renderHtml', () => {
     writeFileSync(file, mixedCapture({ 'ok-200': 30, missing: 3, late: 2 }));
     const a = await analyzeInputs([file]);
     try {
-      const input = { result: a.result, findings: a.findings, captures: a.captures, flows: 'all' as const };
+      const input = {
+        result: a.result,
+        findings: a.findings,
+        captures: a.captures,
+        flows: 'all' as const,
+        toolVersion: '9.9.9',
+      };
       const doc = htmlReportDocument(input, 8);
       expect(
         doc.flows
