@@ -1,6 +1,6 @@
 /** The one verdict table and the numeric verdict codes stay in step with VERDICTS. */
 import { describe, expect, it } from 'vitest';
-import { CAPTURE_FINDING_CODES } from '../../src/diagnose/index.js';
+import { CAPTURE_FINDING_CODES, type FindingCodeInfo } from '../../src/diagnose/index.js';
 import { VERDICTS } from '../../src/flow/types.js';
 import * as codes from '../../src/flow/verdict.js';
 import { isProblem, listedAsProblem, VERDICT_INFO } from '../../src/flow/verdict-info.js';
@@ -32,7 +32,9 @@ describe('VERDICT_INFO', () => {
 
   it('points each verdict at the capture finding that reports it', () => {
     for (const v of VERDICTS) {
-      const row = CAPTURE_FINDING_CODES.find((c) => c.code === VERDICT_INFO[v].finding);
+      const row: FindingCodeInfo | undefined = CAPTURE_FINDING_CODES.find(
+        (c) => c.code === VERDICT_INFO[v].finding,
+      );
       expect(row?.verdict, v).toBe(v);
     }
   });
