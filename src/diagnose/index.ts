@@ -432,6 +432,7 @@ export function diagnose(result: AnalysisResult, opts: DiagnoseOptions = {}): Fi
     const v = nat64Unsupported.map(([id]) => variantLabel(id)).join(', ');
     out.push(
       finding('TOA_NAT64', {
+        // the table's warning assumes the app can ask getsockopt 4096; this model offers no such call
         severity: 'error',
         title: `IPv6 clients (TOA ${v}) on IPv4 connections, and ${named.label} offers no way to read them`,
         explanation:

@@ -20,9 +20,11 @@ export const finding = findingBuilder(HOST_FINDING_CODES, 'host');
 export function dmesgRef(ev: DmesgEvent): FindingExample {
   return { ref: `dmesg:${ev.line}${ev.ts ? ` [${ev.ts}]` : ''}`, detail: ev.message.slice(0, 200) };
 }
+
 export function n(v: number | null): string {
   return v === null ? '?' : String(v);
 }
+
 export const LOAD_HELP =
   'Load the module that matches your load balancer, then open NEW connections (existing ones keep the LB ' +
   'address): Tencent CLB/Anti-DDoS/GAAP: install tgw_toa (TencentOS: `modprobe toa` for the built-in, ' +
@@ -33,10 +35,12 @@ export const LOAD_HELP =
 export function loadedReaders(ev: HostEvidence): ModuleState[] {
   return ev.snapshot.modules.filter((m) => READER_MODULES.includes(m.name) && (m.loaded || m.builtin));
 }
+
 export function implLabel(impls: Implementation[]): string {
   if (impls.length === 0) return 'an unidentified implementation';
   return impls.map((i) => implementationInfo(i)?.label ?? i).join(' or ');
 }
+
 /** Ports an IPv4 client reaches through the IPv6 path, plus IPv6-only ports. */
 export function ipv6PathPorts(ev: HostEvidence): PortListeners[] {
   return ev.snapshot.listeners.ports
@@ -47,6 +51,7 @@ export function ipv6PathPorts(ev: HostEvidence): PortListeners[] {
         (p.ipv4ClientPath === 'ipv6' || p.listeners.some((l) => l.family === 'ipv6' && !l.v4Mapped)),
     );
 }
+
 /** Loopback / link-local listeners never see load-balancer traffic. */
 export function isLocalOnly(address: string): boolean {
   return (
@@ -56,6 +61,7 @@ export function isLocalOnly(address: string): boolean {
     /^fe[89ab][0-9a-f]:/i.test(address)
   );
 }
+
 export function portExamples(ports: PortListeners[]): FindingExample[] {
   return ports.slice(0, 8).map((p) => ({
     ref: `listen ${p.listeners.map((l) => (l.family === 'ipv6' ? `[${l.address}]:${p.port}` : `${l.address}:${p.port}`)).join(', ')}`,
@@ -67,6 +73,7 @@ export function portExamples(ports: PortListeners[]): FindingExample[] {
           : 'IPv6 only',
   }));
 }
+
 /** What the evidence says about IPv6 hooks: true/false, or null when nothing tells. */
 export function ipv6Hooks(ev: HostEvidence): { hooked: boolean | null; how: string; strong: boolean } {
   const d = ev.dmesgSummary;

@@ -11,9 +11,11 @@ import { finding, implLabel, ipv6PathPorts, n, portExamples } from './common.js'
 function vtoaOnly(ev: HostEvidence): boolean {
   return ev.snapshot.stats.length > 0 && ev.snapshot.stats.every((f) => f.counterSet === 'vtoa');
 }
+
 function cdnOnly(ev: HostEvidence): boolean {
   return ev.implementations.length === 1 && ev.implementations[0] === 'tcp_toa';
 }
+
 export function statsFileRules(ev: HostEvidence, out: Finding[]): void {
   for (const f of ev.snapshot.stats) {
     if (f.layout === 'unrecognised' || f.layout === 'empty')
@@ -49,6 +51,7 @@ export function statsFileRules(ev: HostEvidence, out: Finding[]): void {
       );
   }
 }
+
 export function countersSingle(ev: HostEvidence, out: Finding[]): void {
   const c = ev.normalized;
   const s = ev.snapshot;
@@ -152,6 +155,7 @@ export function countersSingle(ev: HostEvidence, out: Finding[]): void {
       }),
     );
 }
+
 function bypassFinding(ev: HostEvidence, value: number, rising: boolean, ref: string): Finding {
   const cdn = cdnOnly(ev);
   return finding('HOST_TOA_BYPASS', {
@@ -168,9 +172,11 @@ function bypassFinding(ev: HostEvidence, value: number, rising: boolean, ref: st
     examples: [{ ref, detail: `getname_toa_bypass ${rising ? signed(value) : `= ${value}`}` }],
   });
 }
+
 function pct(a: number, b: number): string {
   return b > 0 ? `${((a / b) * 100).toFixed(a === b ? 0 : 1)}%` : '0%';
 }
+
 function summarize(c: NormalizedCounters): string {
   return [
     `syn_recv_sock_toa=${n(c.synRecvToa)}`,
@@ -182,6 +188,7 @@ function summarize(c: NormalizedCounters): string {
     .filter(Boolean)
     .join(' ');
 }
+
 export function countersDelta(ev: HostEvidence, out: Finding[]): void {
   const dl = ev.deltas;
   if (!dl) return;

@@ -15,6 +15,7 @@ function paramInt(v: string): number {
   const num = x ? Number.parseInt(x[1]!, 16) : Number.parseInt(t, 10);
   return Number.isFinite(num) ? num : 0;
 }
+
 export function flavorRules(ev: HostEvidence, out: Finding[]): void {
   const s = ev.snapshot;
   const toa = s.modules.find((m) => m.name === 'toa');

@@ -26,6 +26,7 @@ export function containerRules(ev: HostEvidence, out: Finding[]): void {
     }),
   );
 }
+
 export function listenerRules(ev: HostEvidence, out: Finding[], active: boolean): void {
   if (!active) return;
   const ports = ipv6PathPorts(ev);
@@ -45,7 +46,7 @@ export function listenerRules(ev: HostEvidence, out: Finding[], active: boolean)
         : 'info';
     out.push(
       finding('HOST_IPV6_LISTENER_IPV4_HOOKS', {
-        severity: severity,
+        severity,
         explanation:
           (v4via6.length
             ? `${v4via6.length} port(s) (${v4via6.map((p) => p.port).join(', ')}) are served only by an IPv6 socket (\`::\`, ` +

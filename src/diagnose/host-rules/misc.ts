@@ -25,6 +25,7 @@ export function emptyRule(ev: HostEvidence, out: Finding[]): void {
     }),
   );
 }
+
 export function miscRules(ev: HostEvidence, out: Finding[], active: boolean): void {
   const s = ev.snapshot;
   if (s.dmesg.source === null && s.dmesg.error !== 'not read')

@@ -200,6 +200,7 @@ export function moduleRules(ev: HostEvidence, out: Finding[]): { active: boolean
   }
   return { active };
 }
+
 function failureAdvice(events: DmesgEvent[], kernel?: KernelInfo): string {
   const text = events.map((e) => e.message).join('\n');
   if (/toa_init: cann?n?ot find sock_def_readable/.test(text))
