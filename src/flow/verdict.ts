@@ -52,9 +52,24 @@ export const V_NAT64 = 7;
 export const V_BAD_CHECKSUM = 8;
 export const V_INCOMPLETE = 9;
 
-// keep the numeric codes in step with the contract's order
-if (VERDICTS[V_BAD_CHECKSUM] !== 'TOA_BAD_CHECKSUM' || VERDICTS[V_INCOMPLETE] !== 'INCOMPLETE')
-  throw new Error('verdict table out of step with VERDICTS');
+/**
+ * Every numeric code with the name it stands for. The codes stay literals (the hot paths switch on
+ * them); this check at load time, over all of them, keeps them in step with VERDICTS.
+ */
+export const V_CODES: ReadonlyArray<readonly [number, Verdict]> = [
+  [V_OK, 'TOA_OK'],
+  [V_MISSING, 'TOA_MISSING'],
+  [V_SYN_ONLY, 'TOA_SYN_ONLY'],
+  [V_LATE, 'TOA_LATE'],
+  [V_MALFORMED, 'TOA_MALFORMED'],
+  [V_KIND_MISMATCH, 'TOA_KIND_MISMATCH'],
+  [V_INCONSISTENT, 'TOA_INCONSISTENT'],
+  [V_NAT64, 'TOA_NAT64'],
+  [V_BAD_CHECKSUM, 'TOA_BAD_CHECKSUM'],
+  [V_INCOMPLETE, 'INCOMPLETE'],
+];
+if (V_CODES.length !== VERDICTS.length || V_CODES.some(([n, name]) => VERDICTS[n] !== name))
+  throw new Error('verdict codes out of step with VERDICTS');
 
 export function verdictName(v: number): Verdict {
   return VERDICTS[v]!;

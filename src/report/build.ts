@@ -20,6 +20,7 @@ import type {
   ToaSighting,
   Verdict,
 } from '../flow/types.js';
+import { listedAsProblem } from '../flow/verdict-info.js';
 import type { ModelChoice } from '../model/choose.js';
 
 export const REPORT_SCHEMA = 'toa-doctor/report@1';
@@ -292,19 +293,15 @@ export function flowJson(f: FlowRecord): ReportFlow {
   };
 }
 
-export function isProblem(v: Verdict): boolean {
-  return v !== 'TOA_OK';
-}
-
 /** the flows a report lists, materialised one at a time */
 export function listedFlows(result: AnalysisResult, mode: FlowsMode): Iterable<FlowRecord> {
-  return mode === 'all' ? result.flows : result.flows.filter(isProblem);
+  return mode === 'all' ? result.flows : result.flows.filter(listedAsProblem);
 }
 
 function countListed(result: AnalysisResult, mode: FlowsMode): number {
   if (mode === 'all') return result.flows.size;
   let n = 0;
-  for (const v of result.flows.verdicts()) if (isProblem(v)) n++;
+  for (const v of result.flows.verdicts()) if (listedAsProblem(v)) n++;
   return n;
 }
 
@@ -424,7 +421,7 @@ export function buildReport(input: ReportInput): ReportDocument {
   const sources = input.problemsFirst
     ? [
         listedFlows(input.result, 'problems'),
-        mode === 'all' ? input.result.flows.filter((v) => !isProblem(v)) : [],
+        mode === 'all' ? input.result.flows.filter((v) => !listedAsProblem(v)) : [],
       ]
     : [listedFlows(input.result, mode)];
   fill: for (const src of sources) {

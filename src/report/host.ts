@@ -4,6 +4,7 @@
  */
 import type { ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
+import { signed } from '../diagnose/finding.js';
 import type { Finding, Severity } from '../diagnose/types.js';
 import { implementationInfo } from '../host/identify.js';
 import { counterText } from '../host/stats.js';
@@ -76,10 +77,6 @@ const TABLE_STYLE = { head: [] as string[], border: [] as string[] };
 
 function sevColor(c: ChalkInstance, s: Severity): (t: string) => string {
   return s === 'error' ? c.red.bold : s === 'warning' ? c.yellow.bold : c.cyan;
-}
-
-function signed(v: number | null | undefined): string {
-  return v === null || v === undefined ? '?' : v >= 0 ? `+${v}` : String(v);
 }
 
 function count(findings: Finding[]): Record<Severity, number> {

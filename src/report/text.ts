@@ -8,6 +8,7 @@ import Table from 'cli-table3';
 import type { Finding, Severity } from '../diagnose/types.js';
 import { formatEndpoint } from '../endpoint.js';
 import type { Verdict } from '../flow/types.js';
+import { VERDICT_INFO, type VerdictTone } from '../flow/verdict-info.js';
 import type { ReportDocument, ReportFlow } from './build.js';
 import { chalkFor } from './chalk.js';
 import { forTerminal as term } from './escape.js';
@@ -27,18 +28,17 @@ export interface TextOptions {
   command?: string;
 }
 
-const VERDICT_COLOR: Record<Verdict, (c: ChalkInstance) => (s: string) => string> = {
-  TOA_OK: (c) => c.green,
-  TOA_MISSING: (c) => c.red.bold,
-  TOA_SYN_ONLY: (c) => c.red.bold,
-  TOA_LATE: (c) => c.red,
-  TOA_MALFORMED: (c) => c.red,
-  TOA_KIND_MISMATCH: (c) => c.red.bold,
-  TOA_INCONSISTENT: (c) => c.yellow,
-  TOA_NAT64: (c) => c.yellow,
-  TOA_BAD_CHECKSUM: (c) => c.red,
-  INCOMPLETE: (c) => c.gray,
+/** the text report's colour per verdict tone (src/flow/verdict-info.ts) */
+const TONE_COLOR: Record<VerdictTone, (c: ChalkInstance) => (s: string) => string> = {
+  ok: (c) => c.green,
+  bad: (c) => c.red.bold,
+  warn: (c) => c.yellow,
+  muted: (c) => c.gray,
 };
+
+function verdictColor(v: Verdict, c: ChalkInstance): (s: string) => string {
+  return TONE_COLOR[VERDICT_INFO[v].tone](c);
+}
 
 const ANSI = /\x1b\[[0-9;]*m/g;
 
@@ -170,7 +170,7 @@ function header(doc: ReportDocument, c: ChalkInstance, width: number, command: s
   if (doc.input.host) lines.push(kv('host', term(doc.input.host)));
   const vc = (Object.entries(s.verdicts) as Array<[Verdict, number]>)
     .filter(([, n]) => n > 0)
-    .map(([v, n]) => `${VERDICT_COLOR[v](c)(v)} ${n}`)
+    .map(([v, n]) => `${verdictColor(v, c)(v)} ${n}`)
     .join('  ');
   lines.push(kv('verdicts', vc || '-'));
   return lines;
@@ -265,7 +265,7 @@ function flowTable(doc: ReportDocument, c: ChalkInstance, width: number, maxRows
     style: { head: [], border: [] },
   });
   for (const f of flows.slice(0, maxRows)) {
-    const verdict = VERDICT_COLOR[f.verdict](c)(f.verdict);
+    const verdict = verdictColor(f.verdict, c)(f.verdict);
     const server: Table.Cell = { content: f.server, wordWrap: true, wrapOnWordBoundary: false };
     if (narrow) {
       t.push([`${realClient(f)} ← ${f.client}${f.toa ? ` (${toaCell(f)})` : ''}`, server, verdict]);

@@ -5,7 +5,8 @@
 import { formatEndpoint } from '../endpoint.js';
 import type { AnalyzerSnapshot } from '../flow/result.js';
 import { type FlowRecord, type PacketRole, VERDICTS, type Verdict } from '../flow/types.js';
-import { isProblem, VERDICT_STYLE } from './verdicts.js';
+import { isProblem } from '../flow/verdict-info.js';
+import { VERDICT_STYLE } from './verdicts.js';
 
 export interface HeaderInfo {
   iface: string;

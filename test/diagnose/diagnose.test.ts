@@ -201,7 +201,7 @@ describe('capture-level findings', () => {
   });
 
   it('every code emitted is in CAPTURE_FINDING_CODES', () => {
-    const known = new Set(CAPTURE_FINDING_CODES.map((c) => c.code));
+    const known = new Set<string>(CAPTURE_FINDING_CODES.map((c) => c.code));
     const all = [
       ...run(
         mixedCapture({

@@ -14,13 +14,13 @@ describe('finding codes', () => {
       expect(README).toContain(`| \`${c.code}\` |`);
   });
   it('the README documents no code that does not exist', () => {
-    const known = new Set([...HOST_FINDING_CODES, ...CORRELATION_CODES].map((c) => c.code));
+    const known = new Set<string>([...HOST_FINDING_CODES, ...CORRELATION_CODES].map((c) => c.code));
     const documented = [...README.matchAll(/^\| `((?:HOST|CORR)_[A-Z0-9_]+)` \|/gm)].map((m) => m[1]!);
     expect(documented.filter((c) => !known.has(c))).toEqual([]);
     expect(new Set(documented).size).toBe(known.size);
   });
   it('every code a fixture produces is in the table, with a severity the table allows', async () => {
-    const table = new Map(HOST_FINDING_CODES.map((c) => [c.code, c.severity]));
+    const table = new Map<string, string>(HOST_FINDING_CODES.map((c) => [c.code, c.severity]));
     const dirs = readdirSync(FIXTURES).filter((d) => statSync(FIXTURES + d).isDirectory());
     expect(dirs.length).toBeGreaterThanOrEqual(15);
     for (const d of dirs) {

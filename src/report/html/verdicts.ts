@@ -1,8 +1,10 @@
 /**
  * How the page shows each verdict: a text label (colour is never the only signal), a tone the CSS
- * maps to colours (light, dark and print), and a one-line meaning. Unknown verdicts (a report from
- * a newer version) get a neutral row, never an error.
+ * maps to colours (light, dark and print), and a one-line meaning, all from the one verdict table
+ * (src/flow/verdict-info.ts). Unknown verdicts (a report from a newer version) get a neutral row,
+ * never an error.
  */
+import { VERDICT_INFO, type VerdictTone } from '../../flow/verdict-info.js';
 
 export type Tone = 'ok' | 'error' | 'warn' | 'info' | 'muted';
 
@@ -14,63 +16,15 @@ export interface VerdictLook {
   rank: number;
 }
 
-export const VERDICT_LOOK: Record<string, VerdictLook> = {
-  TOA_MISSING: { label: 'MISSING', tone: 'error', rank: 0, meaning: 'no TOA on the packet the module reads' },
-  TOA_MALFORMED: {
-    label: 'MALFORMED',
-    tone: 'error',
-    rank: 1,
-    meaning: 'the option list breaks before the TOA; the module stops parsing there',
-  },
-  TOA_BAD_CHECKSUM: {
-    label: 'BAD CHECKSUM',
-    tone: 'error',
-    rank: 2,
-    meaning: 'the TOA-carrying packet has a bad TCP checksum; the kernel drops it',
-  },
-  TOA_KIND_MISMATCH: {
-    label: 'KIND MISMATCH',
-    tone: 'error',
-    rank: 3,
-    meaning: 'the TOA kind/length differs from what the module reads',
-  },
-  TOA_SYN_ONLY: {
-    label: 'SYN ONLY',
-    tone: 'warn',
-    rank: 4,
-    meaning: 'TOA rides only on the SYN; ACK-reading modules never see it',
-  },
-  TOA_LATE: {
-    label: 'LATE',
-    tone: 'warn',
-    rank: 5,
-    meaning: 'TOA appears only after the packet that creates the socket',
-  },
-  TOA_INCONSISTENT: {
-    label: 'INCONSISTENT',
-    tone: 'warn',
-    rank: 6,
-    meaning: 'packets of one connection carry different TOA addresses',
-  },
-  TOA_NAT64: {
-    label: 'NAT64',
-    tone: 'info',
-    rank: 7,
-    meaning: 'an IPv6 client address in a TOA on an IPv4 connection',
-  },
-  INCOMPLETE: {
-    label: 'INCOMPLETE',
-    tone: 'muted',
-    rank: 8,
-    meaning: 'the handshake was not fully captured',
-  },
-  TOA_OK: {
-    label: 'OK',
-    tone: 'ok',
-    rank: 9,
-    meaning: 'the packet the module reads carries the client address',
-  },
-};
+/** the page's CSS tone (.tone-*) per verdict tone */
+const CSS_TONE: Record<VerdictTone, Tone> = { ok: 'ok', bad: 'error', warn: 'warn', muted: 'muted' };
+
+/** in display order (problems first) */
+export const VERDICT_LOOK: Record<string, VerdictLook> = Object.fromEntries(
+  Object.entries(VERDICT_INFO)
+    .sort((a, b) => a[1].rank - b[1].rank)
+    .map(([v, i]) => [v, { label: i.label, tone: CSS_TONE[i.tone], meaning: i.meaning, rank: i.rank }]),
+);
 
 export function verdictLook(v: string): VerdictLook {
   return (
