@@ -4,7 +4,10 @@
  * the server namespace. Measures, over the traffic window:
  *   - CPU of the exporter (node, with the children it waited for: dmesg/journalctl of the host look)
  *     plus its capture child (tcpdump), in % of one core;
- *   - resident memory of the exporter, sampled every 5 s: first sample after warm-up, last, max, slope;
+ *   - resident memory of the exporter, sampled every 5 s: first sample after warm-up, last, max, slope
+ *     (first to last, and the least-squares line through every sample: the GC makes a sawtooth);
+ *     beside it, from the scrape, the V8 heap in use and reserved and the external (Buffer) memory,
+ *     to tell growth of the JavaScript heap from growth outside it;
  *   - connections the client established vs. connections the exporter judged on :8080 (lost = the
  *     difference), kernel drops, packets that passed the kernel filter.
  *
@@ -41,7 +44,16 @@ export interface ExporterBenchResult {
   cpuPct: number;
   cpuNodePct: number;
   cpuTcpdumpPct: number;
-  rssMB: { first: number; last: number; max: number; slopeMBPerMin: number; samples: number[] };
+  rssMB: {
+    first: number;
+    last: number;
+    max: number;
+    /** (last - first) per minute */
+    slopeMBPerMin: number;
+    /** least-squares line through every sample, per minute */
+    fitSlopeMBPerMin: number;
+    samples: number[];
+  };
   /** V8 heap in use (nodejs_heap_size_used_bytes from the scrape), MB, every 5 s */
   heapMB: { first: number; last: number; max: number; samples: number[] };
   /** V8 heap reserved (nodejs_heap_size_total_bytes), MB, every 5 s */
@@ -163,6 +175,21 @@ function series(samples: number[]) {
   };
 }
 
+/** Slope of the least-squares line through samples taken every `step` seconds, per second. */
+function fitSlope(samples: number[], step: number): number {
+  const n = samples.length;
+  if (n < 2) return 0;
+  const mx = ((n - 1) * step) / 2;
+  const my = samples.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (i * step - mx) * (samples[i]! - my);
+    den += (i * step - mx) ** 2;
+  }
+  return num / den;
+}
+
 /** every 6th sample (30 s apart): the series in one line */
 function every30s(samples: number[]): string {
   return samples.filter((_, i) => i % 6 === 0 || i === samples.length - 1).join(' ');
@@ -181,7 +208,7 @@ export async function runExporterBench(o: ExporterBenchOptions = {}): Promise<Ex
     cpuPct: 0,
     cpuNodePct: 0,
     cpuTcpdumpPct: 0,
-    rssMB: { first: 0, last: 0, max: 0, slopeMBPerMin: 0, samples: [] },
+    rssMB: { first: 0, last: 0, max: 0, slopeMBPerMin: 0, fitSlopeMBPerMin: 0, samples: [] },
     heapMB: series([]),
     heapTotalMB: series([]),
     externalMB: series([]),
@@ -354,6 +381,7 @@ export async function runExporterBench(o: ExporterBenchOptions = {}): Promise<Ex
         last: samples[samples.length - 1] ?? 0,
         max: Math.max(0, ...samples),
         slopeMBPerMin: Math.round(slope * 100) / 100,
+        fitSlopeMBPerMin: Math.round(fitSlope(samples, 5) * 60 * 100) / 100,
         samples,
       },
       heapMB: series(heap),
@@ -381,7 +409,7 @@ export function exporterBenchText(r: ExporterBenchResult): string {
   return [
     `traffic: ${r.achieved.mbit} Mbit/s bulk (target ${r.target.mbit}), ${r.achieved.cps} connections/s (target ${r.target.cps}), ${r.seconds} s`,
     `CPU: ${r.cpuPct} % of one core (node ${r.cpuNodePct} %, tcpdump ${r.cpuTcpdumpPct} %)  [target <= 10 %]`,
-    `memory (exporter RSS): first ${r.rssMB.first} MB, last ${r.rssMB.last} MB, max ${r.rssMB.max} MB, slope ${r.rssMB.slopeMBPerMin} MB/min; tcpdump ${r.tcpdumpRssMB ?? '?'} MB`,
+    `memory (exporter RSS): first ${r.rssMB.first} MB, last ${r.rssMB.last} MB, max ${r.rssMB.max} MB, slope ${r.rssMB.slopeMBPerMin} MB/min (least squares ${r.rssMB.fitSlopeMBPerMin} MB/min); tcpdump ${r.tcpdumpRssMB ?? '?'} MB`,
     `V8 heap in use: first ${r.heapMB.first} MB, last ${r.heapMB.last} MB, max ${r.heapMB.max} MB; reserved (total) first ${r.heapTotalMB.first} MB, last ${r.heapTotalMB.last} MB, max ${r.heapTotalMB.max} MB`,
     `external (Buffers): first ${r.externalMB.first} MB, last ${r.externalMB.last} MB, max ${r.externalMB.max} MB`,
     `RSS every 30 s (MB): ${every30s(r.rssMB.samples)}`,
