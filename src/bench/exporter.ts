@@ -4,11 +4,14 @@
  * the server namespace. Measures, over the traffic window:
  *   - CPU of the exporter (node, with the children it waited for: dmesg/journalctl of the host look)
  *     plus its capture child (tcpdump), in % of one core;
- *   - resident memory of the exporter, sampled every 5 s: first sample after warm-up, last, max, slope;
+ *   - resident memory of the exporter, sampled every 5 s: first sample after warm-up, last, max, slope
+ *     (first to last, and the least-squares line through every sample: the GC makes a sawtooth);
+ *     beside it, from the scrape, the V8 heap in use and reserved and the external (Buffer) memory,
+ *     to tell growth of the JavaScript heap from growth outside it;
  *   - connections the client established vs. connections the exporter judged on :8080 (lost = the
  *     difference), kernel drops, packets that passed the kernel filter.
  *
- *   node dist/bench/exporter.js [--seconds 600] [--mbit 1000] [--cps 1000]
+ *   node dist/bench/exporter.js [--seconds 600] [--mbit 1000] [--cps 1000] [--exporter-arg ARG]...
  *   npm run bench -- --exporter [SECONDS]     (adds the row to the bench table)
  *
  * Needs root and iproute2; the namespaces (toadx-<pid>-a/b, 198.18.0.0/24) are always deleted.
@@ -28,6 +31,8 @@ export interface ExporterBenchOptions {
   seconds?: number;
   mbit?: number;
   cps?: number;
+  /** more arguments for `toa-doctor exporter` (e.g. --no-dmesg, --host-interval 5) */
+  exporterArgs?: string[];
   log?: (line: string) => void;
 }
 
@@ -39,9 +44,23 @@ export interface ExporterBenchResult {
   cpuPct: number;
   cpuNodePct: number;
   cpuTcpdumpPct: number;
-  rssMB: { first: number; last: number; max: number; slopeMBPerMin: number; samples: number[] };
+  rssMB: {
+    first: number;
+    last: number;
+    max: number;
+    /** (last - first) per minute */
+    slopeMBPerMin: number;
+    /** least-squares line through every sample, per minute */
+    fitSlopeMBPerMin: number;
+    samples: number[];
+  };
   /** V8 heap in use (nodejs_heap_size_used_bytes from the scrape), MB, every 5 s */
   heapMB: { first: number; last: number; max: number; samples: number[] };
+  /** V8 heap reserved (nodejs_heap_size_total_bytes), MB, every 5 s */
+  heapTotalMB: { first: number; last: number; max: number; samples: number[] };
+  /** memory of Buffers/ArrayBuffers outside the V8 heap (nodejs_external_memory_bytes), MB, every 5 s */
+  externalMB: { first: number; last: number; max: number; samples: number[] };
+  exporterArgs: string[];
   tcpdumpRssMB: number | null;
   established: number;
   judged: number;
@@ -147,10 +166,40 @@ function sumOf(text: string, name: string, filter = ''): number {
   return n;
 }
 
+function series(samples: number[]) {
+  return {
+    first: samples[0] ?? 0,
+    last: samples[samples.length - 1] ?? 0,
+    max: Math.max(0, ...samples),
+    samples,
+  };
+}
+
+/** Slope of the least-squares line through samples taken every `step` seconds, per second. */
+function fitSlope(samples: number[], step: number): number {
+  const n = samples.length;
+  if (n < 2) return 0;
+  const mx = ((n - 1) * step) / 2;
+  const my = samples.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (i * step - mx) * (samples[i]! - my);
+    den += (i * step - mx) ** 2;
+  }
+  return num / den;
+}
+
+/** every 6th sample (30 s apart): the series in one line */
+function every30s(samples: number[]): string {
+  return samples.filter((_, i) => i % 6 === 0 || i === samples.length - 1).join(' ');
+}
+
 export async function runExporterBench(o: ExporterBenchOptions = {}): Promise<ExporterBenchResult> {
   const seconds = o.seconds ?? 600;
   const mbit = o.mbit ?? 1000;
   const cps = o.cps ?? 1000;
+  const exporterArgs = o.exporterArgs ?? [];
   const log = o.log ?? (() => undefined);
   const empty = (skipped: string): ExporterBenchResult => ({
     seconds,
@@ -159,8 +208,11 @@ export async function runExporterBench(o: ExporterBenchOptions = {}): Promise<Ex
     cpuPct: 0,
     cpuNodePct: 0,
     cpuTcpdumpPct: 0,
-    rssMB: { first: 0, last: 0, max: 0, slopeMBPerMin: 0, samples: [] },
-    heapMB: { first: 0, last: 0, max: 0, samples: [] },
+    rssMB: { first: 0, last: 0, max: 0, slopeMBPerMin: 0, fitSlopeMBPerMin: 0, samples: [] },
+    heapMB: series([]),
+    heapTotalMB: series([]),
+    externalMB: series([]),
+    exporterArgs,
     tcpdumpRssMB: null,
     established: 0,
     judged: 0,
@@ -231,6 +283,7 @@ export async function runExporterBench(o: ExporterBenchOptions = {}): Promise<Ex
       'tx-s',
       '--listen',
       '127.0.0.1:9877',
+      ...exporterArgs,
     ]);
     let expErr = '';
     exp.stderr!.on('data', (d: Buffer) => {
@@ -239,7 +292,7 @@ export async function runExporterBench(o: ExporterBenchOptions = {}): Promise<Ex
     await waitLine(exp, 'stderr', /capturing on tx-s/, 20_000);
     const pid = exp.pid!;
     log(
-      `exporter pid ${pid} capturing; traffic: ${mbit} Mbit/s bulk + ${cps} connections/s for ${seconds} s`,
+      `exporter pid ${pid} capturing${exporterArgs.length ? ` (${exporterArgs.join(' ')})` : ''}; traffic: ${mbit} Mbit/s bulk + ${cps} connections/s for ${seconds} s`,
     );
 
     const cli = inNs(nsC, process.execPath, [
@@ -266,6 +319,9 @@ export async function runExporterBench(o: ExporterBenchOptions = {}): Promise<Ex
     const d0 = td0 ? cpuTicks(td0) : 0;
     const samples: number[] = [];
     const heap: number[] = [];
+    const heapTotal: number[] = [];
+    const external: number[] = [];
+    const mb = (bytes: number) => Math.round(bytes / 1e5) / 10;
     let flowsMax = 0;
     const sampler = setInterval(async () => {
       const r = rssMB(pid);
@@ -273,7 +329,9 @@ export async function runExporterBench(o: ExporterBenchOptions = {}): Promise<Ex
       try {
         const m = await scrape(nsS);
         flowsMax = Math.max(flowsMax, sumOf(m, 'toa_doctor_exporter_flows_tracked'));
-        heap.push(Math.round(sumOf(m, 'nodejs_heap_size_used_bytes') / 1e5) / 10);
+        heap.push(mb(sumOf(m, 'nodejs_heap_size_used_bytes')));
+        heapTotal.push(mb(sumOf(m, 'nodejs_heap_size_total_bytes')));
+        external.push(mb(sumOf(m, 'nodejs_external_memory_bytes')));
       } catch {
         // scrape failed: the row shows fewer samples
       }
@@ -323,14 +381,13 @@ export async function runExporterBench(o: ExporterBenchOptions = {}): Promise<Ex
         last: samples[samples.length - 1] ?? 0,
         max: Math.max(0, ...samples),
         slopeMBPerMin: Math.round(slope * 100) / 100,
+        fitSlopeMBPerMin: Math.round(fitSlope(samples, 5) * 60 * 100) / 100,
         samples,
       },
-      heapMB: {
-        first: heap[0] ?? 0,
-        last: heap[heap.length - 1] ?? 0,
-        max: Math.max(0, ...heap),
-        samples: heap,
-      },
+      heapMB: series(heap),
+      heapTotalMB: series(heapTotal),
+      externalMB: series(external),
+      exporterArgs,
       tcpdumpRssMB: tdRss === null ? null : Math.round(tdRss * 10) / 10,
       established,
       judged,
@@ -352,8 +409,14 @@ export function exporterBenchText(r: ExporterBenchResult): string {
   return [
     `traffic: ${r.achieved.mbit} Mbit/s bulk (target ${r.target.mbit}), ${r.achieved.cps} connections/s (target ${r.target.cps}), ${r.seconds} s`,
     `CPU: ${r.cpuPct} % of one core (node ${r.cpuNodePct} %, tcpdump ${r.cpuTcpdumpPct} %)  [target <= 10 %]`,
-    `memory (exporter RSS): first ${r.rssMB.first} MB, last ${r.rssMB.last} MB, max ${r.rssMB.max} MB, slope ${r.rssMB.slopeMBPerMin} MB/min; tcpdump ${r.tcpdumpRssMB ?? '?'} MB`,
-    `V8 heap in use: first ${r.heapMB.first} MB, last ${r.heapMB.last} MB, max ${r.heapMB.max} MB`,
+    `memory (exporter RSS): first ${r.rssMB.first} MB, last ${r.rssMB.last} MB, max ${r.rssMB.max} MB, slope ${r.rssMB.slopeMBPerMin} MB/min (least squares ${r.rssMB.fitSlopeMBPerMin} MB/min); tcpdump ${r.tcpdumpRssMB ?? '?'} MB`,
+    `V8 heap in use: first ${r.heapMB.first} MB, last ${r.heapMB.last} MB, max ${r.heapMB.max} MB; reserved (total) first ${r.heapTotalMB.first} MB, last ${r.heapTotalMB.last} MB, max ${r.heapTotalMB.max} MB`,
+    `external (Buffers): first ${r.externalMB.first} MB, last ${r.externalMB.last} MB, max ${r.externalMB.max} MB`,
+    `RSS every 30 s (MB): ${every30s(r.rssMB.samples)}`,
+    `V8 heap reserved every 30 s (MB): ${every30s(r.heapTotalMB.samples)}`,
+    `V8 heap in use every 30 s (MB): ${every30s(r.heapMB.samples)}`,
+    `external every 30 s (MB): ${every30s(r.externalMB.samples)}`,
+    ...(r.exporterArgs.length ? [`exporter arguments: ${r.exporterArgs.join(' ')}`] : []),
     `connections: established ${r.established}, judged ${r.judged}, lost ${r.lost}; kernel drops ${r.kernelDrops}`,
     `packets through the kernel filter: ${r.packets} (${r.packetsPerSec}/s); flows tracked max ${r.flowsTrackedMax}`,
     `load average: ${r.load1.map((x) => x.toFixed(2)).join(' ')}`,
@@ -395,10 +458,12 @@ async function main(argv: string[]): Promise<void> {
     if (a === '--seconds') o.seconds = Number(argv[++i]);
     else if (a === '--mbit') o.mbit = Number(argv[++i]);
     else if (a === '--cps') o.cps = Number(argv[++i]);
+    else if (a === '--exporter-arg' && i + 1 < argv.length)
+      o.exporterArgs = [...(o.exporterArgs ?? []), argv[++i]!];
     else if (a === '--json') continue;
     else {
       process.stderr.write(
-        'usage: node dist/bench/exporter.js [--seconds 600] [--mbit 1000] [--cps 1000] [--json]\n',
+        'usage: node dist/bench/exporter.js [--seconds 600] [--mbit 1000] [--cps 1000] [--exporter-arg ARG]... [--json]\n',
       );
       process.exit(2);
     }

@@ -57,6 +57,8 @@ export class HostWatch {
           dmesg: readLog,
           listeners: readTcp,
           useMetaTime: false,
+          // nothing is written from these snapshots; keep no file texts, scan /proc/net/tcp* a read at a time
+          keepRaw: false,
         });
         if (readLog) this.lastDmesg = snap.dmesg;
         else if (this.lastDmesg) snap.dmesg = this.lastDmesg;

@@ -3,9 +3,18 @@ import { endianness as osEndianness, hostname as osHostname } from 'node:os';
 import { resolve } from 'node:path';
 import { containerHints } from './container.js';
 import { dmesgInfo, type ExecFn, readKernelLog } from './dmesg.js';
-import { existsUnder, isPermissionError, readErrorText, readUnder, sizeUnder } from './fsroot.js';
+import {
+  existsUnder,
+  isPermissionError,
+  type ReadResult,
+  readErrorText,
+  readUnder,
+  type ScanResult,
+  scanUnder,
+  sizeUnder,
+} from './fsroot.js';
 import { parseKernel } from './kernel.js';
-import { type Endianness, listenerInfo } from './listeners.js';
+import { type Endianness, listenerInfoOf, ProcNetTcpScanner, parseProcNetTcp } from './listeners.js';
 import { moduleStates, parseProcModules, readEbpfToa, readSysModule, TOA_MODULES } from './modules.js';
 import { parseHookers, parseSnmpTcp, parseToaTable } from './proc-misc.js';
 import { parseStatsFile } from './stats.js';
@@ -30,6 +39,12 @@ export interface CollectOptions {
   useMetaTime?: boolean;
   /** false: do not read /proc/net/tcp and tcp6 (listeners come out empty; the caller keeps an older reading) */
   listeners?: boolean;
+  /**
+   * false: keep no file contents in snapshot.raw (it is only for writing a snapshot) and
+   * scan /proc/net/tcp* a read at a time instead of holding their text (megabytes on a busy host).
+   * For the exporter, which looks every few seconds for weeks.
+   */
+  keepRaw?: boolean;
 }
 
 export const SNAPSHOT_META = 'meta.json';
@@ -85,15 +100,30 @@ export async function collectHost(root = '/', opts: CollectOptions = {}): Promis
 
   /** host paths that exist but could not be read for lack of permission */
   const unreadable: string[] = [];
-  const read = async (abs: string, max?: number): Promise<string | null> => {
-    const r = await readUnder(absRoot, abs, max);
-    if (r.text !== null) raw[rel(abs)] = r.text;
-    else if (r.error && r.error !== 'ENOENT' && r.error !== 'ENOTDIR') {
+  const keepRaw = opts.keepRaw !== false;
+  const noteRead = (abs: string, r: ReadResult | ScanResult, max: number | undefined) => {
+    if (r.error && r.error !== 'ENOENT' && r.error !== 'ENOTDIR') {
       notes.push(`${abs}: ${readErrorText(r.error)}`);
       if (isPermissionError(r.error)) unreadable.push(abs);
     }
     if (r.truncated) notes.push(`${abs}: truncated at ${max ?? '4194304'} bytes`);
+  };
+  const read = async (abs: string, max?: number): Promise<string | null> => {
+    const r = await readUnder(absRoot, abs, max);
+    if (r.text !== null && keepRaw) raw[rel(abs)] = r.text;
+    noteRead(abs, r, max);
     return r.text;
+  };
+  /** /proc/net/tcp*: the whole text (kept for a snapshot), or scanned a read at a time */
+  const readTcp = async (abs: string) => {
+    if (keepRaw) {
+      const t = await read(abs, TCP_MAX);
+      return t !== null ? parseProcNetTcp(t, endian) : null;
+    }
+    const scanner = new ProcNetTcpScanner(endian);
+    const r = await scanUnder(absRoot, abs, TCP_MAX, (chunk) => scanner.push(chunk));
+    noteRead(abs, r, TCP_MAX);
+    return r.error === null ? scanner.end() : null;
   };
 
   // ---- stats files
@@ -111,7 +141,7 @@ export async function collectHost(root = '/', opts: CollectOptions = {}): Promis
     const small = tableSize > 0 && tableSize <= TOA_TABLE_SMALL;
     if (opts.toaTable || small) {
       const r = await readUnder(absRoot, tablePath, 1024 * 1024);
-      if (r.text !== null) raw[rel(tablePath)] = r.text;
+      if (r.text !== null && keepRaw) raw[rel(tablePath)] = r.text;
       toaTable = parseToaTable(r.text, tablePath, r.truncated);
     } else {
       toaTable = parseToaTable(null, tablePath);
@@ -166,9 +196,9 @@ export async function collectHost(root = '/', opts: CollectOptions = {}): Promis
   // (listeners: false skips /proc/net/tcp*, up to 2 x 16 MiB on a busy host: the exporter reads
   // them on every few looks only and keeps the last reading)
   const skipTcp = opts.listeners === false;
-  const listeners = listenerInfo(
-    skipTcp ? null : await read('/proc/net/tcp', TCP_MAX),
-    skipTcp ? null : await read('/proc/net/tcp6', TCP_MAX),
+  const listeners = listenerInfoOf(
+    skipTcp ? null : await readTcp('/proc/net/tcp'),
+    skipTcp ? null : await readTcp('/proc/net/tcp6'),
     bindv6only,
     endian,
   );
@@ -201,7 +231,7 @@ export async function collectHost(root = '/', opts: CollectOptions = {}): Promis
       const r = await readUnder('/', resolve(opts.dmesgFile), 64 * 1024 * 1024);
       if (r.text === null) notes.push(`${opts.dmesgFile}: ${readErrorText(r.error ?? 'EIO')}`);
       dmesg = dmesgInfo(r.text, r.text !== null ? opts.dmesgFile : null, r.text === null ? r.error : null);
-      if (r.text !== null) raw[SNAPSHOT_DMESG] = tail(r.text);
+      if (r.text !== null && keepRaw) raw[SNAPSHOT_DMESG] = tail(r.text);
     } else if (!live) {
       const r = await readUnder(absRoot, `/${SNAPSHOT_DMESG}`, 64 * 1024 * 1024);
       if (isPermissionError(r.error)) unreadable.push(`/${SNAPSHOT_DMESG}`);
@@ -212,11 +242,11 @@ export async function collectHost(root = '/', opts: CollectOptions = {}): Promis
             : (meta?.dmesgError ?? `no ${SNAPSHOT_DMESG} in ${absRoot}`)
           : null;
       dmesg = dmesgInfo(r.text, r.text !== null ? (meta?.dmesgSource ?? SNAPSHOT_DMESG) : null, err);
-      if (r.text !== null) raw[SNAPSHOT_DMESG] = tail(r.text);
+      if (r.text !== null && keepRaw) raw[SNAPSHOT_DMESG] = tail(r.text);
     } else {
       const k = await readKernelLog(opts.exec, opts.dmesgTimeoutMs);
       dmesg = dmesgInfo(k.text, k.source, k.error);
-      if (k.text !== null) raw[SNAPSHOT_DMESG] = tail(k.text);
+      if (k.text !== null && keepRaw) raw[SNAPSHOT_DMESG] = tail(k.text);
     }
     if (dmesg.error && dmesg.source === null) notes.push(`kernel log unavailable: ${dmesg.error}`);
   }

@@ -11,7 +11,7 @@
  *  - reads are capped (maxBytes) and never throw; the error is the errno code ('ENOENT', 'EACCES').
  */
 import { constants as fsc } from 'node:fs';
-import { open, readdir, readlink, realpath, stat } from 'node:fs/promises';
+import { type FileHandle, open, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 
 export interface ReadResult {
@@ -78,38 +78,106 @@ async function resolveUnder(root: string, abs: string): Promise<string> {
   return real;
 }
 
+/** bytes asked of the kernel per read() (procfs files are produced a page or a record at a time) */
+const READ_CHUNK = 65536;
+
+/** Open `abs` below `root` for reading: a regular file only ('ENOTREG' otherwise), never blocking. */
+async function openUnder(root: string, abs: string): Promise<FileHandle> {
+  const path = await resolveUnder(root, abs);
+  // O_NOFOLLOW below a snapshot: the real path has no link left to follow
+  const flags = fsc.O_RDONLY | fsc.O_NONBLOCK | (root === '/' || root === '' ? 0 : fsc.O_NOFOLLOW);
+  const fh = await open(path, flags);
+  if (!(await fh.stat()).isFile()) {
+    await fh.close().catch(() => undefined);
+    const e = new Error(`${abs}: not a regular file`) as NodeJS.ErrnoException;
+    e.code = 'ENOTREG';
+    throw e;
+  }
+  return fh;
+}
+
+/** After maxBytes were read: is there more? */
+async function moreAfter(fh: FileHandle): Promise<boolean> {
+  const { bytesRead } = await fh.read(Buffer.alloc(1), 0, 1, null);
+  return bytesRead > 0;
+}
+
 /**
  * Read a file as UTF-8 text, at most maxBytes. procfs files report size 0, so this reads in
  * a loop until EOF instead of trusting stat. Never throws, never blocks on a FIFO.
+ *
+ * The bytes go into one buffer that doubles when full (a few allocations for a file of megabytes,
+ * not one 64 KiB buffer per read plus a concatenated copy: the exporter reads these files for weeks).
  */
 export async function readUnder(root: string, abs: string, maxBytes = DEFAULT_MAX): Promise<ReadResult> {
-  let fh: Awaited<ReturnType<typeof open>> | undefined;
+  let fh: FileHandle | undefined;
   try {
-    const path = await resolveUnder(root, abs);
-    // O_NOFOLLOW below a snapshot: the real path has no link left to follow
-    const flags = fsc.O_RDONLY | fsc.O_NONBLOCK | (root === '/' || root === '' ? 0 : fsc.O_NOFOLLOW);
-    fh = await open(path, flags);
-    if (!(await fh.stat()).isFile()) return { text: null, error: 'ENOTREG', truncated: false };
-    const chunks: Buffer[] = [];
+    fh = await openUnder(root, abs);
+    let buf = Buffer.allocUnsafe(Math.max(0, Math.min(READ_CHUNK, maxBytes)));
     let total = 0;
     let truncated = false;
     for (;;) {
-      const want = Math.min(65536, maxBytes - total);
-      if (want <= 0) {
-        const probe = Buffer.alloc(1);
-        const { bytesRead } = await fh.read(probe, 0, 1, null);
-        truncated = bytesRead > 0;
+      if (total >= maxBytes) {
+        truncated = await moreAfter(fh);
         break;
       }
-      const buf = Buffer.alloc(want);
-      const { bytesRead } = await fh.read(buf, 0, want, null);
+      if (total === buf.length) {
+        const next = Buffer.allocUnsafe(Math.min(maxBytes, buf.length * 2));
+        buf.copy(next, 0, 0, total);
+        buf = next;
+      }
+      const want = Math.min(READ_CHUNK, buf.length - total);
+      const { bytesRead } = await fh.read(buf, total, want, null);
       if (bytesRead === 0) break;
-      chunks.push(bytesRead === want ? buf : buf.subarray(0, bytesRead));
       total += bytesRead;
     }
-    return { text: Buffer.concat(chunks).toString('utf8'), error: null, truncated };
+    return { text: buf.toString('utf8', 0, total), error: null, truncated };
   } catch (err) {
     return { text: null, error: (err as NodeJS.ErrnoException).code ?? 'EIO', truncated: false };
+  } finally {
+    await fh?.close().catch(() => undefined);
+  }
+}
+
+export interface ScanResult {
+  /** errno code when unreadable, as readUnder */
+  error: string | null;
+  truncated: boolean;
+  bytes: number;
+}
+
+/**
+ * Read a file as readUnder does (same guards, same cap, never throws), but hand it to onChunk a
+ * read at a time instead of keeping it: the chunk is one buffer reused for every read, valid
+ * only during the call. For big procfs tables that are parsed, not kept (/proc/net/tcp of a busy
+ * host is megabytes on every look).
+ */
+export async function scanUnder(
+  root: string,
+  abs: string,
+  maxBytes: number,
+  onChunk: (chunk: Buffer) => void,
+): Promise<ScanResult> {
+  let fh: FileHandle | undefined;
+  let total = 0;
+  try {
+    fh = await openUnder(root, abs);
+    const buf = Buffer.allocUnsafe(READ_CHUNK);
+    let truncated = false;
+    for (;;) {
+      const want = Math.min(READ_CHUNK, maxBytes - total);
+      if (want <= 0) {
+        truncated = await moreAfter(fh);
+        break;
+      }
+      const { bytesRead } = await fh.read(buf, 0, want, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      onChunk(buf.subarray(0, bytesRead));
+    }
+    return { error: null, truncated, bytes: total };
+  } catch (err) {
+    return { error: (err as NodeJS.ErrnoException).code ?? 'EIO', truncated: false, bytes: total };
   } finally {
     await fh?.close().catch(() => undefined);
   }

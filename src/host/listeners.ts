@@ -69,35 +69,156 @@ export interface ProcTcpParse {
   others: number;
 }
 
+/**
+ * One row, read the plain way (trim, split on whitespace, check every field): the reference for
+ * what a row means. The scanner below hands it the LISTEN rows and anything unusual.
+ */
+function parseRow(line: string, endian: Endianness, acc: ProcTcpParse): void {
+  const f = line.trim().split(/\s+/);
+  if (f.length < 4 || !/^\d+:$/.test(f[0]!)) return;
+  const local = decodeProcAddress(f[1]!, endian);
+  if (!local) return;
+  const st = f[3]!.toUpperCase();
+  if (st !== '0A') {
+    if (/^[0-9A-F]{2}$/.test(st)) acc.others++;
+    return;
+  }
+  const uid = f[7] !== undefined && /^\d+$/.test(f[7]) ? Number(f[7]) : null;
+  const inode = f[9] !== undefined && /^\d+$/.test(f[9]) ? f[9] : null;
+  const v4Mapped =
+    local.family === 'ipv6' && local.address.startsWith('::ffff:') && local.address.includes('.');
+  acc.listeners.push({
+    family: local.family,
+    address: local.address,
+    port: local.port,
+    uid,
+    inode,
+    dualStack: local.family === 'ipv6' && local.address === '::',
+    v4Mapped,
+  });
+}
+
+const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const isHex = (c: number) => isDigit(c) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+
+/** starts and ends of the first four fields of the row being scanned */
+const FIELD = new Int32Array(8);
+
+/**
+ * Row [s, e) of text. A busy host's table is tens of thousands of TIME_WAIT/ESTABLISHED rows of
+ * which only the few LISTEN rows are wanted: the other rows are checked and counted on their
+ * character codes (no substring, no split); LISTEN rows and rows with any non-ASCII character
+ * before the state field go to parseRow, so the outcome is parseRow's on every row.
+ */
+function scanRow(text: string, s: number, e: number, endian: Endianness, acc: ProcTcpParse): void {
+  let n = 0;
+  let i = s;
+  while (n < 4) {
+    for (; i < e; i++) {
+      const c = text.charCodeAt(i);
+      if (c > 127) {
+        parseRow(text.slice(s, e), endian, acc);
+        return;
+      }
+      if (!isSpace(c)) break;
+    }
+    if (i >= e) break;
+    FIELD[2 * n] = i;
+    for (; i < e; i++) {
+      const c = text.charCodeAt(i);
+      if (c > 127) {
+        parseRow(text.slice(s, e), endian, acc);
+        return;
+      }
+      if (isSpace(c)) break;
+    }
+    FIELD[2 * n + 1] = i;
+    n++;
+  }
+  if (n < 4) return;
+  // field 0: "<digits>:"
+  const s0 = FIELD[0]!;
+  const e0 = FIELD[1]!;
+  if (e0 - s0 < 2 || text.charCodeAt(e0 - 1) !== 58) return;
+  for (let k = s0; k < e0 - 1; k++) if (!isDigit(text.charCodeAt(k))) return;
+  // field 1: 8 or 32 hex digits, ':', 4 hex digits (decodeProcAddress's pattern)
+  const s1 = FIELD[2]!;
+  const len1 = FIELD[3]! - s1;
+  if (len1 !== 13 && len1 !== 37) return;
+  for (let k = 0; k < len1; k++) {
+    const c = text.charCodeAt(s1 + k);
+    if (k === len1 - 5 ? c !== 58 : !isHex(c)) return;
+  }
+  // field 3: the state, two hex digits; LISTEN (0A) is read in full
+  const s3 = FIELD[6]!;
+  if (FIELD[7]! - s3 !== 2) return;
+  const c0 = text.charCodeAt(s3);
+  const c1 = text.charCodeAt(s3 + 1);
+  if (c0 === 48 && (c1 === 65 || c1 === 97)) parseRow(text.slice(s, e), endian, acc);
+  else if (isHex(c0) && isHex(c1)) acc.others++;
+}
+
+function scanText(text: string, endian: Endianness, acc: ProcTcpParse): void {
+  let s = 0;
+  while (s < text.length) {
+    let e = text.indexOf('\n', s);
+    if (e < 0) e = text.length;
+    scanRow(text, s, e, endian, acc);
+    s = e + 1;
+  }
+}
+
 /** Parse /proc/net/tcp or tcp6; only LISTEN (0A) rows become listeners. */
 export function parseProcNetTcp(text: string, endian: Endianness = 'le'): ProcTcpParse {
-  const listeners: Listener[] = [];
-  let others = 0;
-  for (const line of String(text).split(/\r?\n/)) {
-    const f = line.trim().split(/\s+/);
-    if (f.length < 4 || !/^\d+:$/.test(f[0]!)) continue;
-    const local = decodeProcAddress(f[1]!, endian);
-    if (!local) continue;
-    const st = f[3]!.toUpperCase();
-    if (st !== '0A') {
-      if (/^[0-9A-F]{2}$/.test(st)) others++;
-      continue;
+  const acc: ProcTcpParse = { listeners: [], others: 0 };
+  scanText(String(text), endian, acc);
+  return acc;
+}
+
+/**
+ * parseProcNetTcp over a file read in chunks (fsroot scanUnder), without ever holding the whole
+ * text: each chunk's whole rows are decoded and scanned, the part of a row cut by the chunk's end
+ * waits for the next chunk. Rows end at a 0x0A byte, which is never inside a UTF-8 sequence, so
+ * the rows and their text are those of the whole file decoded at once.
+ */
+export class ProcNetTcpScanner {
+  private readonly acc: ProcTcpParse = { listeners: [], others: 0 };
+  private carry: Buffer | null = null;
+
+  constructor(private readonly endian: Endianness = 'le') {}
+
+  /** The next bytes of the file; they are not kept (the caller may reuse the buffer). */
+  push(chunk: Buffer): void {
+    let from = 0;
+    if (this.carry) {
+      const nl = chunk.indexOf(10);
+      if (nl < 0) {
+        this.carry = Buffer.concat([this.carry, chunk]);
+        return;
+      }
+      scanText(
+        Buffer.concat([this.carry, chunk.subarray(0, nl + 1)]).toString('utf8'),
+        this.endian,
+        this.acc,
+      );
+      this.carry = null;
+      from = nl + 1;
     }
-    const uid = f[7] !== undefined && /^\d+$/.test(f[7]) ? Number(f[7]) : null;
-    const inode = f[9] !== undefined && /^\d+$/.test(f[9]) ? f[9] : null;
-    const v4Mapped =
-      local.family === 'ipv6' && local.address.startsWith('::ffff:') && local.address.includes('.');
-    listeners.push({
-      family: local.family,
-      address: local.address,
-      port: local.port,
-      uid,
-      inode,
-      dualStack: local.family === 'ipv6' && local.address === '::',
-      v4Mapped,
-    });
+    const last = chunk.lastIndexOf(10);
+    if (last >= from) {
+      scanText(chunk.toString('utf8', from, last + 1), this.endian, this.acc);
+      from = last + 1;
+    }
+    if (from < chunk.length) this.carry = Buffer.from(chunk.subarray(from));
   }
-  return { listeners, others };
+
+  /** The file has ended (or was cut): the last row, and the result. */
+  end(): ProcTcpParse {
+    if (this.carry) scanText(this.carry.toString('utf8'), this.endian, this.acc);
+    this.carry = null;
+    return this.acc;
+  }
 }
 
 /** Group by port and decide which path an IPv4 client takes on each port. */
@@ -129,8 +250,23 @@ export function listenerInfo(
   bindv6only: number | null,
   endian: Endianness = 'le',
 ): ListenerInfo {
-  const a = tcp !== null ? parseProcNetTcp(tcp, endian) : { listeners: [], others: 0 };
-  const b = tcp6 !== null ? parseProcNetTcp(tcp6, endian) : { listeners: [], others: 0 };
+  return listenerInfoOf(
+    tcp !== null ? parseProcNetTcp(tcp, endian) : null,
+    tcp6 !== null ? parseProcNetTcp(tcp6, endian) : null,
+    bindv6only,
+    endian,
+  );
+}
+
+/** listenerInfo from parsed tables (null: the file could not be read). */
+export function listenerInfoOf(
+  tcp: ProcTcpParse | null,
+  tcp6: ProcTcpParse | null,
+  bindv6only: number | null,
+  endian: Endianness = 'le',
+): ListenerInfo {
+  const a = tcp ?? { listeners: [], others: 0 };
+  const b = tcp6 ?? { listeners: [], others: 0 };
   const listeners = [...a.listeners, ...b.listeners];
   return {
     tcp: tcp !== null,
