@@ -7,6 +7,6 @@ import('../dist/cli/main.js')
       process.stderr.write('toa-doctor: not built yet — run `npm run build` first\n');
       process.exit(2);
     }
-    process.stderr.write(`toa-doctor: internal error: ${err && err.message ? err.message : err}\n`);
+    process.stderr.write(`toa-doctor: internal error: ${err?.message ? err.message : err}\n`);
     process.exit(3);
   });

@@ -582,4 +582,3 @@ export class FlowTable extends FlowIndex {
     });
   }
 }
-

@@ -9,7 +9,7 @@
 import type { Frame } from '../capture/types.js';
 import {
   CHECKSUM_STATUS_NAMES,
-  ChecksumStatus,
+  type ChecksumStatus,
   DECODE_STATUS_NAMES,
   type DecodedPacket,
   DecodeStatus,

@@ -65,7 +65,6 @@ describe('name tables', () => {
     expect(stopReason(WalkStop.END)).toBe('none');
   });
 
-
   it('LINKTYPE_NAMES names every LinkType by its own key, and decodeLink knows each one', () => {
     const r: LinkResult = { status: DecodeStatus.OK, offset: 0, ipVersion: 0, vlans: 0, proto: -1 };
     const bytes = new Uint8Array(64);
