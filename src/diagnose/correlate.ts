@@ -4,6 +4,7 @@
  * together show, e.g. "TOA 200/8 on 120 handshake ACKs; syn_recv_sock_toa +0,
  * syn_recv_sock_no_toa +120 → the module reads another kind".
  */
+import { formatEndpoint } from '../endpoint.js';
 import { acceptedVariants, implementationInfo } from '../host/identify.js';
 import type { HostEvidence, PortListeners } from '../host/types-host.js';
 import type { CaptureStats } from './capture-stats.js';
@@ -202,7 +203,7 @@ export function correlate(stats: CaptureStats, ev: HostEvidence): Finding[] {
               : 'Check lsmod for a second TOA module / eBPF hook; rmmod and re-load the module.',
             examples: [
               { ref: 'host counters', detail: counters },
-              ...ports.map((p) => ({ ref: `listen [::]:${p.port}` })),
+              ...ports.map((p) => ({ ref: `listen ${formatEndpoint('::', p.port)}` })),
             ],
             flows: stats.handshakes,
           }),
@@ -304,7 +305,7 @@ export function correlate(stats: CaptureStats, ev: HostEvidence): Finding[] {
         remediation:
           'Listen on 0.0.0.0 for these ports (Go: "tcp4"; nginx: `listen 80;`), or use a module build that hooks IPv6.',
         examples: dual.map((p) => ({
-          ref: `listen [::]:${p.port}`,
+          ref: `listen ${formatEndpoint('::', p.port)}`,
           detail: `${stats.serverPorts[p.port] ?? 0} flows`,
         })),
         flows,

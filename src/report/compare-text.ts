@@ -6,14 +6,14 @@
 import type { ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import { exampleProblems } from '../compare/index.js';
-import type {
-  ChangeCode,
-  CompareDocument,
-  ComparePair,
-  CompareSeverity,
-  PacketDiff,
+import {
+  CHANGE_BY_CODE,
+  type ChangeCode,
+  type CompareDocument,
+  type ComparePair,
+  type PacketDiff,
 } from '../compare/types.js';
-import { chalkFor } from './chalk.js';
+import { chalkFor, severityStyle, toneStyle } from './chalk.js';
 import { wrap } from './text.js';
 
 export interface CompareTextOptions {
@@ -26,22 +26,10 @@ export interface CompareTextOptions {
   details?: number;
 }
 
-const CHANGE_COLOR: Record<ChangeCode, (c: ChalkInstance) => (s: string) => string> = {
-  TOA_INSERTED: (c) => c.green,
-  TOA_INTACT: (c) => c.green,
-  TOA_NOT_INSERTED: (c) => c.red.bold,
-  TOA_WRONG_ADDRESS: (c) => c.red.bold,
-  TOA_STRIPPED: (c) => c.red.bold,
-  TOA_CHANGED: (c) => c.red,
-  CHECKSUM_BROKEN: (c) => c.red,
-  TOA_MOVED: (c) => c.red,
-};
-
-const SEV: Record<CompareSeverity, (c: ChalkInstance) => (s: string) => string> = {
-  error: (c) => c.red.bold,
-  warning: (c) => c.yellow,
-  info: (c) => c.cyan,
-};
+/** a change's colour: the code table's `problem` says whether it is one (src/compare/types.ts CHANGE_BY_CODE) */
+function changeStyle(c: ChalkInstance, code: ChangeCode): (s: string) => string {
+  return toneStyle(c, CHANGE_BY_CODE.get(code)?.problem ? 'bad' : 'ok');
+}
 
 /** `prefix` then `text` folded to `width`, later lines indented by `indent` */
 function para(prefix: string, text: string, width: number, indent: string): string {
@@ -119,7 +107,7 @@ export function renderCompareText(doc: CompareDocument, opts: CompareTextOptions
   out.push('');
   const counts = Object.entries(s.changes)
     .filter(([, n]) => n > 0)
-    .map(([k, n]) => CHANGE_COLOR[k as ChangeCode](c)(`${k} ${n}`));
+    .map(([k, n]) => changeStyle(c, k as ChangeCode)(`${k} ${n}`));
   out.push(
     `${c.bold('Pairs')}: ${s.pairs}${counts.length ? ` (${counts.join(', ')})` : ''}; only at A: ${s.onlyA}; only at B: ${s.onlyB}; ambiguous: ${s.ambiguous}`,
   );
@@ -130,7 +118,7 @@ export function renderCompareText(doc: CompareDocument, opts: CompareTextOptions
       out.push(
         para(
           '',
-          `${i + 1}. ${SEV[f.severity](c)(f.severity.toUpperCase())} ${f.code}: ${f.title}`,
+          `${i + 1}. ${severityStyle(c, f.severity)(f.severity.toUpperCase())} ${f.code}: ${f.title}`,
           width,
           '   ',
         ),
@@ -158,7 +146,7 @@ export function renderCompareText(doc: CompareDocument, opts: CompareTextOptions
     for (const p of rows)
       t.push([
         `A ${p.a.client} → ${p.a.server}\nB ${p.b.client} → ${p.b.server}`,
-        CHANGE_COLOR[p.change](c)(p.change),
+        changeStyle(c, p.change)(p.change),
         `${shortClues(p.matchedBy)} (${p.confidenceLevel})`,
       ]);
     out.push(c.bold('Pairs'));

@@ -9,7 +9,7 @@ import type { Finding, Severity } from '../diagnose/types.js';
 import { implementationInfo } from '../host/identify.js';
 import { counterText } from '../host/stats.js';
 import type { DmesgEvent, HostDeltas, HostEvidence, PortListeners, StatsFile } from '../host/types-host.js';
-import { chalkFor } from './chalk.js';
+import { chalkFor, severityStyle } from './chalk.js';
 import {
   forMarkdown,
   forMarkdownCode,
@@ -74,10 +74,6 @@ function hiddenPortsLine(ports: PortListeners[], hidden: number): string {
 /** cli-table3 without separators between body rows. */
 const COMPACT = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
 const TABLE_STYLE = { head: [] as string[], border: [] as string[] };
-
-function sevColor(c: ChalkInstance, s: Severity): (t: string) => string {
-  return s === 'error' ? c.red.bold : s === 'warning' ? c.yellow.bold : c.cyan;
-}
 
 function count(findings: Finding[]): Record<Severity, number> {
   const out: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
@@ -283,7 +279,7 @@ function renderFindingsText(findings: Finding[], c: ChalkInstance, showInfo: boo
   const out: string[] = [`${c.bold('Findings')} (${n.error} error, ${n.warning} warning, ${n.info} info)`];
   for (const f of findings) {
     if (!showInfo && f.severity === 'info') continue;
-    const col = sevColor(c, f.severity);
+    const col = severityStyle(c, f.severity);
     out.push(`${col(f.severity.toUpperCase().padEnd(7))} ${c.bold(f.code)}  ${term(f.title)}`);
     out.push(`        ${term(f.explanation)}`);
     out.push(`        ${c.green('→')} ${term(f.remediation)}`);

@@ -8,9 +8,9 @@ import Table from 'cli-table3';
 import type { Finding, Severity } from '../diagnose/types.js';
 import { formatEndpoint } from '../endpoint.js';
 import type { Verdict } from '../flow/types.js';
-import { VERDICT_INFO, type VerdictTone } from '../flow/verdict-info.js';
+import { VERDICT_INFO } from '../flow/verdict-info.js';
 import type { ReportDocument, ReportFlow } from './build.js';
-import { chalkFor } from './chalk.js';
+import { chalkFor, severityStyle, toneStyle } from './chalk.js';
 import { forTerminal as term } from './escape.js';
 
 export interface TextOptions {
@@ -28,16 +28,8 @@ export interface TextOptions {
   command?: string;
 }
 
-/** the text report's colour per verdict tone (src/flow/verdict-info.ts) */
-const TONE_COLOR: Record<VerdictTone, (c: ChalkInstance) => (s: string) => string> = {
-  ok: (c) => c.green,
-  bad: (c) => c.red.bold,
-  warn: (c) => c.yellow,
-  muted: (c) => c.gray,
-};
-
 function verdictColor(v: Verdict, c: ChalkInstance): (s: string) => string {
-  return TONE_COLOR[VERDICT_INFO[v].tone](c);
+  return toneStyle(c, VERDICT_INFO[v].tone);
 }
 
 const ANSI = /\x1b\[[0-9;]*m/g;
@@ -76,11 +68,7 @@ export function wrap(text: string, width: number, indent = '', first = 0): strin
 }
 
 function sevLabel(c: ChalkInstance, s: Severity): string {
-  return s === 'error'
-    ? c.red.bold('✗ ERROR')
-    : s === 'warning'
-      ? c.yellow.bold('! WARN ')
-      : c.cyan('i INFO ');
+  return severityStyle(c, s)(s === 'error' ? '✗ ERROR' : s === 'warning' ? '! WARN ' : 'i INFO ');
 }
 
 function fmtTs(ts: number | null): string {

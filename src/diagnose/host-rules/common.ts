@@ -3,6 +3,7 @@
  * HOST_FINDING_CODES), evidence references, and the reader / listener / IPv6-hook facts several
  * groups look at.
  */
+import { formatEndpoint } from '../../endpoint.js';
 import { implementationInfo } from '../../host/identify.js';
 import type {
   DmesgEvent,
@@ -64,7 +65,7 @@ export function isLocalOnly(address: string): boolean {
 
 export function portExamples(ports: PortListeners[]): FindingExample[] {
   return ports.slice(0, 8).map((p) => ({
-    ref: `listen ${p.listeners.map((l) => (l.family === 'ipv6' ? `[${l.address}]:${p.port}` : `${l.address}:${p.port}`)).join(', ')}`,
+    ref: `listen ${p.listeners.map((l) => formatEndpoint(l.address, p.port)).join(', ')}`,
     detail:
       p.ipv4ClientPath === 'ipv6'
         ? `IPv4 clients go through the IPv6 path (tcp_v6_syn_recv_sock, inet6_getname)${p.uncertain ? ' unless the socket is IPV6_V6ONLY' : ''}`
