@@ -15,9 +15,7 @@ const MAX_LINES = 800;
  * Files still over MAX_LINES, each waiting for its split. An entry that has come under the limit
  * fails the test too, so the list only shrinks.
  */
-const PENDING_SPLIT = new Set([
-  'src/bench/run.ts', // not split yet
-]);
+const PENDING_SPLIT = new Set<string>([]);
 
 function sources(dir: string): string[] {
   const out: string[] = [];

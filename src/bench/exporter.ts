@@ -423,7 +423,7 @@ export function exporterBenchText(r: ExporterBenchResult): string {
   ].join('\n');
 }
 
-/** The row for the bench table (src/bench/run.ts CaseResult shape): CPU judged against 10 % of one core. */
+/** The row for the bench table (src/bench/model.ts CaseResult shape): CPU judged against 10 % of one core. */
 export function exporterBenchRow(r: ExporterBenchResult, load1: number) {
   const ok = !r.skipped && r.cpuPct <= 10 && r.lost === 0;
   return {
