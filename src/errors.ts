@@ -175,3 +175,27 @@ export function cannotWrite(path: string, err: unknown, option?: string): ToaErr
   const t = cannotWriteText(path, err, option);
   return new ToaError(t.code, t.message, t.hint);
 }
+
+/**
+ * errno → words and hint for a failed listen(2)/bind(2) (Node's net.Server 'error' codes): the
+ * exporter's `--listen`. Kept here beside the file table so every errno a user reads has one home.
+ */
+const LISTEN_ERRNO: Record<string, readonly [words: string, hint: string]> = {
+  EADDRINUSE: [
+    'the address is in use',
+    'is another exporter running? pick a free port: --listen 127.0.0.1:9878',
+  ],
+  EACCES: ['permission denied', 'ports below 1024 need CAP_NET_BIND_SERVICE; use a port above 1023'],
+  EADDRNOTAVAIL: [
+    'no interface has this address',
+    'listen on an address of this host, e.g. --listen 127.0.0.1:9877',
+  ],
+};
+
+/** `cannot listen on ADDR: the address is in use` (code LISTEN_ERROR); unknown errors keep their text */
+export function cannotListenText(address: string, err: unknown): ErrorText {
+  const e = err as NodeJS.ErrnoException | null | undefined;
+  const row = typeof e?.code === 'string' ? LISTEN_ERRNO[e.code] : undefined;
+  const [words, hint] = row ?? [e?.message ?? String(err), 'check --listen'];
+  return { code: 'LISTEN_ERROR', message: `cannot listen on ${address}: ${words}`, hint };
+}

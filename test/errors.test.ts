@@ -1,6 +1,13 @@
 /** The one errno table (src/errors.ts): the same code gets the same words on every path. */
 import { describe, expect, it } from 'vitest';
-import { cannotReadText, cannotWrite, cannotWriteText, errnoText, ToaError } from '../src/errors.js';
+import {
+  cannotListenText,
+  cannotReadText,
+  cannotWrite,
+  cannotWriteText,
+  errnoText,
+  ToaError,
+} from '../src/errors.js';
 
 const errno = (code: string, message = `${code}: something`) => Object.assign(new Error(message), { code });
 
@@ -62,5 +69,20 @@ describe('errno table', () => {
     expect(cannotReadText('c.pcap', errno('EACCES'), { ENOENT: 'use - for stdin' }).hint).toMatch(
       /permission/,
     );
+  });
+
+  it('a failed listen names the address and the cause, with a hint; an unknown errno keeps its text', () => {
+    expect(cannotListenText('127.0.0.1:9877', errno('EADDRINUSE'))).toEqual({
+      code: 'LISTEN_ERROR',
+      message: 'cannot listen on 127.0.0.1:9877: the address is in use',
+      hint: expect.stringContaining('--listen'),
+    });
+    expect(cannotListenText('[::1]:80', errno('EACCES')).hint).toContain('CAP_NET_BIND_SERVICE');
+    expect(cannotListenText('10.9.9.9:1', errno('EADDRNOTAVAIL')).message).toMatch(
+      /no interface has this address$/,
+    );
+    const other = cannotListenText('127.0.0.1:1', errno('EMFILE', 'EMFILE: too many open files'));
+    expect(other.message).toBe('cannot listen on 127.0.0.1:1: EMFILE: too many open files');
+    expect(other.hint.length).toBeGreaterThan(5);
   });
 });

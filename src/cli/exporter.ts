@@ -4,6 +4,7 @@
  */
 import { type Command, Option } from 'commander';
 import { ENGINE_CHOICES, type EngineChoice } from '../capture/live/index.js';
+import { cannotListenText } from '../errors.js';
 import { DEFAULT_FINAL } from '../exporter/final.js';
 import { formatListen, parseListen } from '../exporter/server.js';
 import { PROFILES, type ProfileName } from '../flow/types.js';
@@ -35,18 +36,6 @@ export interface ExporterCliOptions {
 function log(line: string): void {
   process.stderr.write(`toa-doctor: ${line}\n`);
 }
-
-const LISTEN_ERRORS: Record<string, [string, string]> = {
-  EADDRINUSE: [
-    'the address is in use',
-    'is another exporter running? pick a free port: --listen 127.0.0.1:9878',
-  ],
-  EACCES: ['permission denied', 'ports below 1024 need CAP_NET_BIND_SERVICE; use a port above 1023'],
-  EADDRNOTAVAIL: [
-    'no interface has this address',
-    'listen on an address of this host, e.g. --listen 127.0.0.1:9877',
-  ],
-};
 
 async function runExporter(
   ifaceArg: string | undefined,
@@ -109,10 +98,9 @@ async function runExporter(
   try {
     await exporter.start();
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? '';
-    const [what, hint] = LISTEN_ERRORS[code] ?? [(e as Error).message, 'check --listen'];
+    const t = cannotListenText(formatListen(listen), e);
     await exporter.stop();
-    throw new UserError(`cannot listen on ${formatListen(listen)}: ${what}`, hint);
+    throw new UserError(t.message, t.hint, EXIT.USAGE, t.code);
   }
   await new Promise<void>((resolve) => {
     const done = (sig: NodeJS.Signals) => {

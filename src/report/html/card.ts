@@ -2,7 +2,8 @@
  * One connection in the page: a <details> whose summary is the list row (verdict label, endpoints,
  * TOA, reason, time) and whose body is the ladder with the verdict beside it. SELF-CONTAINED like
  * ladder-draw.ts (only arguments and built-ins): the browser builds the cards the page does not
- * carry up front with the same source (CARD_SOURCE).
+ * carry up front with the same source (CARD_SOURCE). The HTML escaper is an argument, so the page's
+ * one escaper (escape.ts escapeHtml, shipped as ESCAPE_SOURCE) serves both sides.
  */
 import type { LadderModel } from './ladder-model.js';
 
@@ -28,11 +29,10 @@ export interface LookMap {
   [verdict: string]: { label: string; tone: string; meaning: string };
 }
 
-export function connSummary(e: ConnEntry, looks: LookMap): string {
-  const esc = (v: unknown): string =>
-    String(v).replace(/[&<>"']/g, (c) =>
-      c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;',
-    );
+/** the page's HTML escaper, passed in: escapeHtml (./escape.ts) here and in the browser (ESCAPE_SOURCE) */
+export type Escape = (v: unknown) => string;
+
+export function connSummary(e: ConnEntry, looks: LookMap, esc: Escape): string {
   const lk = looks[e.v] ?? { label: e.v, tone: 'muted', meaning: '' };
   const t = e.t < 1 ? `+${(e.t * 1000).toFixed(1)} ms` : `+${e.t.toFixed(3)} s`;
   return (
@@ -45,11 +45,7 @@ export function connSummary(e: ConnEntry, looks: LookMap): string {
   );
 }
 
-export function connBody(m: LadderModel, svg: string, looks: LookMap): string {
-  const esc = (v: unknown): string =>
-    String(v).replace(/[&<>"']/g, (c) =>
-      c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;',
-    );
+export function connBody(m: LadderModel, svg: string, looks: LookMap, esc: Escape): string {
   const lk = looks[m.verdict] ?? { label: m.verdict, tone: 'muted', meaning: '' };
   return (
     `<div class="conn-body"><div class="ladder-wrap">${svg}</div>` +
@@ -62,15 +58,11 @@ export function connBody(m: LadderModel, svg: string, looks: LookMap): string {
   );
 }
 
-export function connCard(e: ConnEntry, looks: LookMap, body: string, open: boolean): string {
-  const esc = (v: unknown): string =>
-    String(v).replace(/[&<>"']/g, (c) =>
-      c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;',
-    );
+export function connCard(e: ConnEntry, looks: LookMap, body: string, open: boolean, esc: Escape): string {
   const lk = looks[e.v] ?? { label: e.v, tone: 'muted', meaning: '' };
   return (
     `<details class="conn tone-${esc(lk.tone)}" id="c-${esc(e.id)}" data-id="${esc(e.id)}" data-v="${esc(e.v)}"${open ? ' open' : ''}>` +
-    connSummary(e, looks) +
+    connSummary(e, looks, esc) +
     body +
     '</details>'
   );

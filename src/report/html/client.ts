@@ -2,10 +2,11 @@
  * The page's only script (inline). Without it the page still shows the summary, findings, timeline,
  * host panel and the connections drawn up front; with it the connection list can be filtered by
  * verdict, searched and sorted, and every listed connection's card and ladder is built on demand
- * from the embedded data (#toa-data) with the same functions the server uses (DRAW_SOURCE,
- * CARD_SOURCE). It makes no network request.
+ * from the embedded data (#toa-data) with the same functions the server uses (ESCAPE_SOURCE,
+ * DRAW_SOURCE, CARD_SOURCE). It makes no network request.
  */
 import { CARD_SOURCE } from './card.js';
+import { ESCAPE_SOURCE } from './escape.js';
 import { DRAW_SOURCE } from './ladder-draw.js';
 
 const MAIN = String.raw`
@@ -66,7 +67,7 @@ if (dataEl && list) {
     var n = nodes.get(e.id);
     if (!n) {
       var tmp = document.createElement('div');
-      tmp.innerHTML = connCard(e, looks, '<div class="conn-body lazy"><p class="muted">drawing…</p></div>', false);
+      tmp.innerHTML = connCard(e, looks, '<div class="conn-body lazy"><p class="muted">drawing…</p></div>', false, escapeHtml);
       n = tmp.firstChild;
       nodes.set(e.id, n);
     }
@@ -79,7 +80,7 @@ if (dataEl && list) {
     loadModels().then(function (models) {
       var m = models[n.getAttribute('data-id')];
       if (!m) { body.innerHTML = '<p class="muted">no ladder data for this connection</p>'; body.classList.remove('lazy'); return; }
-      body.outerHTML = connBody(m, ladderSvg(ladderLayout(m)), looks);
+      body.outerHTML = connBody(m, ladderSvg(ladderLayout(m), escapeHtml), looks, escapeHtml);
     }, function (err) {
       body.innerHTML = '<p class="muted"></p>';
       body.firstChild.textContent = String(err && err.message || err);
@@ -158,4 +159,4 @@ if (dataEl && list) {
 }
 `;
 
-export const CLIENT_SCRIPT = `(function () {\n'use strict';\n${DRAW_SOURCE}\n${CARD_SOURCE}\n${MAIN}\n})();`;
+export const CLIENT_SCRIPT = `(function () {\n'use strict';\n${ESCAPE_SOURCE}\n${DRAW_SOURCE}\n${CARD_SOURCE}\n${MAIN}\n})();`;

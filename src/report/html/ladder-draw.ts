@@ -140,11 +140,8 @@ export function ladderLayout(m: LadderModel): LadderLayout {
   };
 }
 
-export function ladderSvg(l: LadderLayout): string {
-  const esc = (v: unknown): string =>
-    String(v).replace(/[&<>"']/g, (c) =>
-      c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;',
-    );
+/** `esc` is the page's HTML escaper: escape.ts escapeHtml, or its shipped source in the browser */
+export function ladderSvg(l: LadderLayout, esc: (v: unknown) => string): string {
   const o: string[] = [];
   const bottom = l.rows.length
     ? l.rows[l.rows.length - 1]!.top + l.rows[l.rows.length - 1]!.height

@@ -424,7 +424,7 @@ export function renderHtml(doc: ReportDocument, opts: HtmlOptions = {}): string 
     const e = entries[i]!;
     const m = ladderModel(f);
     if (i < staticN || mustDraw.has(e.id)) {
-      cards.push(connCard(e, looks, connBody(m, ladderSvg(ladderLayout(m)), looks), i < openN));
+      cards.push(connCard(e, looks, connBody(m, ladderSvg(ladderLayout(m), h), looks, h), i < openN, h));
     } else models[String(e.id)] = m;
   });
   const lazyN = Object.keys(models).length;

@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportDocument, ReportFlow } from '../../../src/report/build.js';
 import { CARD_SOURCE, type ConnEntry, connBody, connCard } from '../../../src/report/html/card.js';
+import { ESCAPE_SOURCE, escapeHtml } from '../../../src/report/html/escape.js';
 import { DRAW_SOURCE, ladderLayout, ladderSvg } from '../../../src/report/html/ladder-draw.js';
 import { ladderModel, readRoles } from '../../../src/report/html/ladder-model.js';
 import { demoPcap, SCENARIOS } from '../../helpers/scenarios.js';
@@ -91,7 +92,7 @@ describe('ladder model', () => {
     (f.handshake as { readPacket: unknown }).readPacket = 'something-new';
     const m = ladderModel(f);
     expect(m.packets.some((p) => p.read)).toBe(false);
-    expect(ladderSvg(ladderLayout(m))).toContain('the module reads: something-new');
+    expect(ladderSvg(ladderLayout(m), escapeHtml)).toContain('the module reads: something-new');
   });
 
   it('works from a report without option bytes (older JSON): TOA from the sightings', () => {
@@ -150,7 +151,7 @@ describe('ladder SVG', () => {
   it.each(VERDICT_CASES)(
     '$verdict: the TOA block sits in the right packet row; the read row is highlighted',
     (c) => {
-      const svg = ladderSvg(ladderLayout(ladderModel(only(c.verdict))));
+      const svg = ladderSvg(ladderLayout(ladderModel(only(c.verdict))), escapeHtml);
       expect(svg.startsWith('<svg')).toBe(true);
       expect(svg.endsWith('</svg>')).toBe(true);
       for (const { role, cls } of c.toaOn) expect(rowOf(svg, role)).toContain(`class="opt o-${cls}"`);
@@ -163,14 +164,16 @@ describe('ladder SVG', () => {
 
   it('is deterministic, and the source shipped to the browser draws the same bytes', () => {
     const shipped = new Function(
-      `${DRAW_SOURCE}\n${CARD_SOURCE}\nreturn { ladderLayout, ladderSvg, connCard, connBody };`,
+      `${ESCAPE_SOURCE}\n${DRAW_SOURCE}\n${CARD_SOURCE}\nreturn { escapeHtml, ladderLayout, ladderSvg, connCard, connBody };`,
     )();
     const looks = { TOA_OK: { label: 'OK', tone: 'ok', meaning: 'm' } };
     for (const f of demo.flows) {
       const m = ladderModel(f);
-      const svg = ladderSvg(ladderLayout(m));
-      expect(svg).toBe(ladderSvg(ladderLayout(ladderModel(f))));
-      expect(shipped.ladderSvg(shipped.ladderLayout(JSON.parse(JSON.stringify(m))))).toBe(svg);
+      const svg = ladderSvg(ladderLayout(m), escapeHtml);
+      expect(svg).toBe(ladderSvg(ladderLayout(ladderModel(f)), escapeHtml));
+      expect(shipped.ladderSvg(shipped.ladderLayout(JSON.parse(JSON.stringify(m))), shipped.escapeHtml)).toBe(
+        svg,
+      );
       const e: ConnEntry = {
         id: m.id,
         v: m.verdict,
@@ -181,10 +184,42 @@ describe('ladder SVG', () => {
         t: 0.5,
         k: 0,
       };
-      expect(shipped.connCard(e, looks, shipped.connBody(m, svg, looks), false)).toBe(
-        connCard(e, looks, connBody(m, svg, looks), false),
-      );
+      expect(
+        shipped.connCard(
+          e,
+          looks,
+          shipped.connBody(m, svg, looks, shipped.escapeHtml),
+          false,
+          shipped.escapeHtml,
+        ),
+      ).toBe(connCard(e, looks, connBody(m, svg, looks, escapeHtml), false, escapeHtml));
     }
+    // a hostile reason (markup, quotes, C0/C1 controls): the browser's card drops and escapes the
+    // same characters as the server's, because both run escape.ts escapeHtml
+    const m = ladderModel(demo.flows[0]!);
+    const hostile = { ...m, reason: 'x<b onmouseover="1">\u0007\u009b\'&y', client: '\u001b[31m10.0.0.1:1' };
+    const e: ConnEntry = {
+      id: 1,
+      v: 'TOA_OK',
+      c: hostile.client,
+      s: m.server,
+      a: '',
+      r: hostile.reason,
+      t: 2,
+      k: 0,
+    };
+    const server = connCard(e, looks, connBody(hostile, '', looks, escapeHtml), true, escapeHtml);
+    expect(server).toContain('x&lt;b onmouseover=&quot;1&quot;&gt;&#39;&amp;y');
+    expect(server).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/);
+    expect(
+      shipped.connCard(
+        e,
+        looks,
+        shipped.connBody(hostile, '', looks, shipped.escapeHtml),
+        true,
+        shipped.escapeHtml,
+      ),
+    ).toBe(server);
   });
 
   it('never lets a string from the report open a tag or an attribute', () => {
@@ -202,7 +237,13 @@ describe('ladder SVG', () => {
       const m = ladderModel(f);
       const e: ConnEntry = { id: m.id, v: x, c: x, s: x, a: x, r: x, t: 1, k: 0 };
       const looks = { [x]: { label: x, tone: x, meaning: x } };
-      return connCard(e, looks, connBody(m, ladderSvg(ladderLayout(m)), looks), true);
+      return connCard(
+        e,
+        looks,
+        connBody(m, ladderSvg(ladderLayout(m), escapeHtml), looks, escapeHtml),
+        true,
+        escapeHtml,
+      );
     };
     const ref = render('x');
     fc.assert(
@@ -222,7 +263,7 @@ describe('every scenario draws', () => {
     const s = SCENARIOS.find((x) => x.name === name)!;
     const { doc } = await pageOf(`s-${name}`, scenarioPcap(name), s.profile as never);
     for (const f of doc.flows) {
-      const svg = ladderSvg(ladderLayout(ladderModel(f)));
+      const svg = ladderSvg(ladderLayout(ladderModel(f)), escapeHtml);
       expect(svg).toContain(`<title>connection ${f.id}:`);
       expect(svg).not.toContain('undefined');
       expect(svg).not.toContain('NaN');
