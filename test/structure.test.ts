@@ -60,6 +60,21 @@ describe('source tree structure', () => {
     expect(hits).toEqual([]);
   });
 
+  it('no advice sends a user to `read --host DIR` (a directory is --host-dir; --host takes addresses)', () => {
+    // a line that suggests a read run and names --host without -dir, outside the option's own help
+    const bad = /toa-doctor read\b[^\n]*--host(?![\w-])/;
+    const hits = FILES.flatMap((f) =>
+      f.text
+        .split('\n')
+        .filter((l) => bad.test(l))
+        .map((l) => `${f.rel}: ${l.trim()}`),
+    );
+    expect(hits).toEqual([]);
+    expect(bad.test("remediation: 'compare (toa-doctor read --host).'")).toBe(true);
+    expect(bad.test('run `toa-doctor read` on B with `--host` (module)')).toBe(true);
+    expect(bad.test('toa-doctor read CAPTURE --host-dir DIR')).toBe(false);
+  });
+
   it('the header check sees a header', () => {
     expect(header('/**\n * docs/TEAM.md\n */\nimport x from "y";\n')).toContain('docs/TEAM.md');
     expect(header('// owned by the live area\nexport const a = 1;\n')).toContain('owned by the live area');

@@ -415,6 +415,7 @@ export async function runRead(inputs: string[], opts: RunReadOptions = {}): Prom
     const write = opts.write ?? ((s: string) => writer?.write(s));
     const format = opts.format ?? 'text';
     const flows = opts.flows ?? 'problems';
+    const version = opts.toolVersion ?? toolVersion();
     let hostJson: Record<string, unknown> | null = null;
     let hostText: string | undefined;
     let hostMarkdown: string | undefined;
@@ -427,11 +428,11 @@ export async function runRead(inputs: string[], opts: RunReadOptions = {}): Prom
       const embed = { showInfo: false, showFindings: false, sourceLabel: a.hostDir ?? undefined };
       if (format === 'json' || opts.html !== undefined)
         hostJson = h.hostToJson(a.host, hostFindings, {
-          toolVersion: opts.toolVersion,
+          toolVersion: version,
           sourceLabel: a.hostDir ?? undefined,
         });
       if (format === 'markdown')
-        hostMarkdown = h.renderHostMarkdown(a.host, [], { toolVersion: opts.toolVersion, ...embed });
+        hostMarkdown = h.renderHostMarkdown(a.host, [], { toolVersion: version, ...embed });
       else if (format === 'text') hostText = h.renderHostText(a.host, [], { color: !!opts.color, ...embed });
     }
     const input: ReportInput = {
@@ -442,7 +443,7 @@ export async function runRead(inputs: string[], opts: RunReadOptions = {}): Prom
       bundle: a.bundle,
       hostDir: a.hostDir,
       hostJson,
-      toolVersion: opts.toolVersion ?? toolVersion(),
+      toolVersion: version,
       model: a.model,
     };
     let summary: ReportDocument['summary'];

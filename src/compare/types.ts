@@ -46,7 +46,7 @@ export const COMPARE_CODES: readonly ChangeRow[] = [
     title: "the LB inserted the client's address",
     explanation: "B's TOA names the client A saw: the load balancer does its part.",
     remediation:
-      'none at the LB; if the backend still logs the LB address, run `toa-doctor read` on B with `--host` (module, counters, listener)',
+      'none at the LB; if the backend still logs the LB address, run `toa-doctor read` on B with `--host-dir` (module, counters, listener)',
   },
   {
     code: 'TOA_NOT_INSERTED',
@@ -75,7 +75,7 @@ export const COMPARE_CODES: readonly ChangeRow[] = [
     title: 'TOA arrived unchanged',
     explanation: 'the same TOA rode on the same packets at both points.',
     remediation:
-      'none on the path; if the backend still logs the LB address, look at the backend (toa-doctor read B --host)',
+      'none on the path; if the backend still logs the LB address, look at the backend (toa-doctor read B --host-dir DIR)',
   },
   {
     code: 'TOA_STRIPPED',

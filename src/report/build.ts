@@ -190,7 +190,7 @@ export interface ReportInput {
   captures: CaptureSummary[];
   flows?: FlowsMode;
   bundle?: ReportBundleInfo | null;
-  /** host snapshot directory given with --host */
+  /** host snapshot directory given with --host-dir */
   hostDir?: string | null;
   /** hostToJson() output, when host evidence was given */
   hostJson?: Record<string, unknown> | null;

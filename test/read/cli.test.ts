@@ -121,6 +121,9 @@ describe('toa-doctor read: outputs', () => {
     expect(doc.input.host).toBe('fixtures/hosts/no-module');
     expect(doc.findings.some((f: { source: string }) => f.source === 'correlation')).toBe(true);
     expect(doc.host).toBeDefined();
+    // the embedded host document names the same tool version as the report (it said null)
+    expect(doc.host.tool.version).toBe(doc.tool.version);
+    expect(doc.tool.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(r.code).toBe(1);
   });
   it('npm run demo: the bundled sample shows several verdicts side by side', () => {
