@@ -4,7 +4,7 @@
  * and hand the capture and host snapshot to the normal `read` pipeline. A damaged bundle is read as
  * far as it goes: each problem names the member, and whatever is left is analysed.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { createGunzip } from 'node:zlib';
@@ -76,11 +76,16 @@ export interface OpenedBundle {
   close(): Promise<void>;
 }
 
-/** Does a file start like a bundle: gzip whose inflated start is a tar header? Never throws. */
+/**
+ * Does a file start like a bundle: gzip whose inflated start is a tar header? Never throws. Only a
+ * regular file can be a bundle here: peeking at a FIFO or a terminal would consume (or wait for) the
+ * bytes the capture reader needs next, so those are read as a capture (a bundle is a file to open).
+ */
 export async function looksLikeBundle(path: string): Promise<boolean> {
   if (path === '-') return false;
   let head: Buffer;
   try {
+    if (!statSync(path).isFile()) return false;
     const fd = openSync(path, 'r');
     try {
       head = Buffer.alloc(64 * 1024);

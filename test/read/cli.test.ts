@@ -108,6 +108,25 @@ describe('toa-doctor read: outputs', () => {
     expect(doc.summary.verdicts.TOA_KIND_MISMATCH).toBeGreaterThan(0);
     expect(doc.findings[0].code).toBe('KIND_MISMATCH');
   });
+  it('reads a FIFO (tcpdump -w FIFO in another shell): the bundle check does not eat or wait for its bytes', () => {
+    const fifo = join(dir, 'in.fifo');
+    spawnSync('mkfifo', [fifo]);
+    const r = spawnSync(
+      'sh',
+      [
+        '-c',
+        `cat '${join(dir, 'bad.pcap')}' > '${fifo}' & exec '${process.execPath}' '${join(ROOT, 'bin/toa-doctor.js')}' read '${fifo}' --json`,
+      ],
+      { cwd: ROOT, encoding: 'utf8', timeout: 20_000 },
+    );
+    expect(r.signal, 'timed out: the FIFO was opened twice').toBeNull();
+    expect(r.stderr).toBe('');
+    const doc = JSON.parse(r.stdout);
+    const file = JSON.parse(cli(['read', join(dir, 'bad.pcap'), '--json']).out);
+    expect(doc.summary.verdicts).toEqual(file.summary.verdicts);
+    expect(doc.summary.packets).toBe(file.summary.packets);
+    expect(r.status).toBe(1);
+  });
   it('--host-dir DIR merges host findings; the old --host DIR still works, with a deprecation hint', () => {
     const r = cli(['read', join(dir, 'ok.pcap'), '--host-dir', 'fixtures/hosts/no-module', '--json']);
     expect(r.err).toBe('');
