@@ -154,10 +154,14 @@ export async function runHost(
   }
 
   if (o.save) {
-    if (ev.before) {
-      await writeHostSnapshot(ev.before, join(o.save, 'before'));
-      await writeHostSnapshot(ev.snapshot, join(o.save, 'after'));
-    } else await writeHostSnapshot(ev.snapshot, o.save);
+    try {
+      if (ev.before) {
+        await writeHostSnapshot(ev.before, join(o.save, 'before'));
+        await writeHostSnapshot(ev.snapshot, join(o.save, 'after'));
+      } else await writeHostSnapshot(ev.snapshot, o.save);
+    } catch (e) {
+      throw cannotWrite((e as NodeJS.ErrnoException).path ?? o.save, e, '--save');
+    }
   }
 
   const findings = diagnoseHost(ev);

@@ -3,9 +3,10 @@
  * (<dir>/proc/net/toa_stats, <dir>/proc/modules, <dir>/sys/module/..., <dir>/dmesg.txt,
  * <dir>/meta.json). A directory with before/ and after/ holds two snapshots → deltas.
  */
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { CaptureError } from '../capture/types.js';
+import { makeDirs } from '../fs-dirs.js';
 import {
   type CollectOptions,
   collectHost,
@@ -35,13 +36,13 @@ import type {
 /** Write a snapshot as the directory layout collectHost reads. Returns the files written. */
 export async function writeHostSnapshot(snapshot: HostSnapshot, dir: string): Promise<string[]> {
   const base = resolve(dir);
-  await mkdir(base, { recursive: true });
+  await makeDirs(base);
   const written: string[] = [];
   for (const [relPath, content] of Object.entries(snapshot.raw)) {
     if (relPath === '' || relPath.split(/[\\/]/).some((seg) => seg === '..' || seg === '')) continue;
     const target = join(base, relPath);
     if (!target.startsWith(base + sep)) continue;
-    await mkdir(dirname(target), { recursive: true });
+    await makeDirs(dirname(target));
     await writeFile(target, content);
     written.push(relPath);
   }

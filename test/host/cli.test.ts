@@ -7,6 +7,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -117,6 +118,26 @@ describe('toa-doctor host', () => {
     const j = JSON.parse(r.out);
     expect(j.intervals).toHaveLength(1);
     expect(j.deltas.seconds).toBeGreaterThan(0);
+  });
+  it('--save where no directory can be made (/proc, a dangling link, below a file): one line, exit 2, no spin', () => {
+    // Node's recursive mkdir retries forever on procfs's ENOENT (30 s timeout here → signal)
+    symlinkSync(join(tmp, 'nowhere'), join(tmp, 'dangling'));
+    writeFileSync(join(tmp, 'plain-file'), 'x');
+    for (const [dir, words] of [
+      [`/proc/toa-doctor-test-${process.pid}`, /cannot write \(no such directory\)/],
+      [join(tmp, 'dangling', 'snap'), /cannot write \(already exists\)/],
+      [join(tmp, 'plain-file', 'snap'), /cannot write \(no such directory \(a parent is not a directory\)\)/],
+    ] as const) {
+      const r = run('--root', fx('ucloud'), '--no-dmesg', '--save', dir);
+      expect(r.code, `${dir}: ${r.err}`).toBe(2);
+      expect(r.err).toMatch(words);
+      expect(r.err).toMatch(/^toa-doctor: [^\n]+\n {2}hint: [^\n]*for --save\n$/);
+    }
+  });
+  it('--save makes the missing directories of a deep path', () => {
+    const d = join(tmp, 'deep', 'a', 'b');
+    expect(run('--root', fx('ucloud'), '--no-dmesg', '--save', d).code).toBe(0);
+    expect(existsSync(join(d, 'meta.json'))).toBe(true);
   });
   it('--save writes a snapshot that --root reads back to the same findings', () => {
     const d = join(tmp, 'saved');
