@@ -501,7 +501,8 @@ async function finalReport(i: FinalReportInput): Promise<{ output: string; exitC
   if (i.host) {
     const h = await import('../report/host.js');
     const { diagnoseHost } = await import('../diagnose/host-rules.js');
-    if (i.json || i.html) hostJson = h.hostToJson(i.host, diagnoseHost(i.host), { toolVersion: toolVersion() });
+    if (i.json || i.html)
+      hostJson = h.hostToJson(i.host, diagnoseHost(i.host), { toolVersion: toolVersion() });
     if (!i.json)
       hostText = h.renderHostText(i.host, [], { color: i.color, showInfo: false, showFindings: false });
   }

@@ -93,7 +93,8 @@ export function countersSingle(ev: HostEvidence, out: Finding[]): void {
           explanation:
             `syn_recv_sock_toa = ${c.synRecvToa}, syn_recv_sock_no_toa = ${c.synRecvNoToa}. Connections that do not come ` +
             'through the load balancer (health checks from other sources, direct clients, loopback) have no TOA; that is normal.',
-          remediation: 'If real clients are among them, compare with a capture (toa-doctor read CAPTURE --host-dir DIR).',
+          remediation:
+            'If real clients are among them, compare with a capture (toa-doctor read CAPTURE --host-dir DIR).',
           examples: [
             { ref, detail: `syn_recv_sock_toa=${c.synRecvToa} syn_recv_sock_no_toa=${c.synRecvNoToa}` },
           ],
