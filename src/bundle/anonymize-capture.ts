@@ -26,6 +26,7 @@
  * survives anonymization. Works on snaplen-cut packets too (no full recomputation needed).
  */
 import { type Frame, LinkType } from '../capture/types.js';
+import { ipv6PseudoDestination } from '../decode/ip.js';
 import { findToaVariant, TOA_VARIANTS } from '../decode/toa.js';
 import { type DecodedPacket, DecodeStatus } from '../decode/types.js';
 import type { IpAnonymizer } from './anonymize.js';
@@ -311,7 +312,9 @@ export class CaptureAnonymizer {
   private ipv6RoutingHeaders(buf: Buffer, ipOff: number, l4: number, hasTcp: boolean): number {
     let nh = buf[ipOff + 6]!;
     let p = ipOff + 40;
-    let final = -1;
+    // the address the TCP pseudo-header uses, as the checksum verifier finds it (decode/ip.ts)
+    const pseudo = hasTcp ? ipv6PseudoDestination(buf, ipOff, l4) : -1;
+    const final = pseudo > ipOff + 24 ? pseudo : -1;
     for (let i = 0; i < 16 && p + 8 <= l4; i++) {
       if (nh !== 0 && nh !== 43 && nh !== 60 && nh !== 51) break;
       const next = buf[p]!;
@@ -319,20 +322,16 @@ export class CaptureAnonymizer {
       const hend = Math.min(p + hlen, l4);
       if (nh === 43) {
         const type = buf[p + 2]!;
-        const left = buf[p + 3]!;
         let addrEnd = -1;
         if (type === 0 || type === 2) addrEnd = hend;
         else if (type === 4) addrEnd = Math.min(hend, p + 8 + 16 * (buf[p + 4]! + 1));
         if (addrEnd >= 0) {
           const count = Math.floor((addrEnd - p - 8) / 16);
-          // the final destination: the last address (types 0, 2), Segment List[0] (SRH)
-          const fin = left > 0 && count > 0 ? (type === 4 ? p + 8 : p + 8 + 16 * (count - 1)) : -1;
           for (let k = 0; k < count; k++) {
             const a = p + 8 + 16 * k;
-            this.addr(buf, a, true, a, a === fin && hasTcp ? [this.tcpDelta] : []);
+            this.addr(buf, a, true, a, a === final ? [this.tcpDelta] : []);
             this.stats.routingHeaderAddrs++;
           }
-          if (fin >= 0) final = fin;
         } else if (type === 3 && hend > p + 8) {
           const from = p + 8;
           this.rewrite(buf, from, hend - from, from, [], () => buf.fill(0, from, hend));

@@ -3,14 +3,24 @@
  * and TCP checksums (for the bundle anonymizer, after it rewrites address bytes).
  */
 import { createFrame, type Frame } from '../capture/types.js';
+import { ipv6PseudoDestination } from './ip.js';
 import { createDecodedPacket, decodePacket } from './packet.js';
 import { finishChecksum, fold16, sumBytes, viewOf } from './sum.js';
 import { ChecksumStatus, type DecodedPacket, DecodeStatus } from './types.js';
 
-function pseudoSum(buf: Uint8Array, pkt: DecodedPacket, segLen: number): number {
+/**
+ * The pseudo-header's destination: the IP destination, or for IPv6 with a routing header still
+ * pending the final destination written in it (ip.ts ipv6PseudoDestination); -1 when that is not
+ * known (RPL), and then the checksum cannot be verified.
+ */
+function pseudoDst(buf: Uint8Array, pkt: DecodedPacket): number {
+  if (pkt.ipVersion !== 6 || pkt.ipHeaderLength <= 40) return pkt.dstAddrOffset;
+  return ipv6PseudoDestination(buf, pkt.ipOffset, pkt.ipOffset + pkt.ipHeaderLength);
+}
+
+function pseudoSum(buf: Uint8Array, pkt: DecodedPacket, segLen: number, dst: number): number {
   const alen = pkt.ipVersion === 6 ? 16 : 4;
   const src = pkt.srcAddrOffset;
-  const dst = pkt.dstAddrOffset;
   // IPv4: zero, proto, 16-bit length; IPv6: 32-bit length, zeros, next header — same word sum
   let s = 6 + (segLen >>> 16) + (segLen & 0xffff);
   if (src < 0 || dst < 0 || src + alen > buf.length || dst + alen > buf.length)
@@ -35,8 +45,10 @@ export function tcpChecksum(frame: Frame, pkt: DecodedPacket): ChecksumStatus {
   const buf = frame.buf;
   const l4End = pkt.ipOffset + pkt.ipTotalLength;
   if (l4End > pkt.capturedEnd || l4End > buf.length) return ChecksumStatus.UNVERIFIABLE;
+  const dst = pseudoDst(buf, pkt);
+  if (dst < 0) return ChecksumStatus.UNVERIFIABLE;
   const segLen = l4End - pkt.tcpOffset;
-  const s = sumBytes(buf, pkt.tcpOffset, l4End, pseudoSum(buf, pkt, segLen));
+  const s = sumBytes(buf, pkt.tcpOffset, l4End, pseudoSum(buf, pkt, segLen, dst));
   return fold16(s) === 0xffff ? ChecksumStatus.OK : ChecksumStatus.BAD;
 }
 
@@ -52,8 +64,10 @@ export function isPartialChecksum(frame: Frame, pkt: DecodedPacket): boolean {
   const buf = frame.buf;
   const l4End = pkt.ipOffset + pkt.ipTotalLength;
   if (l4End > pkt.capturedEnd || l4End > buf.length || pkt.tcpOffset + 18 > l4End) return false;
+  const dst = pseudoDst(buf, pkt);
+  if (dst < 0) return false;
   const stored = (buf[pkt.tcpOffset + 16]! << 8) | buf[pkt.tcpOffset + 17]!;
-  return stored === fold16(pseudoSum(buf, pkt, l4End - pkt.tcpOffset));
+  return stored === fold16(pseudoSum(buf, pkt, l4End - pkt.tcpOffset, dst));
 }
 
 /**
@@ -66,8 +80,10 @@ export function tcpChecksumShouldBe(frame: Frame, pkt: DecodedPacket): number {
   const buf = frame.buf;
   const l4End = pkt.ipOffset + pkt.ipTotalLength;
   if (l4End > pkt.capturedEnd || l4End > buf.length) return -1;
+  const dst = pseudoDst(buf, pkt);
+  if (dst < 0) return -1;
   const field = (buf[pkt.tcpOffset + 16]! << 8) | buf[pkt.tcpOffset + 17]!;
-  const s = sumBytes(buf, pkt.tcpOffset, l4End, pseudoSum(buf, pkt, l4End - pkt.tcpOffset));
+  const s = sumBytes(buf, pkt.tcpOffset, l4End, pseudoSum(buf, pkt, l4End - pkt.tcpOffset, dst));
   return finishChecksum(s + (~field & 0xffff));
 }
 
@@ -149,13 +165,14 @@ export function recomputeChecksums(
     buf[o + 11] = ck & 0xff;
     res.ip = true;
   }
-  if (p.status === DecodeStatus.OK && !p.ipFragment) {
+  const dst = p.status === DecodeStatus.OK ? pseudoDst(buf, p) : -1;
+  if (p.status === DecodeStatus.OK && !p.ipFragment && dst >= 0) {
     const l4End = p.ipOffset + p.ipTotalLength;
     if (l4End <= p.capturedEnd) {
       const t = p.tcpOffset;
       buf[t + 16] = 0;
       buf[t + 17] = 0;
-      let ck = finishChecksum(sumBytes(buf, t, l4End, pseudoSum(buf, p, l4End - t)));
+      let ck = finishChecksum(sumBytes(buf, t, l4End, pseudoSum(buf, p, l4End - t, dst)));
       if (keepBad?.tcp === ChecksumStatus.BAD) ck = offByOne(ck);
       buf[t + 16] = ck >> 8;
       buf[t + 17] = ck & 0xff;

@@ -157,3 +157,34 @@ export function decodeIPv6(
   out.status = DecodeStatus.BAD_IP;
   return -1;
 }
+
+/**
+ * Where the TCP pseudo-header's destination address sits (RFC 8200 §8.1: "the Destination Address
+ * used in the pseudo-header is that of the final destination"). With a Routing header whose
+ * Segments Left is not 0 the packet is still on its way and the final destination is in that
+ * header: the last address of type 0 (RFC 2460 §4.4) and type 2 (RFC 6275 §6.4, one address),
+ * Segment List[0] of a Segment Routing Header (type 4, RFC 8754 §2: the list is in reverse order).
+ * Returns the offset of those 16 bytes, or the IPv6 destination's offset (`ipOff + 24`) when no
+ * routing header is pending. -1 when the final destination is not written out: RPL (type 3,
+ * RFC 6554 §3) compresses it, an unknown type, or the header is cut. Off the hot path: callers
+ * ask only when the IPv6 header is longer than 40 bytes. The bundle anonymizer uses the same answer.
+ */
+export function ipv6PseudoDestination(buf: Uint8Array, ipOff: number, l4Off: number): number {
+  let nh = buf[ipOff + 6];
+  let p = ipOff + 40;
+  let dst = ipOff + 24;
+  for (let i = 0; i <= MAX_EXT && p < l4Off; i++) {
+    if (p + 8 > l4Off) return dst;
+    const hlen = nh === 51 ? (buf[p + 1] + 2) * 4 : nh === 44 ? 8 : (buf[p + 1] + 1) * 8;
+    if (nh === 43 && buf[p + 3] !== 0) {
+      const type = buf[p + 2];
+      const end = Math.min(p + hlen, l4Off);
+      const count = Math.floor((end - p - 8) / 16);
+      if ((type !== 0 && type !== 2 && type !== 4) || count < 1) return -1;
+      dst = type === 4 ? p + 8 : p + 8 + 16 * (count - 1);
+    } else if (nh !== 0 && nh !== 43 && nh !== 44 && nh !== 51 && nh !== 60) return dst;
+    nh = buf[p];
+    p += hlen;
+  }
+  return dst;
+}
