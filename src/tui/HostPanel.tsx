@@ -18,7 +18,11 @@ export function HostPanel({ host, layout }: { host: HostPanelModel | null; layou
       <Text wrap="truncate">
         <Text bold>{title}</Text>
         {'  modules: '}
-        {host.modules.length ? host.modules.join(', ') : 'no TOA module loaded'}
+        {host.modules === null
+          ? 'unknown (/proc/modules not readable)'
+          : host.modules.length
+            ? host.modules.join(', ')
+            : 'no TOA module loaded'}
       </Text>
       {!layout.stats ? null : host.statsLabel ? (
         <Text wrap="truncate">

@@ -118,9 +118,11 @@ export class HostPoller {
     this.prev = { at, totals };
 
     const modText = await readText(this.root, '/proc/modules');
-    const modules: string[] = [];
-    if (modText === null) notes.push('/proc/modules not readable: module state unknown');
-    else {
+    let modules: string[] | null = [];
+    if (modText === null) {
+      modules = null;
+      notes.push('/proc/modules not readable: module state unknown');
+    } else {
       const entries = parseProcModules(modText);
       for (const { name } of TOA_MODULES) {
         const e = entries.find((m) => m.name === name);
@@ -166,7 +168,9 @@ export class HostPoller {
 /** The panel for a host snapshot directory (`--host-dir`): no polling. */
 export function panelFromEvidence(ev: HostEvidence): HostPanelModel {
   const s = ev.snapshot;
-  const modules = s.modules.filter((m) => m.loaded).map((m) => `${m.name}: ${m.state ?? 'loaded'}`);
+  const loaded = s.modules.filter((m) => m.loaded).map((m) => `${m.name}: ${m.state ?? 'loaded'}`);
+  // sysfs may still show a loaded module; "none loaded" needs a readable /proc/modules
+  const modules = loaded.length || s.procModules !== null ? loaded : null;
   const totals = new Map<string, number>();
   for (const f of s.stats)
     for (const c of f.counters) totals.set(c.name, (totals.get(c.name) ?? 0) + c.total);

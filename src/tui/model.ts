@@ -44,8 +44,9 @@ export interface HostPanelModel {
   /** '/' (polling this host), a snapshot dir, or 'off' */
   source: string;
   mode: 'poll' | 'snapshot';
-  /** one line per TOA-related module: 'toa: Live', 'vtoa: not loaded' */
-  modules: string[];
+  /** one line per TOA-related module: 'toa: Live', 'vtoa: not loaded'; null when /proc/modules
+   * could not be read (then nothing is known about modules, and the panel must not say "none") */
+  modules: string[] | null;
   /** stats file layout(s) and counter set, e.g. '/proc/net/toa_stats classic (alibaba)' */
   statsLabel: string | null;
   counters: HostCounter[];

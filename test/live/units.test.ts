@@ -264,6 +264,16 @@ describe('HostPoller', () => {
     expect(second.statsLabel).toMatch(/toa_stats classic/);
   });
 
+  it('an unreadable /proc/modules is null (unknown), a readable one without TOA modules is []', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'toad-host-'));
+    mkdirSync(join(root, 'proc/net'), { recursive: true });
+    const m = await new HostPoller({ root }).poll();
+    expect(m.modules).toBeNull();
+    expect(m.notes).toContain('/proc/modules not readable: module state unknown');
+    writeFileSync(join(root, 'proc/modules'), 'ext4 1000000 1 - Live 0xffffffffc0000000\n');
+    expect((await new HostPoller({ root }).poll()).modules).toEqual([]);
+  });
+
   it('reads the TTGW toa_stats layout (fixture tree)', async () => {
     const p = new HostPoller({ root: join(REPO, 'fixtures/hosts/ttgw') });
     const m = await p.poll();

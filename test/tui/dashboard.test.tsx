@@ -155,6 +155,24 @@ describe('Dashboard', () => {
     expect(frame()).toContain('dmesg: TOA: toa loaded');
   });
 
+  it('says the module state is unknown when /proc/modules could not be read (not "no TOA module loaded")', () => {
+    const host = {
+      source: '/',
+      mode: 'poll' as const,
+      modules: null,
+      statsLabel: null,
+      counters: [],
+      dmesg: [],
+      notes: ['/proc/modules not readable: module state unknown'],
+      updatedAtMs: 0,
+    };
+    const unknown = mount(model([flow('TOA_OK')], { host })).frame();
+    expect(unknown).toMatch(/modules: unknown \(\/proc\/modules not readable\)/);
+    expect(unknown).not.toContain('no TOA module loaded');
+    const none = mount(model([flow('TOA_OK')], { host: { ...host, modules: [], notes: [] } })).frame();
+    expect(none).toContain('modules: no TOA module loaded');
+  });
+
   it('shows kernel-log lines and notes from a snapshot with their control characters escaped', () => {
     const m = model([flow('TOA_OK')], {
       host: {
