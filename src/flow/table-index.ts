@@ -13,16 +13,21 @@
  */
 
 import { type DecodedPacket, TcpFlag } from '../decode/types.js';
-import {
+import * as layout from './table-layout.js';
+import { type DoneReason, FlowStore } from './table-layout.js';
+
+// The layout's numbers, copied into module consts once. V8 reads an imported binding through its
+// module cell, with a TDZ check, at every use and does not fold it; a module-level const it does.
+// The per-packet path reads dozens of these per packet: as imports they cost +7 % instructions on
+// `Analyzer.push` (callgrind, 200k packets: 2.65 G vs 2.48 G) when table.ts was split.
+const {
   D_FIRST,
   D_LAST,
-  type DoneReason,
   F_DETACHED,
   F_IN_FINISHED,
   F_USED,
   F_V6,
   FD_S,
-  FlowStore,
   FS,
   INITIAL_SLOTS,
   O_A,
@@ -32,7 +37,7 @@ import {
   O_PAB,
   O_PBA,
   O_PORTS,
-} from './table-layout.js';
+} = layout;
 
 function nextPow2(n: number): number {
   let p = 1;
