@@ -27,6 +27,8 @@ export interface BenchOptions {
   timeoutSec: number;
   /** seconds of the exporter bench (src/bench/exporter.ts); undefined: not run */
   exporterSec?: number;
+  /** count instructions under valgrind (src/bench/instructions.ts) */
+  instructions?: boolean;
 }
 
 export interface FileSpec {

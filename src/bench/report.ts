@@ -97,6 +97,7 @@ export interface ResultsInput {
   verify: unknown;
   live: unknown;
   exporter: unknown;
+  instructions?: unknown;
 }
 
 /** Writes results.json to path (paths in it are relative to the repository root). */
@@ -122,6 +123,7 @@ export function writeResults(path: string, r: ResultsInput): void {
     verify: r.verify,
     live: r.live,
     exporter: r.exporter,
+    instructions: r.instructions ?? null,
   };
   writeFileSync(path, `${JSON.stringify(doc, null, 2)}\n`);
 }
