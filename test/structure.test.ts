@@ -75,6 +75,23 @@ describe('source tree structure', () => {
     expect(bad.test('toa-doctor read CAPTURE --host-dir DIR')).toBe(false);
   });
 
+  it('the flow table reads its layout numbers from module consts, not from imported bindings', () => {
+    // V8 does not fold an imported binding (module cell + TDZ check per use); it cost Analyzer.push
+    // +7 % instructions when table.ts was split (README "Instruction counts")
+    for (const rel of ['src/flow/table.ts', 'src/flow/table-index.ts']) {
+      const text = FILES.find((f) => f.rel === rel)!.text;
+      const named = [...text.matchAll(/import (?:type )?\{([^}]*)\} from '\.\/table-layout\.js'/g)]
+        .flatMap((m) => m[1]!.split(','))
+        .map((n) => n.trim())
+        .filter((n) => n && !n.startsWith('type '));
+      expect(
+        named.filter((n) => /^[A-Z][A-Z0-9_]*$/.test(n)),
+        rel,
+      ).toEqual([]);
+      expect(text, rel).toMatch(/\} = layout;/);
+    }
+  });
+
   it('the header check sees a header', () => {
     expect(header('/**\n * docs/TEAM.md\n */\nimport x from "y";\n')).toContain('docs/TEAM.md');
     expect(header('// owned by the live area\nexport const a = 1;\n')).toContain('owned by the live area');
