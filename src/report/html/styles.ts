@@ -82,6 +82,7 @@ table.t td.n, table.t th.n { text-align: right; font-variant-numeric: tabular-nu
 pre.log { font: 12px/1.4 var(--mono); background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 8px; overflow-x: auto; max-height: 320px; margin: 6px 0; white-space: pre-wrap; }
 .js-only { display: none !important; }
 .js .js-only { display: flex !important; }
+.js .js-only[hidden] { display: none !important; }
 .js .no-js { display: none; }
 form.controls { flex-wrap: wrap; gap: 8px 14px; align-items: center; padding: 10px 12px; margin: 8px 0; background: var(--panel); border: 1px solid var(--line); border-radius: 8px; position: sticky; top: 0; z-index: 2; }
 form.controls .chips { display: flex; flex-wrap: wrap; gap: 6px; }

@@ -177,6 +177,8 @@ describe.skipIf(SKIP !== null)('HTML report in chromium', () => {
       await p.fill('#f-search', target.client);
       await p.waitForFunction((n) => document.querySelectorAll('#conn-list > details').length === n, 1);
       expect(await shown()).toEqual(['TOA_LATE']);
+      // every match is shown: no "show more" button (`.js .js-only` once overrode [hidden])
+      expect(await p.locator('#conn-more').isVisible()).toBe(false);
       await p.fill('#f-search', '');
       await p.waitForFunction(
         (n) => document.querySelectorAll('#conn-list > details').length === n,
@@ -299,6 +301,11 @@ describe.skipIf(SKIP !== null)('HTML report in chromium', () => {
         return performance.now() - t;
       });
       expect(await p.locator('#conn-list > details[data-v="TOA_OK"]').count()).toBe(0);
+      // 4,000 problems, 200 shown: "show more" is there and adds the next ones
+      expect(await p.locator('#conn-more').isVisible()).toBe(true);
+      const before = await p.locator('#conn-list > details').count();
+      await p.click('#conn-more');
+      expect(await p.locator('#conn-list > details').count()).toBeGreaterThan(before);
       const searchMs = await p.evaluate(
         () =>
           new Promise<number>((done) => {
